@@ -1,0 +1,57 @@
+"""One error format for every user mistake: ``<file>::<dotted.path>: <what is wrong>; <what to do>``.
+
+Validation code collects :class:`Problem` objects (all of them, not the first) and raises one
+:class:`ValidationError` carrying the list; the CLI and the Snakefile print them, one per line,
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one place in one file."""
+
+    file: str
+    path: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}::{self.path}" if self.path else f"{self.file}::<top>"
+        return f"{where}: {self.message}; {self.fix}"
+
+
+class ValidationError(Exception):
+    """Raised once with every problem found; ``str()`` is the printable report."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def dotted(parts: Iterable[object]) -> str:
+    """Join a location such as ``("stations", 0, "name")`` into ``stations[0].name``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A suggestion suffix such as ``did you mean 'members'?``, or the list of allowed keys."""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "allowed keys: " + ", ".join(choices)

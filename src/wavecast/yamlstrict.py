@@ -1,0 +1,138 @@
+"""A YAML loader for files people edit by hand: it refuses what YAML silently misreads.
+
+Caught, every occurrence at once:
+- duplicate keys (PyYAML keeps the last one without a word);
+- YAML 1.1 booleans written as plain words (``no``, ``on``, ``y``, ``off`` ...) as keys or
+  values: Snakemake's and many other parsers turn a country code ``NO`` or a partition ``no`` into
+  ``false``. ``true``/``false`` are fine; quote the word when a string is meant;
+- tab characters used for indentation;
+- files that are empty, not UTF-8, or not a mapping at the top.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, ValidationError, dotted
+
+#: Plain scalars that YAML 1.1 reads as booleans, except the unambiguous true/false.
+YAML11_BOOL_WORDS = frozenset(
+    w
+    for base in ("y", "n", "yes", "no", "on", "off")
+    for w in (base, base.upper(), base.capitalize())
+)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that records duplicate keys and YAML 1.1 boolean words instead of guessing."""
+
+
+def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.style is None and key in YAML11_BOOL_WORDS:
+                    problems.append(
+                        (
+                            path + (key,),
+                            f"the key '{key}' is read as a boolean by YAML 1.1 parsers",
+                            f"quote it: \"{key}\"",
+                        )
+                    )
+                if key in seen:
+                    problems.append(
+                        (
+                            path + (key,),
+                            f"duplicate key (first at line {seen[key] + 1}, again at line "
+                            f"{key_node.start_mark.line + 1})",
+                            "keep one of them; YAML would silently use the last",
+                        )
+                    )
+                else:
+                    seen[key] = key_node.start_mark.line
+            _walk(value_node, path + (key,), problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, path + (i,), problems)
+    elif isinstance(node, yaml.ScalarNode):
+        if node.style is None and node.value in YAML11_BOOL_WORDS:
+            problems.append(
+                (
+                    path,
+                    f"'{node.value}' is read as a boolean by YAML 1.1 parsers (Snakemake's among "
+                    "them)",
+                    f'write true/false for a switch, or quote it ("{node.value}") for a string',
+                )
+            )
+
+
+def load_text(text: str, file: str) -> tuple[Any, list[Problem]]:
+    """Parse ``text``; return the data and the problems found (empty when all is well)."""
+    problems: list[Problem] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            problems.append(
+                Problem(
+                    file,
+                    f"line {lineno}",
+                    "a tab is used for indentation",
+                    "YAML allows spaces only; replace the tab with spaces",
+                )
+            )
+    if problems:
+        return None, problems
+    if not text.strip():
+        return None, [Problem(file, "", "the file is empty", "write a YAML mapping of settings")]
+    try:
+        node = yaml.compose(text, Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Problem(file, where, f"not valid YAML ({what})", "fix the syntax there")]
+    if node is None:
+        return None, [Problem(file, "", "the file holds no settings", "write a YAML mapping")]
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        return None, [
+            Problem(file, "", f"the file is {kind}, not a mapping", "write 'key: value' settings")
+        ]
+    raw: list[tuple[tuple, str, str]] = []
+    _walk(node, (), raw)
+    problems = [Problem(file, dotted(p), msg, fix) for p, msg, fix in raw]
+    data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    return data, problems
+
+
+def load_file(path: str | Path, display: str | None = None) -> tuple[Any, list[Problem]]:
+    """Read and parse a file; unreadable or non-UTF-8 files become a problem, not a traceback."""
+    file = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(file, "", "the file does not exist", "check the path")]
+    except OSError as exc:
+        return None, [Problem(file, "", f"cannot read the file ({exc.strerror})", "check it")]
+    if b"\x00" in raw:
+        return None, [Problem(file, "", "the file is binary, not YAML text", "check the path")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [
+            Problem(file, "", "the file is not UTF-8 text", "save it as UTF-8 YAML")
+        ]
+    return load_text(text, file)
+
+
+def load_or_raise(path: str | Path, display: str | None = None) -> Any:
+    """Like :func:`load_file` but raise :class:`ValidationError` on any problem."""
+    data, problems = load_file(path, display)
+    if problems:
+        raise ValidationError(problems)
+    return data
