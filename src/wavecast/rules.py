@@ -1,0 +1,18 @@
+"""The workflow's rule names, for code that must know them without parsing the Snakefile.
+
+Backend YAML ``stages:`` keys are checked against this tuple; ``tests/test_workflow_static.py``
+proves it equals ``snakemake --list-rules`` so the two cannot drift apart.
+"""
+
+RULE_NAMES: tuple[str, ...] = (
+    "build_grid",
+    "make_forcing",
+    "run_member",
+    "summarise_ensemble",
+    "extract_stations",
+    "plot_maps",
+    "archive_run",
+)
+
+#: Rules that run on the machine that runs Snakemake, never submitted to a cluster.
+LOCAL_RULES: tuple[str, ...] = ("all",)
