@@ -1,0 +1,249 @@
+"""Ensemble statistics of maximum significant wave height (``results/summarise_ensemble/``).
+
+:func:`summarise_ensemble` reads member files one at a time: each is reduced to its maximum over
+time (a (y, x) field) before the next is opened, so memory holds one member's ``hs`` plus the
+small (member, y, x) stack of maxima. :func:`write_summary` writes ``ensemble.nc`` and
+``summary.json`` atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+import wavecast
+
+HS_STANDARD_NAME = "sea_surface_wave_significant_height"
+
+
+def _member_id(ds: xr.Dataset, path: Path) -> int:
+    """The member number: global attribute ``member``, else the digits of ``member_NNN.nc``."""
+    if "member" in ds.attrs:
+        return int(ds.attrs["member"])
+    digits = path.stem.rsplit("_", 1)[-1]
+    if digits.isdigit():
+        return int(digits)
+    raise ValueError(f"{path}: no global attribute 'member' and no member number in the file name")
+
+
+def _time_max(hs: np.ndarray) -> np.ndarray:
+    """Maximum over axis 0 ignoring NaN, NaN where every time step is NaN (land), no warnings."""
+    valid = ~np.isnan(hs)
+    out = np.where(valid, hs, -np.inf).max(axis=0)
+    return np.where(valid.any(axis=0), out, np.nan)
+
+
+def _iso(t: np.datetime64) -> str:
+    return str(np.datetime_as_string(np.datetime64(t, "s"), unit="s")) + "Z"
+
+
+def percentile_name(percentile: int) -> str:
+    """Variable name of the percentile field, e.g. ``max_hs_p90``."""
+    return f"max_hs_p{int(percentile)}"
+
+
+def summarise_ensemble(
+    member_paths: Sequence[Path], cfg: Mapping[str, Any]
+) -> tuple[xr.Dataset, dict[str, Any]]:
+    """Maximum Hs per member and its ensemble mean and percentile, plus a small JSON summary.
+
+    ``cfg`` is the ``postprocess`` slice: ``{"percentile": 90}``. Members are sorted by member
+    number. Returns the CF dataset (``max_hs_member`` (member, y, x), ``max_hs_mean`` and
+    ``max_hs_p{percentile}`` (y, x), ``depth`` (y, x), coords x, y, lat, lon, member) and the
+    summary dict (JSON-serialisable).
+    """
+    if not member_paths:
+        raise ValueError("summarise_ensemble needs at least one member file")
+    percentile = int(cfg.get("percentile", 90))
+    if not 0 < percentile < 100:
+        raise ValueError(f"percentile must be between 1 and 99, got {percentile}")
+
+    members: list[int] = []
+    maxima: list[np.ndarray] = []
+    peaks: list[dict[str, Any]] = []
+    template: xr.Dataset | None = None
+    t_start: np.datetime64 | None = None
+    t_end: np.datetime64 | None = None
+    for raw_path in member_paths:
+        path = Path(raw_path)
+        with xr.open_dataset(path) as ds:
+            member = _member_id(ds, path)
+            hs = ds["hs"].transpose("time", "y", "x").values
+            if template is None:
+                template = ds[["depth"]].load()
+            elif ds.sizes["y"] != template.sizes["y"] or ds.sizes["x"] != template.sizes["x"]:
+                raise ValueError(
+                    f"{path}: grid {ds.sizes['y']}x{ds.sizes['x']} differs from the first "
+                    f"member's {template.sizes['y']}x{template.sizes['x']}"
+                )
+            times = ds["time"].values
+        if np.isnan(hs).all():
+            raise ValueError(f"{path}: hs is NaN everywhere")
+        members.append(member)
+        maxima.append(_time_max(hs))
+        it, iy, ix = np.unravel_index(int(np.nanargmax(hs)), hs.shape)
+        peaks.append(
+            {"member": member, "value": float(hs[it, iy, ix]), "t": times[it], "iy": iy, "ix": ix}
+        )
+        del hs
+        t_start = times.min() if t_start is None else min(t_start, times.min())
+        t_end = times.max() if t_end is None else max(t_end, times.max())
+    assert template is not None and t_start is not None and t_end is not None
+    if len(set(members)) != len(members):
+        raise ValueError(f"member numbers repeat among the input files: {sorted(members)}")
+
+    order = np.argsort(members)
+    members = [members[i] for i in order]
+    stack = np.stack([maxima[i] for i in order])
+    peaks = [peaks[i] for i in order]
+    # Land is NaN in every member, so plain mean/percentile keep it NaN without warnings.
+    mean = stack.mean(axis=0)
+    pct = np.percentile(stack, percentile, axis=0)
+
+    ds = _ensemble_dataset(template, members, stack, mean, pct, percentile, t_start, t_end)
+    summary = _summary(ds, members, peaks, percentile, t_start, t_end)
+    return ds, summary
+
+
+def _ensemble_dataset(
+    template: xr.Dataset,
+    members: list[int],
+    stack: np.ndarray,
+    mean: np.ndarray,
+    pct: np.ndarray,
+    percentile: int,
+    t_start: np.datetime64,
+    t_end: np.datetime64,
+) -> xr.Dataset:
+    base = {"standard_name": HS_STANDARD_NAME, "units": "m"}
+    coords = {k: template.coords[k] for k in ("y", "x", "lat", "lon") if k in template.coords}
+    ds = xr.Dataset(
+        {
+            "max_hs_member": (
+                ("member", "y", "x"),
+                stack,
+                {
+                    **base,
+                    "long_name": "maximum significant wave height over time, per member",
+                    "cell_methods": "time: maximum",
+                },
+            ),
+            "max_hs_mean": (
+                ("y", "x"),
+                mean,
+                {
+                    **base,
+                    "long_name": "ensemble mean of maximum significant wave height",
+                    "cell_methods": "time: maximum realization: mean",
+                },
+            ),
+            percentile_name(percentile): (
+                ("y", "x"),
+                pct,
+                {
+                    **base,
+                    "long_name": (
+                        f"ensemble {percentile}th percentile of maximum significant wave height"
+                    ),
+                    "cell_methods": "time: maximum",
+                    "ensemble_statistic": f"percentile {percentile} (linear interpolation)",
+                },
+            ),
+            "depth": template["depth"],
+        },
+        coords={
+            **coords,
+            "member": (
+                "member",
+                np.asarray(members, dtype="int32"),
+                {"standard_name": "realization", "long_name": "ensemble member"},
+            ),
+        },
+        attrs={
+            "Conventions": "CF-1.8",
+            "title": "wavecast ensemble maximum significant wave height",
+            "source": f"wavecast {wavecast.__version__}",
+            "percentile": percentile,
+            "time_coverage_start": _iso(t_start),
+            "time_coverage_end": _iso(t_end),
+        },
+    )
+    ds["depth"].attrs.update(
+        {"standard_name": "sea_floor_depth_below_sea_surface", "units": "m", "positive": "down"}
+    )
+    ds["x"].attrs.update({"standard_name": "projection_x_coordinate", "units": "m"})
+    ds["y"].attrs.update({"standard_name": "projection_y_coordinate", "units": "m"})
+    if "lat" in ds.coords:
+        ds["lat"].attrs.update({"standard_name": "latitude", "units": "degrees_north"})
+        ds["lon"].attrs.update({"standard_name": "longitude", "units": "degrees_east"})
+    return ds
+
+
+def _summary(
+    ds: xr.Dataset,
+    members: list[int],
+    peaks: list[dict[str, Any]],
+    percentile: int,
+    t_start: np.datetime64,
+    t_end: np.datetime64,
+) -> dict[str, Any]:
+    top = max(peaks, key=lambda p: p["value"])
+    iy, ix = top["iy"], top["ix"]
+    where: dict[str, Any] = {
+        "x_m": round(float(ds["x"].values[ix]), 1),
+        "y_m": round(float(ds["y"].values[iy]), 1),
+    }
+    if "lat" in ds.coords:
+        where["lat"] = round(float(ds["lat"].values[iy, ix]), 5)
+        where["lon"] = round(float(ds["lon"].values[iy, ix]), 5)
+    domain_max = [p["value"] for p in peaks]
+    return {
+        "n_members": len(members),
+        "members": [f"{m:03d}" for m in members],
+        "grid": {"ny": int(ds.sizes["y"]), "nx": int(ds.sizes["x"])},
+        "time": {"start": _iso(t_start), "end": _iso(t_end)},
+        "max_hs": {
+            "value_m": round(top["value"], 3),
+            "member": f"{top['member']:03d}",
+            "time": _iso(top["t"]),
+            **where,
+        },
+        "ensemble_mean_domain_max_hs_m": round(float(np.mean(domain_max)), 3),
+        "member_max_hs_m": {f"{p['member']:03d}": round(p["value"], 3) for p in peaks},
+        "percentile": percentile,
+        "wavecast_version": wavecast.__version__,
+    }
+
+
+def _replace_into(path: Path, write: Any) -> None:
+    """Call ``write(tmp)`` for a temp file beside ``path``, then ``os.replace`` it into place.
+
+    Private stand-in for ``wavecast.io`` (written elsewhere); switch once that module lands.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_summary(
+    ds: xr.Dataset, summary: Mapping[str, Any], nc_path: Path, json_path: Path
+) -> None:
+    """Write ``ensemble.nc`` and ``summary.json`` (sorted keys, indented), each atomically."""
+    text = json.dumps(summary, indent=2, sort_keys=True) + "\n"
+    _replace_into(Path(nc_path), lambda tmp: ds.to_netcdf(tmp))
+    _replace_into(Path(json_path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
