@@ -1,0 +1,370 @@
+"""Validate the science configuration (config/config.yaml) before any job runs.
+
+Three passes, every problem reported at once as ``config/config.yaml::path: what; fix``:
+
+1. the file as text (:mod:`wavecast.yamlstrict`): duplicate keys, YAML 1.1 boolean words, tabs;
+2. the JSON Schema ``workflow/schemas/config.schema.yaml`` (types, ranges, unknown keys with a
+   "did you mean" suggestion), after filling in the schema's defaults;
+3. checks a schema cannot express: the track covers the simulated period and crosses the grid,
+   a bathymetry file exists when one is named, stations lie inside the grid.
+
+The Snakefile calls :func:`load_workflow_config`; tests and ``wavecast`` call :func:`validate`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from . import yamlstrict
+from .errors import Problem, ValidationError, did_you_mean, dotted
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG_FILE = "config/config.yaml"
+
+#: Keys a deployment (the rendered profile) may inject with ``--config``; never science, so
+#: they are taken out before validation and must not be written in config/config.yaml.
+DEPLOYMENT_KEYS = ("container_image",)
+
+EARTH_RADIUS_M = 6_371_000.0
+
+
+def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def apply_defaults(schema: Mapping, data: Any) -> Any:
+    """Return a copy of ``data`` with every missing object property set to its schema default."""
+    if not isinstance(data, dict) or schema.get("type") != "object":
+        if isinstance(data, list) and isinstance(schema.get("items"), Mapping):
+            return [apply_defaults(schema["items"], item) for item in data]
+        return data
+    out = dict(data)
+    for key, sub in schema.get("properties", {}).items():
+        if key not in out and "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+        if key in out:
+            out[key] = apply_defaults(sub, out[key])
+    return out
+
+
+def _normalise_times(data: Any) -> Any:
+    """YAML turns unquoted ISO timestamps into datetimes; the schema wants strings."""
+    if isinstance(data, dict):
+        return {k: _normalise_times(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_normalise_times(v) for v in data]
+    if isinstance(data, dt.datetime):
+        return data.replace(tzinfo=None).isoformat()
+    if isinstance(data, dt.date):
+        return dt.datetime(data.year, data.month, data.day).isoformat()
+    return data
+
+
+def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Problem]:
+    path = list(error.absolute_path)
+    where = dotted(path)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {}).keys()
+        extra = [k for k in error.instance if k not in allowed]
+        return [
+            Problem(
+                file,
+                dotted(path + [key]),
+                "unknown key",
+                did_you_mean(str(key), allowed),
+            )
+            for key in extra
+        ]
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return [
+            Problem(
+                file,
+                dotted(path + [missing]),
+                "missing required key",
+                f"add it ({error.schema['properties'][missing].get('description', '')})".strip(),
+            )
+        ]
+    described = error.schema.get("description", "")
+    hint = _hint(str(error.validator), error.validator_value)
+    value = repr(error.instance) if not isinstance(error.instance, (dict, list)) else ""
+    what = f"{value} is not valid" if value else "not valid"
+    if described:
+        what += f" ({described.rstrip('.')})"
+    return [Problem(file, where, what, hint)]
+
+
+def _hint(validator: str, limit: Any) -> str:
+    """What to do about a failed schema keyword."""
+    if validator == "type":
+        return f"expected {_types(limit)}"
+    if validator == "enum":
+        return "choose one of: " + ", ".join(map(str, limit))
+    bounds = {
+        "minimum": ">=",
+        "maximum": "<=",
+        "exclusiveMinimum": ">",
+        "exclusiveMaximum": "<",
+    }
+    if validator in bounds:
+        return f"use a value {bounds[validator]} {limit}"
+    if validator == "pattern":
+        return "use letters, digits, '_', '.', '-' (and spaces in station names)"
+    if validator == "minItems":
+        return f"give at least {limit} entries"
+    return "see workflow/schemas/config.schema.yaml"
+
+
+def _types(value: Any) -> str:
+    names = {
+        "number": "a number",
+        "integer": "a whole number",
+        "string": "text",
+        "null": "null",
+        "object": "a mapping",
+        "array": "a list",
+        "boolean": "true or false",
+    }
+    values = value if isinstance(value, list) else [value]
+    return " or ".join(names.get(v, v) for v in values)
+
+
+def _parse_time(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+    except (TypeError, ValueError):
+        return None
+
+
+def grid_bounds(grid: Mapping) -> tuple[float, float, float, float]:
+    """(lat_min, lat_max, lon_min, lon_max) of the grid, equirectangular about its origin."""
+    lat0 = grid["origin"]["lat"]
+    lon0 = grid["origin"]["lon"]
+    width = grid["nx"] * grid["resolution_km"] * 1000.0
+    height = grid["ny"] * grid["resolution_km"] * 1000.0
+    dlat = math.degrees(height / EARTH_RADIUS_M)
+    dlon = math.degrees(width / (EARTH_RADIUS_M * math.cos(math.radians(lat0))))
+    return lat0, lat0 + dlat, lon0, lon0 + dlon
+
+
+def _inside(bounds: tuple[float, float, float, float], lat: float, lon: float) -> bool:
+    lat_min, lat_max, lon_min, lon_max = bounds
+    return lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
+
+
+def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
+    """Checks across keys, on a config that already passed the schema."""
+    problems: list[Problem] = []
+    bounds = grid_bounds(cfg["grid"])
+    box = f"lat {bounds[0]:.2f}..{bounds[1]:.2f}, lon {bounds[2]:.2f}..{bounds[3]:.2f}"
+
+    bathy = cfg["bathymetry"]
+    if bathy["source"] == "file":
+        if not bathy.get("file"):
+            problems.append(
+                Problem(
+                    file,
+                    "bathymetry.file",
+                    "source is 'file' but no file is named",
+                    "set bathymetry.file to a NetCDF path, or use source: idealised",
+                )
+            )
+        elif not (base_dir / bathy["file"]).is_file():
+            problems.append(
+                Problem(
+                    file,
+                    "bathymetry.file",
+                    f"file '{bathy['file']}' does not exist (looked in {base_dir})",
+                    "check the path; relative paths start where snakemake runs",
+                )
+            )
+    for i, island in enumerate(bathy.get("idealised", {}).get("islands", [])):
+        if not _inside(bounds, island["lat"], island["lon"]):
+            problems.append(
+                Problem(
+                    file,
+                    f"bathymetry.idealised.islands[{i}]",
+                    f"centre ({island['lat']}, {island['lon']}) is outside the grid ({box})",
+                    "move the island or enlarge the grid",
+                )
+            )
+
+    cyc = cfg["cyclone"]
+    start = _parse_time(cyc["start"])
+    if start is None:
+        problems.append(
+            Problem(
+                file,
+                "cyclone.start",
+                f"'{cyc['start']}' is not an ISO 8601 time",
+                "write it like 2026-09-01T00:00:00",
+            )
+        )
+    times = []
+    for i, fix in enumerate(cyc["track"]):
+        t = _parse_time(fix["time"])
+        if t is None:
+            problems.append(
+                Problem(
+                    file,
+                    f"cyclone.track[{i}].time",
+                    f"'{fix['time']}' is not an ISO 8601 time",
+                    "write it like 2026-09-01T00:00:00",
+                )
+            )
+        times.append(t)
+    if start is not None and None not in times:
+        for i in range(1, len(times)):
+            if times[i] <= times[i - 1]:
+                problems.append(
+                    Problem(
+                        file,
+                        f"cyclone.track[{i}].time",
+                        "track times must increase",
+                        "sort the fixes by time; remove duplicates",
+                    )
+                )
+        end = start + dt.timedelta(hours=cyc["hours"] - 1)
+        if times[0] > start or times[-1] < end:
+            problems.append(
+                Problem(
+                    file,
+                    "cyclone.track",
+                    f"the track covers {times[0]} to "
+                    f"{times[-1]} but the run needs {start} to {end}",
+                    "add fixes, or change cyclone.start / cyclone.hours",
+                )
+            )
+        if not any(
+            _inside(bounds, _lerp(cyc["track"], times, t)[0], _lerp(cyc["track"], times, t)[1])
+            for t in _hours(start, cyc["hours"])
+        ):
+            problems.append(
+                Problem(
+                    file,
+                    "cyclone.track",
+                    f"the cyclone centre never enters the grid ({box}) during the run",
+                    "check the track's lat/lon, or move grid.origin",
+                )
+            )
+
+    for i, station in enumerate(cfg["stations"]):
+        if not _inside(bounds, station["lat"], station["lon"]):
+            problems.append(
+                Problem(
+                    file,
+                    f"stations[{i}]",
+                    f"station '{station['name']}' at "
+                    f"({station['lat']}, {station['lon']}) is outside the grid "
+                    f"({box})",
+                    "move the station or enlarge the grid",
+                )
+            )
+    names = [s["name"] for s in cfg["stations"]]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            problems.append(
+                Problem(
+                    file,
+                    f"stations[{i}].name",
+                    f"station name '{name}' is used twice",
+                    "give each station its own name",
+                )
+            )
+    return problems
+
+
+def _hours(start: dt.datetime, hours: int) -> Iterable[dt.datetime]:
+    return (start + dt.timedelta(hours=h) for h in range(hours))
+
+
+def _lerp(track: list, times: list[dt.datetime], t: dt.datetime) -> tuple[float, float]:
+    if t <= times[0]:
+        return track[0]["lat"], track[0]["lon"]
+    for i in range(1, len(times)):
+        if t <= times[i]:
+            w = (t - times[i - 1]) / (times[i] - times[i - 1])
+            a, b = track[i - 1], track[i]
+            return a["lat"] + w * (b["lat"] - a["lat"]), a["lon"] + w * (b["lon"] - a["lon"])
+    return track[-1]["lat"], track[-1]["lon"]
+
+
+def validate(data: Any, file: str = DEFAULT_CONFIG_FILE, base_dir: Path | None = None) -> dict:
+    """Validate a config mapping; return it with defaults filled, or raise with every problem."""
+    if not isinstance(data, Mapping):
+        raise ValidationError(
+            [Problem(file, "", "the configuration is not a mapping", "write 'key: value' settings")]
+        )
+    schema = load_schema()
+    cfg = apply_defaults(schema, _normalise_times(dict(data)))
+    validator = jsonschema.Draft202012Validator(schema)
+    problems: list[Problem] = []
+    for error in sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path))):
+        problems.extend(_schema_problem(error, file))
+    if not problems:
+        problems = semantic_problems(cfg, file, base_dir or Path.cwd())
+    if problems:
+        raise ValidationError(sorted(set(problems), key=lambda p: (p.path, p.message)))
+    return cfg
+
+
+def validate_file(path: str | Path, base_dir: Path | None = None) -> dict:
+    """Strict-load and validate one config file (what ``wavecast`` and tests use)."""
+    data, problems = yamlstrict.load_file(path)
+    if problems:
+        raise ValidationError(problems)
+    return validate(data, str(path), base_dir)
+
+
+def load_workflow_config(config: Mapping, configfiles: Iterable[str | Path]) -> tuple[dict, dict]:
+    """What the Snakefile calls: split deployment keys off, strict-check the files, validate.
+
+    ``config`` is Snakemake's merged config (files + ``--config``); ``configfiles`` the files it
+    read. Returns ``(science, deployment)``.
+    """
+    files = [_display(f) for f in configfiles] or [DEFAULT_CONFIG_FILE]
+    problems: list[Problem] = []
+    for f in files:
+        data, found = yamlstrict.load_file(f)
+        problems.extend(found)
+        if isinstance(data, Mapping):
+            for key in DEPLOYMENT_KEYS:
+                if key in data:
+                    problems.append(
+                        Problem(
+                            f,
+                            key,
+                            "a deployment setting in the science config",
+                            "set container.image in config/backends/<env>.yaml and run "
+                            "`wavecast profiles build`",
+                        )
+                    )
+    science = {k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}
+    deployment = {k: config[k] for k in DEPLOYMENT_KEYS if k in config}
+    try:
+        cfg = validate(science, files[0])
+    except ValidationError as exc:
+        # A YAML trap also shows up as a schema error at the same key: report it once.
+        seen = {p.path for p in problems}
+        problems.extend(p for p in exc.problems if p.path not in seen)
+    if problems:
+        raise ValidationError(problems)
+    return cfg, deployment
+
+
+def _display(path: str | Path) -> str:
+    """A config path as the user would write it: relative to the working directory if inside."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

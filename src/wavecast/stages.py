@@ -1,0 +1,151 @@
+"""One function per workflow rule: named files and config slices in, files out.
+
+``workflow/scripts/<rule>.py`` call :func:`run` with the ``snakemake`` object; ``run_member`` is
+a shell rule (so an MPI launcher can prefix it) and reaches :func:`run_member` through
+``python -m wavecast.stages run_member``. Every output is written atomically, so an interrupted
+job leaves no half-written file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+log = logging.getLogger("wavecast")
+
+
+def build_grid(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
+    from .grid import build_grid as _build
+    from .io import write_netcdf_atomic
+
+    grid = _build(params["grid"], params["bathymetry"])
+    land = float(grid["land"].mean())
+    log.info("grid %s x %s, %.1f%% land", grid.sizes["x"], grid.sizes["y"], 100 * land)
+    write_netcdf_atomic(grid, outputs["grid"])
+
+
+def make_forcing(inputs: Mapping, outputs: Mapping, params: Mapping, member: int) -> None:
+    from .cyclone import make_forcing as _make
+    from .io import write_netcdf_atomic
+
+    with xr.open_dataset(inputs["grid"]) as grid:
+        forcing = _make(grid.load(), params["cyclone"], params["ensemble"], member)
+    log.info("member %03d: max wind %.1f m/s", member, float(forcing["wspd"].max()))
+    write_netcdf_atomic(forcing, outputs["forcing"])
+
+
+def run_member(grid_path: str, forcing_path: str, output_path: str, model: Mapping) -> None:
+    from .io import write_netcdf_atomic
+    from .model import run_member as _run
+
+    with xr.open_dataset(grid_path) as grid, xr.open_dataset(forcing_path) as forcing:
+        result = _run(grid.load(), forcing.load(), dict(model))
+    log.info("max Hs %.2f m", float(result["hs"].max()))
+    write_netcdf_atomic(result, output_path)
+
+
+def summarise_ensemble(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
+    from .summarise import summarise_ensemble as _summarise
+    from .summarise import write_summary
+
+    ds, summary = _summarise([Path(p) for p in inputs["members"]], params["postprocess"])
+    summary["scenario"] = params["scenario"]
+    write_summary(ds, summary, outputs["ensemble"], outputs["summary"])
+
+
+def extract_stations(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
+    from .stations import extract_stations as _extract
+    from .stations import write_stations
+
+    ds = _extract([Path(p) for p in inputs["members"]], list(params["stations"]))
+    write_stations(ds, outputs["csv"], outputs["nc"])
+
+
+def plot_maps(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
+    from . import plotting
+
+    cfg = dict(params["plotting"], scenario=params["scenario"])
+    with (
+        xr.open_dataset(inputs["grid"]) as grid,
+        xr.open_dataset(inputs["ensemble"]) as ens,
+        xr.open_dataset(inputs["stations"]) as sta,
+    ):
+        plotting.plot_max_hs_map(ens, grid, list(params["stations"]), outputs["map"], cfg)
+        plotting.plot_member_maxima(ens, grid, outputs["members"], cfg)
+        plotting.plot_station_series(sta, outputs["stations"], cfg)
+
+
+def archive_run(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
+    from .archive import archive_run as _archive
+
+    products = [Path(p) for key, p in inputs.items() if key != "config"]
+    _archive(
+        products=products,
+        base_dir=Path("results"),
+        config_path=Path(inputs["config"]),
+        config_slice=json.loads(params["science"]),
+        container_image=params["image"],
+        out_tar=Path(outputs["archive"]),
+        out_manifest=Path(outputs["manifest"]),
+    )
+
+
+def _setup_logging(log_path: str | None) -> None:
+    """Log to the rule's log file (stderr is routed there too), with timestamps."""
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        sys.stderr = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+
+
+def run(snakemake: Any, stage: Callable[..., None], **extra: Any) -> None:
+    """Entry point for ``workflow/scripts``: route stderr to the log, call one stage."""
+    _setup_logging(snakemake.log[0] if snakemake.log else None)
+    start = time.perf_counter()
+    log.info(
+        "%s: start (rule %s, wildcards %s)",
+        stage.__name__,
+        snakemake.rule,
+        dict(snakemake.wildcards.items()),
+    )
+    stage(
+        dict(snakemake.input.items()),
+        dict(snakemake.output.items()),
+        dict(snakemake.params.items()),
+        **extra,
+    )
+    log.info("%s: done in %.1f s", stage.__name__, time.perf_counter() - start)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m wavecast.stages run_member ...`` (what the run_member shell rule calls)."""
+    parser = argparse.ArgumentParser(prog="python -m wavecast.stages")
+    sub = parser.add_subparsers(dest="stage", required=True)
+    member = sub.add_parser("run_member", help="run the reference model for one member")
+    member.add_argument("--grid", required=True)
+    member.add_argument("--forcing", required=True)
+    member.add_argument("--output", required=True)
+    member.add_argument("--model", required=True, help="model settings as JSON")
+    args = parser.parse_args(argv)
+    _setup_logging(None)
+    start = time.perf_counter()
+    run_member(args.grid, args.forcing, args.output, json.loads(args.model))
+    log.info("run_member: done in %.1f s", time.perf_counter() - start)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+rule archive_run:
+    """A tar.gz of the products with a manifest: sha256 of every file and the provenance."""
+    input:
+        **get_products(),
+        config=workflow.configfiles[0],
+    output:
+        archive="results/archive_run/wavecast_products.tar.gz",
+        manifest="results/archive_run/manifest.json",
+    log:
+        "logs/archive_run/archive.log",
+    benchmark:
+        "logs/benchmarks/archive_run/archive.tsv"
+    container:
+        CONTAINER_IMAGE
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=20,
+    params:
+        science=get_config_fingerprint(),
+        image=CONTAINER_IMAGE,
+    script:
+        "../scripts/archive_run.py"

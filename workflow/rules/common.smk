@@ -1,0 +1,71 @@
+# Helpers shared by every stage file. Config is validated here, once, when the workflow loads;
+# a wrong config/config.yaml stops before any job with every problem listed.
+import json
+
+import wavecast
+from wavecast.config import load_workflow_config
+from wavecast.errors import ValidationError
+
+try:
+    SCIENCE, DEPLOYMENT = load_workflow_config(config, workflow.configfiles)
+except ValidationError as _exc:
+    raise WorkflowError(
+        f"the configuration is invalid ({len(_exc.problems)} problem(s)); nothing was run:\n"
+        + _exc.report()
+    ) from None
+
+#: The one container image every rule uses; the deployment (via the rendered profile,
+#: `config: {container_image: ...}`) overrides it, config/config.yaml never does.
+CONTAINER_IMAGE = DEPLOYMENT.get(
+    "container_image", f"docker://ghcr.io/wavecast/wavecast:{wavecast.__version__}"
+)
+
+MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
+
+
+def get_member_files(stage):
+    """Every member's file of one stage ('make_forcing' or 'run_member')."""
+    return expand(f"results/{stage}/member_{{member}}.nc", member=MEMBERS)
+
+
+def get_bathymetry_input(wildcards):
+    """The user's bathymetry file as an input, so replacing it reruns the grid and all after."""
+    bathy = SCIENCE["bathymetry"]
+    return [bathy["file"]] if bathy["source"] == "file" else []
+
+
+def get_ensemble_params():
+    """The ensemble slice minus `members`: adding members must not rerun the existing ones."""
+    return {k: v for k, v in SCIENCE["ensemble"].items() if k != "members"}
+
+
+def get_plot_outputs():
+    return {
+        "map": "results/plot_maps/max_hs_map.png",
+        "members": "results/plot_maps/member_max_hs.png",
+        "stations": "results/plot_maps/station_series.png",
+    }
+
+
+def get_products():
+    """What the archive holds: the grid and every postprocess product."""
+    return {
+        "grid": "results/build_grid/grid.nc",
+        "ensemble": "results/summarise_ensemble/ensemble.nc",
+        "summary": "results/summarise_ensemble/summary.json",
+        "stations_csv": "results/extract_stations/stations.csv",
+        "stations_nc": "results/extract_stations/stations.nc",
+        **get_plot_outputs(),
+    }
+
+
+def get_config_fingerprint():
+    """The whole science config as canonical JSON: any science edit re-archives."""
+    return json.dumps(SCIENCE, sort_keys=True)
+
+
+def get_final_outputs():
+    return [
+        "results/archive_run/wavecast_products.tar.gz",
+        "results/archive_run/manifest.json",
+    ]

@@ -1,0 +1,71 @@
+rule summarise_ensemble:
+    """Max Hs per member, ensemble mean and percentile, and a small JSON summary."""
+    input:
+        members=get_member_files("run_member"),
+    output:
+        ensemble="results/summarise_ensemble/ensemble.nc",
+        summary="results/summarise_ensemble/summary.json",
+    log:
+        "logs/summarise_ensemble/summarise.log",
+    benchmark:
+        "logs/benchmarks/summarise_ensemble/summarise.tsv"
+    container:
+        CONTAINER_IMAGE
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=20,
+    params:
+        postprocess=SCIENCE["postprocess"],
+        scenario=SCIENCE["scenario"],
+    script:
+        "../scripts/summarise_ensemble.py"
+
+
+rule extract_stations:
+    """Hs, Tp and wind time series at the named stations, every member (CSV and NetCDF)."""
+    input:
+        members=get_member_files("run_member"),
+    output:
+        csv="results/extract_stations/stations.csv",
+        nc="results/extract_stations/stations.nc",
+    log:
+        "logs/extract_stations/stations.log",
+    benchmark:
+        "logs/benchmarks/extract_stations/stations.tsv"
+    container:
+        CONTAINER_IMAGE
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=20,
+    params:
+        stations=SCIENCE["stations"],
+    script:
+        "../scripts/extract_stations.py"
+
+
+rule plot_maps:
+    """PNG maps of ensemble max Hs, per-member maxima and station time series."""
+    input:
+        grid="results/build_grid/grid.nc",
+        ensemble="results/summarise_ensemble/ensemble.nc",
+        stations="results/extract_stations/stations.nc",
+    output:
+        **get_plot_outputs(),
+    log:
+        "logs/plot_maps/plots.log",
+    benchmark:
+        "logs/benchmarks/plot_maps/plots.tsv"
+    container:
+        CONTAINER_IMAGE
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=20,
+    params:
+        plotting=SCIENCE["plotting"],
+        stations=SCIENCE["stations"],
+        scenario=SCIENCE["scenario"],
+    script:
+        "../scripts/plot_maps.py"
