@@ -1,0 +1,315 @@
+"""Time series at named stations (``results/extract_stations/stations.csv`` and ``.nc``).
+
+Each station takes the nearest wet grid cell (great-circle distance to cell centres). A station
+whose nearest cell is land moves to the nearest water cell; the distance to the cell actually used
+is recorded for every station. A station outside the grid is a configuration mistake and raises
+:class:`wavecast.errors.ValidationError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+import wavecast
+
+from .errors import Problem, ValidationError
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "config/config.yaml"
+EARTH_RADIUS_KM = 6371.0
+VARIABLES = ("hs", "tp", "wspd", "wdir")
+#: CSV column, number of decimals for each variable.
+CSV_COLUMNS = {
+    "hs": ("hs_m", 3),
+    "tp": ("tp_s", 2),
+    "wspd": ("wspd_ms", 2),
+    "wdir": ("wdir_deg", 1),
+}
+VARIABLE_ATTRS = {
+    "hs": {"standard_name": "sea_surface_wave_significant_height", "units": "m"},
+    "tp": {
+        "standard_name": "sea_surface_wave_period_at_variance_spectral_density_maximum",
+        "units": "s",
+    },
+    "wspd": {"standard_name": "wind_speed", "units": "m s-1"},
+    "wdir": {
+        "standard_name": "wind_from_direction",
+        "units": "degree",
+        "comment": "direction the wind blows from, clockwise from north",
+    },
+}
+
+
+@dataclass(frozen=True)
+class StationCell:
+    """Where one station's time series comes from."""
+
+    name: str
+    lat: float
+    lon: float
+    iy: int
+    ix: int
+    cell_lat: float
+    cell_lon: float
+    cell_depth: float
+    distance_km: float
+    moved_to_water: bool
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat = p2 - p1
+    dlon = np.radians(lon2 - lon1)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _half_step(values: np.ndarray, axis: int) -> float:
+    steps = np.abs(np.diff(values, axis=axis))
+    return float(np.median(steps)) / 2 if steps.size else 0.0
+
+
+def locate_stations(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    depth: np.ndarray,
+    stations: Sequence[Mapping[str, Any]],
+) -> list[StationCell]:
+    """Pick the grid cell for each station (pure; 2-D ``lat``/``lon``/``depth`` on (y, x)).
+
+    The grid's footprint is its cell-centre range widened by half a cell. Longitudes are compared
+    modulo 360, so 298.5 and -61.5 are the same meridian. Raises :class:`ValidationError` listing
+    every station outside the grid (and repeated names).
+    """
+    wet = depth > 0
+    if not wet.any():
+        raise ValueError("the grid has no water cells (depth > 0) to take station series from")
+    lat_lo = float(lat.min()) - _half_step(lat, 0)
+    lat_hi = float(lat.max()) + _half_step(lat, 0)
+    lon_c = float(lon.mean())
+    lon_rel = lon - lon_c
+    lon_lo = lon_c + float(lon_rel.min()) - _half_step(lon, 1)
+    lon_hi = lon_c + float(lon_rel.max()) + _half_step(lon, 1)
+
+    problems: list[Problem] = []
+    cells: list[StationCell] = []
+    seen: dict[str, int] = {}
+    for i, station in enumerate(stations):
+        name = str(station["name"])
+        s_lat, s_lon = float(station["lat"]), float(station["lon"])
+        if name in seen:
+            problems.append(
+                Problem(
+                    CONFIG_FILE,
+                    f"stations[{i}].name",
+                    f"station name '{name}' is already used by stations[{seen[name]}]",
+                    "give every station its own name",
+                )
+            )
+        seen.setdefault(name, i)
+        lon_near = lon_c + ((s_lon - lon_c + 180.0) % 360.0 - 180.0)
+        if not (lat_lo <= s_lat <= lat_hi and lon_lo <= lon_near <= lon_hi):
+            problems.append(
+                Problem(
+                    CONFIG_FILE,
+                    f"stations[{i}]",
+                    f"station '{name}' (lat {s_lat:g}, lon {s_lon:g}) lies outside the model grid "
+                    f"(lat {lat_lo:.3f} to {lat_hi:.3f}, lon {lon_lo:.3f} to {lon_hi:.3f})",
+                    "move the station inside the grid or extend the grid (grid.origin, grid.nx, "
+                    "grid.ny)",
+                )
+            )
+            continue
+        dist = _haversine_km(s_lat, lon_near, lat, lon)
+        iy, ix = np.unravel_index(int(np.argmin(dist)), dist.shape)
+        moved = not bool(wet[iy, ix])
+        if moved:
+            iy, ix = np.unravel_index(int(np.argmin(np.where(wet, dist, np.inf))), dist.shape)
+            log.warning(
+                "station %s: nearest cell is land; using the nearest water cell %.2f km away",
+                name,
+                dist[iy, ix],
+            )
+        cells.append(
+            StationCell(
+                name=name,
+                lat=s_lat,
+                lon=s_lon,
+                iy=int(iy),
+                ix=int(ix),
+                cell_lat=float(lat[iy, ix]),
+                cell_lon=float(lon[iy, ix]),
+                cell_depth=float(depth[iy, ix]),
+                distance_km=float(dist[iy, ix]),
+                moved_to_water=moved,
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+    return cells
+
+
+def extract_stations(
+    member_paths: Sequence[Path], stations: Sequence[Mapping[str, Any]]
+) -> xr.Dataset:
+    """Hs, Tp, wind speed and direction on (station, member, time), members in number order.
+
+    ``stations`` is the config list ``[{"name": ..., "lat": ..., "lon": ...}, ...]``. Each member
+    file is opened once and only the stations' cells are read.
+    """
+    if not member_paths:
+        raise ValueError("extract_stations needs at least one member file")
+    with xr.open_dataset(member_paths[0]) as first:
+        cells = locate_stations(
+            first["lat"].values, first["lon"].values, first["depth"].values, stations
+        )
+        times = first["time"].values
+    iy = xr.DataArray([c.iy for c in cells], dims="station")
+    ix = xr.DataArray([c.ix for c in cells], dims="station")
+
+    members: list[int] = []
+    series: dict[str, list[np.ndarray]] = {v: [] for v in VARIABLES}
+    for raw_path in member_paths:
+        path = Path(raw_path)
+        with xr.open_dataset(path) as ds:
+            if not np.array_equal(ds["time"].values, times):
+                raise ValueError(f"{path}: time axis differs from {member_paths[0]}")
+            members.append(int(ds.attrs.get("member", len(members))))
+            for var in VARIABLES:
+                picked = ds[var].isel(y=iy, x=ix).transpose("station", "time")
+                series[var].append(picked.values)
+    order = np.argsort(members)
+
+    def coord(values: list[Any], attrs: dict[str, Any]) -> tuple[str, np.ndarray, dict]:
+        return ("station", np.asarray(values), attrs)
+
+    data_vars = {
+        var: (
+            ("station", "member", "time"),
+            np.stack([series[var][i] for i in order], axis=1),
+            {**VARIABLE_ATTRS[var], "coordinates": "time lat lon"},
+        )
+        for var in VARIABLES
+    }
+    coords = {
+        "station": coord(
+            [c.name for c in cells], {"cf_role": "timeseries_id", "long_name": "station name"}
+        ),
+        "member": (
+            "member",
+            np.asarray([members[i] for i in order], dtype="int32"),
+            {"standard_name": "realization", "long_name": "ensemble member"},
+        ),
+        "time": times,
+        "lat": coord(
+            [c.cell_lat for c in cells],
+            {"standard_name": "latitude", "units": "degrees_north", "long_name": "grid cell used"},
+        ),
+        "lon": coord(
+            [c.cell_lon for c in cells],
+            {"standard_name": "longitude", "units": "degrees_east", "long_name": "grid cell used"},
+        ),
+        "station_lat": coord(
+            [c.lat for c in cells], {"units": "degrees_north", "long_name": "requested latitude"}
+        ),
+        "station_lon": coord(
+            [c.lon for c in cells], {"units": "degrees_east", "long_name": "requested longitude"}
+        ),
+        "cell_depth": coord(
+            [c.cell_depth for c in cells],
+            {
+                "standard_name": "sea_floor_depth_below_sea_surface",
+                "units": "m",
+                "positive": "down",
+            },
+        ),
+        "cell_distance_km": coord(
+            [c.distance_km for c in cells],
+            {"units": "km", "long_name": "distance from requested position to cell centre"},
+        ),
+        "moved_to_water": coord(
+            np.asarray([c.moved_to_water for c in cells], dtype="int8"),
+            {
+                "long_name": "nearest cell was land; nearest water cell used",
+                "flag_values": np.array([0, 1], dtype="int8"),
+                "flag_meanings": "nearest_cell moved_to_nearest_water_cell",
+            },
+        ),
+        "cell_y_index": coord([c.iy for c in cells], {"long_name": "grid row index"}),
+        "cell_x_index": coord([c.ix for c in cells], {"long_name": "grid column index"}),
+    }
+    ds = xr.Dataset(
+        data_vars,
+        coords=coords,
+        attrs={
+            "Conventions": "CF-1.8",
+            "featureType": "timeSeries",
+            "title": "wavecast station time series",
+            "source": f"wavecast {wavecast.__version__}",
+        },
+    )
+    return ds
+
+
+def _iso_times(times: np.ndarray) -> list[str]:
+    return [s + "Z" for s in np.datetime_as_string(times.astype("datetime64[s]"), unit="s")]
+
+
+def stations_csv(ds: xr.Dataset) -> str:
+    """Long-format CSV text: ``station,member,time,hs_m,tp_s,wspd_ms,wdir_deg``.
+
+    Rows in dataset order (station, then member, then time); ISO 8601 UTC times; empty field for
+    a missing value.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["station", "member", "time", *(col for col, _ in CSV_COLUMNS.values())])
+    times = _iso_times(ds["time"].values)
+    members = [f"{int(m):03d}" for m in ds["member"].values]
+    arrays = {v: ds[v].transpose("station", "member", "time").values for v in CSV_COLUMNS}
+    for s, name in enumerate(ds["station"].values):
+        for m, member in enumerate(members):
+            for t, time in enumerate(times):
+                row = [str(name), member, time]
+                for var, (_, decimals) in CSV_COLUMNS.items():
+                    value = arrays[var][s, m, t]
+                    row.append("" if np.isnan(value) else f"{value:.{decimals}f}")
+                writer.writerow(row)
+    return buf.getvalue()
+
+
+def _replace_into(path: Path, write: Any) -> None:
+    """Call ``write(tmp)`` for a temp file beside ``path``, then ``os.replace`` it into place.
+
+    Private stand-in for ``wavecast.io`` (written elsewhere); switch once that module lands.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_stations(ds: xr.Dataset, csv_path: Path, nc_path: Path) -> None:
+    """Write the long-format CSV and the CF ``timeSeries`` NetCDF, each atomically."""
+    text = stations_csv(ds)
+    _replace_into(Path(csv_path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    _replace_into(Path(nc_path), lambda tmp: ds.to_netcdf(tmp))

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from postprocess_fixtures import (
+    EARTH_RADIUS_M,
+    LAND_COLUMNS,
+    RESOLUTION_M,
+    grid_lat_lon,
+    member_hs,
+    write_member_files,
+)
+
+from wavecast.errors import ValidationError
+from wavecast.stations import extract_stations, write_stations
+
+NT, NY, NX = 6, 15, 20
+_, _, LAT, LON = grid_lat_lon(NY, NX)
+
+
+@pytest.fixture
+def member_paths(tmp_path: Path) -> list[Path]:
+    return write_member_files(tmp_path / "run_member", n_members=3, nt=NT, ny=NY, nx=NX)
+
+
+def at(iy: int, ix: int, dy: float = 0.0, dx: float = 0.0) -> tuple[float, float]:
+    """Lat/lon of cell (iy, ix) shifted by a fraction of a cell north (dy) and east (dx)."""
+    dlat = LAT[1, 0] - LAT[0, 0]
+    dlon = LON[0, 1] - LON[0, 0]
+    return float(LAT[iy, ix] + dy * dlat), float(LON[iy, ix] + dx * dlon)
+
+
+def station(name: str, iy: int, ix: int, dy: float = 0.0, dx: float = 0.0) -> dict:
+    lat, lon = at(iy, ix, dy, dx)
+    return {"name": name, "lat": lat, "lon": lon}
+
+
+def test_nearest_wet_cell_is_used(member_paths: list[Path]) -> None:
+    stations = [station("A", 5, 10, 0.3, -0.4), station("B", 12, 17, -0.45, 0.2)]
+    ds = extract_stations(member_paths, stations)
+
+    assert ds["hs"].dims == ("station", "member", "time")
+    assert ds["station"].values.tolist() == ["A", "B"]
+    assert ds["cell_y_index"].values.tolist() == [5, 12]
+    assert ds["cell_x_index"].values.tolist() == [10, 17]
+    assert ds["moved_to_water"].values.tolist() == [0, 0]
+    assert ds["lat"].values[0] == pytest.approx(LAT[5, 10])
+    assert ds["station_lat"].values[0] == pytest.approx(stations[0]["lat"])
+    assert ds["cell_depth"].values[0] > 0
+    for m in range(3):
+        np.testing.assert_allclose(ds["hs"].values[0, m], member_hs(m, NT, NY, NX)[:, 5, 10])
+    assert ds["wspd"].values[1, 2, 0] == 12.0
+    assert ds["wdir"].values[1, 1, 0] == 100.0
+
+
+def test_station_on_land_moves_to_nearest_water(member_paths: list[Path]) -> None:
+    # column 0 is land; the first water column is LAND_COLUMNS, so 3 cells east.
+    # The island at (7, 10): a station just east of its centre moves to (7, 11).
+    # (haversine vs the equirectangular grid: distances agree to a few parts per thousand)
+    ds = extract_stations(member_paths, [station("Shore", 4, 0), station("Isle", 7, 10, 0, 0.1)])
+
+    assert ds["moved_to_water"].values.tolist() == [1, 1]
+    assert ds["cell_y_index"].values.tolist() == [4, 7]
+    assert ds["cell_x_index"].values.tolist() == [LAND_COLUMNS, 11]
+    expected_km = LAND_COLUMNS * RESOLUTION_M / 1000
+    assert ds["cell_distance_km"].values[0] == pytest.approx(expected_km, rel=1e-3)
+    assert ds["cell_distance_km"].values[1] == pytest.approx(0.9 * RESOLUTION_M / 1000, rel=5e-3)
+    assert np.isfinite(ds["hs"].values).all()
+
+
+def test_longitude_in_0_to_360_matches(member_paths: list[Path]) -> None:
+    s = station("East", 3, 8)
+    ds = extract_stations(member_paths, [{**s, "lon": s["lon"] + 360.0}])
+    assert ds["cell_x_index"].values.tolist() == [8]
+
+
+def test_station_outside_grid_names_the_config_entry(member_paths: list[Path]) -> None:
+    half_dlat = np.degrees(RESOLUTION_M / 2 / EARTH_RADIUS_M)
+    half_dlon = np.degrees(RESOLUTION_M / 2 / (EARTH_RADIUS_M * np.cos(np.radians(12.0))))
+    lat_lo, lat_hi = LAT.min() - half_dlat, LAT.max() + half_dlat
+    lon_lo, lon_hi = LON.min() - half_dlon, LON.max() + half_dlon
+    bounds = f"(lat {lat_lo:.3f} to {lat_hi:.3f}, lon {lon_lo:.3f} to {lon_hi:.3f})"
+    fix = "move the station inside the grid or extend the grid (grid.origin, grid.nx, grid.ny)"
+    stations = [
+        station("Inside", 2, 5),
+        {"name": "Far", "lat": 20.5, "lon": -61.9},
+        {"name": "West", "lat": 12.2, "lon": -62.5},
+    ]
+
+    with pytest.raises(ValidationError) as info:
+        extract_stations(member_paths, stations)
+
+    assert str(info.value) == (
+        "config/config.yaml::stations[1]: station 'Far' (lat 20.5, lon -61.9) lies outside the "
+        f"model grid {bounds}; {fix}\n"
+        "config/config.yaml::stations[2]: station 'West' (lat 12.2, lon -62.5) lies outside the "
+        f"model grid {bounds}; {fix}"
+    )
+
+
+def test_half_a_cell_beyond_the_last_centre_is_still_inside(member_paths: list[Path]) -> None:
+    ds = extract_stations(member_paths, [station("Edge", NY - 1, NX - 1, 0.45, 0.45)])
+    assert ds["cell_y_index"].values.tolist() == [NY - 1]
+
+
+def test_repeated_station_names_are_refused(member_paths: list[Path]) -> None:
+    with pytest.raises(ValidationError) as info:
+        extract_stations(member_paths, [station("A", 2, 5), station("A", 3, 6)])
+    assert str(info.value) == (
+        "config/config.yaml::stations[1].name: station name 'A' is already used by stations[0]; "
+        "give every station its own name"
+    )
+
+
+def test_write_stations_csv_and_netcdf(member_paths: list[Path], tmp_path: Path) -> None:
+    ds = extract_stations(member_paths, [station("A", 5, 10), station("B", 12, 17)])
+    csv_path, nc_path = tmp_path / "out" / "stations.csv", tmp_path / "out" / "stations.nc"
+    write_stations(ds, csv_path, nc_path)
+
+    lines = csv_path.read_text().splitlines()
+    assert lines[0] == "station,member,time,hs_m,tp_s,wspd_ms,wdir_deg"
+    assert len(lines) == 1 + 2 * 3 * NT
+    hs = member_hs(0, NT, NY, NX)[0, 5, 10]
+    assert lines[1] == f"A,000,2024-09-01T00:00:00Z,{hs:.3f},{4 + 2 * hs:.2f},10.00,90.0"
+    assert lines[2].startswith("A,000,2024-09-01T01:00:00Z,")
+    assert lines[1 + NT].startswith("A,001,2024-09-01T00:00:00Z,")
+    assert lines[-1].startswith("B,002,2024-09-01T05:00:00Z,")
+    assert lines[-1].endswith(",12.00,110.0")
+
+    with xr.open_dataset(nc_path) as back:
+        assert back.attrs["featureType"] == "timeSeries"
+        assert back["station"].attrs["cf_role"] == "timeseries_id"
+        assert back["hs"].attrs["units"] == "m"
+        np.testing.assert_allclose(back["hs"].values, ds["hs"].values)
+        assert back["station"].values.tolist() == ["A", "B"]
+    assert sorted(p.name for p in csv_path.parent.iterdir()) == ["stations.csv", "stations.nc"]
