@@ -9,12 +9,10 @@ is recorded for every station. A station outside the grid is a configuration mis
 from __future__ import annotations
 
 import csv
-import io
 import logging
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import xarray as xr
 import wavecast
 
 from .errors import Problem, ValidationError
+from .io import write_netcdf_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +272,7 @@ def stations_csv(ds: xr.Dataset) -> str:
     Rows in dataset order (station, then member, then time); ISO 8601 UTC times; empty field for
     a missing value.
     """
-    buf = io.StringIO()
+    buf = StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["station", "member", "time", *(col for col, _ in CSV_COLUMNS.values())])
     times = _iso_times(ds["time"].values)
@@ -290,26 +289,8 @@ def stations_csv(ds: xr.Dataset) -> str:
     return buf.getvalue()
 
 
-def _replace_into(path: Path, write: Any) -> None:
-    """Call ``write(tmp)`` for a temp file beside ``path``, then ``os.replace`` it into place.
-
-    Private stand-in for ``wavecast.io`` (written elsewhere); switch once that module lands.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_stations(ds: xr.Dataset, csv_path: Path, nc_path: Path) -> None:
     """Write the long-format CSV and the CF ``timeSeries`` NetCDF, each atomically."""
     text = stations_csv(ds)
-    _replace_into(Path(csv_path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    _replace_into(Path(nc_path), lambda tmp: ds.to_netcdf(tmp))
+    write_text_atomic(csv_path, text)
+    write_netcdf_atomic(ds, nc_path)

@@ -9,8 +9,6 @@ small (member, y, x) stack of maxima. :func:`write_summary` writes ``ensemble.nc
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,8 @@ import numpy as np
 import xarray as xr
 
 import wavecast
+
+from .io import write_netcdf_atomic, write_text_atomic
 
 HS_STANDARD_NAME = "sea_surface_wave_significant_height"
 
@@ -222,28 +222,10 @@ def _summary(
     }
 
 
-def _replace_into(path: Path, write: Any) -> None:
-    """Call ``write(tmp)`` for a temp file beside ``path``, then ``os.replace`` it into place.
-
-    Private stand-in for ``wavecast.io`` (written elsewhere); switch once that module lands.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_summary(
     ds: xr.Dataset, summary: Mapping[str, Any], nc_path: Path, json_path: Path
 ) -> None:
     """Write ``ensemble.nc`` and ``summary.json`` (sorted keys, indented), each atomically."""
     text = json.dumps(summary, indent=2, sort_keys=True) + "\n"
-    _replace_into(Path(nc_path), lambda tmp: ds.to_netcdf(tmp))
-    _replace_into(Path(json_path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_netcdf_atomic(ds, nc_path)
+    write_text_atomic(json_path, text)
