@@ -26,6 +26,8 @@ import yaml
 from . import yamlstrict
 from .errors import Problem, ValidationError, did_you_mean, dotted
 
+#: The schema in a source checkout; the Snakefile passes its own copy's path explicitly, so an
+#: installed (non-editable) package works too.
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG_FILE = "config/config.yaml"
 
@@ -304,7 +306,7 @@ def validate(data: Any, file: str = DEFAULT_CONFIG_FILE, base_dir: Path | None =
         raise ValidationError(
             [Problem(file, "", "the configuration is not a mapping", "write 'key: value' settings")]
         )
-    schema = load_schema()
+    schema = load_schema(schema_path)
     cfg = apply_defaults(schema, _normalise_times(dict(data)))
     validator = jsonschema.Draft202012Validator(schema)
     problems: list[Problem] = []
@@ -351,7 +353,7 @@ def load_workflow_config(config: Mapping, configfiles: Iterable[str | Path]) -> 
     science = {k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}
     deployment = {k: config[k] for k in DEPLOYMENT_KEYS if k in config}
     try:
-        cfg = validate(science, files[0])
+        cfg = validate(science, files[0], schema_path=schema_path)
     except ValidationError as exc:
         # A YAML trap also shows up as a schema error at the same key: report it once.
         seen = {p.path for p in problems}

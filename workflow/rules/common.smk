@@ -1,13 +1,18 @@
 # Helpers shared by every stage file. Config is validated here, once, when the workflow loads;
 # a wrong config/config.yaml stops before any job with every problem listed.
 import json
+from pathlib import Path
 
 import wavecast
 from wavecast.config import load_workflow_config
 from wavecast.errors import ValidationError
 
 try:
-    SCIENCE, DEPLOYMENT = load_workflow_config(config, workflow.configfiles)
+    SCIENCE, DEPLOYMENT = load_workflow_config(
+        config,
+        workflow.configfiles,
+        schema_path=Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+    )
 except ValidationError as _exc:
     raise WorkflowError(
         f"the configuration is invalid ({len(_exc.problems)} problem(s)); nothing was run:\n"
