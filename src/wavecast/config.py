@@ -300,7 +300,12 @@ def _lerp(track: list, times: list[dt.datetime], t: dt.datetime) -> tuple[float,
     return track[-1]["lat"], track[-1]["lon"]
 
 
-def validate(data: Any, file: str = DEFAULT_CONFIG_FILE, base_dir: Path | None = None) -> dict:
+def validate(
+    data: Any,
+    file: str = DEFAULT_CONFIG_FILE,
+    base_dir: Path | None = None,
+    schema_path: Path = SCHEMA_PATH,
+) -> dict:
     """Validate a config mapping; return it with defaults filled, or raise with every problem."""
     if not isinstance(data, Mapping):
         raise ValidationError(
@@ -327,7 +332,9 @@ def validate_file(path: str | Path, base_dir: Path | None = None) -> dict:
     return validate(data, str(path), base_dir)
 
 
-def load_workflow_config(config: Mapping, configfiles: Iterable[str | Path]) -> tuple[dict, dict]:
+def load_workflow_config(
+    config: Mapping, configfiles: Iterable[str | Path], schema_path: Path = SCHEMA_PATH
+) -> tuple[dict, dict]:
     """What the Snakefile calls: split deployment keys off, strict-check the files, validate.
 
     ``config`` is Snakemake's merged config (files + ``--config``); ``configfiles`` the files it
