@@ -1,0 +1,56 @@
+"""Run the real ``snakemake`` on the repository's Snakefile in a scratch directory.
+
+Like Snakemake's own tests/common.py: each case is a directory under tests/cases/ holding a
+config.yaml; it is copied into a temp dir that becomes Snakemake's working directory, so runs
+never touch the repository's results/.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = Path(__file__).resolve().parent / "cases"
+SNAKEFILE = REPO / "Snakefile"
+
+
+def make_workdir(case: str, dest: Path) -> Path:
+    """Copy tests/cases/<case>/ to dest/config/ (where the Snakefile's configfile points)."""
+    (dest / "config").mkdir(parents=True, exist_ok=True)
+    for item in (CASES / case).iterdir():
+        shutil.copy(item, dest / "config" / item.name)
+    return dest
+
+
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    """``snakemake -s <repo>/Snakefile -d <workdir> ARGS``, output captured as text."""
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n"
+            f"--- stderr\n{proc.stderr}"
+        )
+    return proc
+
+
+def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """Rule -> job count that a dry run would execute ({} when nothing is to be done)."""
+    proc = snakemake(workdir, "-n", "--cores", "1", *args)
+    text = proc.stdout + proc.stderr
+    table = re.search(r"Job stats:\n(.*?)\n\n", text + "\n\n", re.S)
+    if not table:
+        assert "Nothing to be done" in text, text
+        return {}
+    jobs = {}
+    for line in table.group(1).splitlines()[2:]:
+        parts = line.split()
+        if len(parts) == 2 and parts[0] != "total":
+            jobs[parts[0]] = int(parts[1])
+    return jobs
