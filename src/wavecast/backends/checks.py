@@ -1,0 +1,308 @@
+"""Checks across fields, and what each executor cannot honour (an error, never silently dropped)."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import Problem
+from ..rules import RULE_NAMES
+from .models import (
+    ENV_REF_RE,
+    MPI_RULES,
+    BackendBase,
+    KubernetesBackend,
+    LocalBackend,
+    SlurmBackend,
+    is_secret_name,
+)
+from .units import format_mib, parse_memory
+
+
+def check_backend(backend: BackendBase, file: str) -> list[Problem]:
+    """Every cross-field problem of a backend that passed field validation."""
+    problems: list[Problem] = []
+    problems += _check_env(backend, file)
+    problems += _check_container(backend, file)
+    problems += _check_stages(backend, file)
+    problems += _check_limits(backend, file)
+    if isinstance(backend, LocalBackend) and backend.jobs is not None:
+        problems.append(
+            Problem(
+                file,
+                "jobs",
+                "the local executor runs as many jobs as fit in 'cores'",
+                "remove jobs and set cores",
+            )
+        )
+    if isinstance(backend, SlurmBackend):
+        problems += _check_slurm(backend, file)
+    if isinstance(backend, KubernetesBackend) and not (
+        backend.storage or backend.persistent_volumes
+    ):
+        problems.append(
+            Problem(
+                file,
+                "storage",
+                "Kubernetes pods share no filesystem, so a run needs storage or persistent_volumes",
+                "add storage: {provider: s3, prefix: s3://bucket/path}",
+            )
+        )
+    return problems
+
+
+def uses_apptainer(backend: BackendBase) -> bool:
+    return backend.container is not None and backend.container.runtime == "apptainer"
+
+
+def _check_env(backend: BackendBase, file: str) -> list[Problem]:
+    problems = []
+    for name, value in backend.env_vars.items():
+        path = f"env_vars.{name}"
+        ref = ENV_REF_RE.match(value)
+        if ref:
+            if ref.group(1) != name:
+                problems.append(
+                    Problem(
+                        file,
+                        path,
+                        f"'{value}' renames a variable; Snakemake passes variables to jobs by name",
+                        f"write '${{{name}}}' and export {name} where snakemake runs",
+                    )
+                )
+            continue
+        if "${" in value:
+            problems.append(
+                Problem(
+                    file,
+                    path,
+                    f"'{value}' mixes text and a ${{...}} reference",
+                    f"write exactly '${{{name}}}' and export {name} with the full value",
+                )
+            )
+        elif is_secret_name(name):
+            problems.append(
+                Problem(
+                    file,
+                    path,
+                    "looks like a secret but has a literal value (it would be written into the "
+                    "profile)",
+                    f"write '${{{name}}}' and export {name} in the shell that runs snakemake",
+                )
+            )
+        elif not uses_apptainer(backend):
+            problems.append(
+                Problem(
+                    file,
+                    path,
+                    "a literal value reaches jobs only through apptainer --env, and this backend "
+                    "runs no apptainer container (a Snakemake profile cannot set variables)",
+                    f"write '${{{name}}}' and export {name} where snakemake runs",
+                )
+            )
+    return problems
+
+
+def _check_container(backend: BackendBase, file: str) -> list[Problem]:
+    c = backend.container
+    if c is None:
+        return []
+    problems = []
+    given = [k for k in ("image", "dockerfile", "build_context", "user") if getattr(c, k)]
+    given += [k for k in ("build_args", "volumes") if getattr(c, k)]
+    if isinstance(backend, KubernetesBackend):
+        if c.runtime == "apptainer":
+            problems.append(
+                Problem(
+                    file,
+                    "container.runtime",
+                    "the kubernetes executor runs every job in container_image; apptainer inside "
+                    "pods is not supported here",
+                    "set runtime: none and use container_image",
+                )
+            )
+        reasons = {
+            "user": "the kubernetes plugin has no securityContext setting for the user",
+            "volumes": "the kubernetes plugin mounts persistent volume claims only",
+            "image": "the kubernetes plugin runs jobs in container_image",
+            "dockerfile": "the kubernetes plugin runs jobs in a pushed container_image",
+            "build_context": "the kubernetes plugin runs jobs in a pushed container_image",
+            "build_args": "the kubernetes plugin runs jobs in a pushed container_image",
+        }
+        fixes = {"volumes": "use persistent_volumes", "user": "remove it"}
+        for key in given:
+            problems.append(
+                Problem(
+                    file,
+                    f"container.{key}",
+                    f"cannot be honoured on kubernetes: {reasons[key]}",
+                    fixes.get(key, "use container_image"),
+                )
+            )
+        return problems
+    if c.runtime == "none":
+        for key in given:
+            problems.append(
+                Problem(
+                    file,
+                    f"container.{key}",
+                    "has no effect with runtime: none (jobs run on the host)",
+                    "set runtime: apptainer or remove it",
+                )
+            )
+        return problems
+    if c.image and c.dockerfile:
+        problems.append(
+            Problem(
+                file,
+                "container.image",
+                "image and dockerfile are both given",
+                "keep one: image to pull, or dockerfile to build",
+            )
+        )
+    if not c.image and not c.dockerfile:
+        problems.append(
+            Problem(
+                file,
+                "container.image",
+                "runtime apptainer needs an image or a dockerfile",
+                "add image: docker://ghcr.io/wavecast/wavecast:0.1.0",
+            )
+        )
+    if not c.dockerfile:
+        for key in ("build_context", "build_args"):
+            if getattr(c, key):
+                problems.append(
+                    Problem(
+                        file,
+                        f"container.{key}",
+                        "is only used to build from a dockerfile",
+                        "add dockerfile or remove it",
+                    )
+                )
+    if c.user not in (None, "root"):
+        problems.append(
+            Problem(
+                file,
+                "container.user",
+                f"apptainer runs jobs as the submitting user and cannot switch to '{c.user}'",
+                "remove it, or use 'root' (apptainer --fakeroot)",
+            )
+        )
+    return problems
+
+
+def _check_stages(backend: BackendBase, file: str) -> list[Problem]:
+    problems = []
+    for rule in RULE_NAMES:
+        stage = getattr(backend.stages, rule)
+        if stage is None or stage.mpiexec is None:
+            continue
+        if rule not in MPI_RULES:
+            problems.append(
+                Problem(
+                    file,
+                    f"stages.{rule}.mpiexec",
+                    f"rule {rule} does not use an MPI launcher",
+                    "only " + ", ".join(MPI_RULES) + " can have mpiexec",
+                )
+            )
+    if isinstance(backend, SlurmBackend):
+        from .resolve import resolve
+
+        for res in resolve(backend):
+            if res.mpi and res.cpu < 2:
+                problems.append(
+                    Problem(
+                        file,
+                        f"stages.{res.rule}.cpu",
+                        "an MPI job on SLURM runs cpu tasks and needs at least 2",
+                        "set cpu: 2 or more, or remove mpiexec",
+                    )
+                )
+    return problems
+
+
+def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
+    problems = []
+    lim = backend.limits
+    lim_mem = parse_memory(lim.memory)
+
+    def over(path: str, cpu: int | None, memory: str | None, timeout: int | None) -> None:
+        if cpu is not None and cpu > lim.cpu:
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}cpu",
+                    f"{cpu} is above limits.cpu {lim.cpu}",
+                    "lower it or raise limits.cpu",
+                )
+            )
+        if memory is not None and parse_memory(memory) > lim_mem:
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}memory",
+                    f"{memory} ({parse_memory(memory)} MiB) is above limits.memory "
+                    f"{format_mib(lim_mem)}",
+                    "lower it or raise limits.memory",
+                )
+            )
+        if timeout is not None and timeout > lim.timeout:
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}timeout",
+                    f"{timeout} s is above limits.timeout {lim.timeout} s",
+                    "lower it or raise limits.timeout",
+                )
+            )
+
+    if "timeout" in backend.model_fields_set and backend.defaults.timeout is not None:
+        problems.append(
+            Problem(
+                file,
+                "defaults.timeout",
+                "the default timeout is given twice (timeout and defaults.timeout)",
+                "keep one of them",
+            )
+        )
+    over("", None, None, backend.timeout)
+    d = backend.defaults
+    over("defaults.", d.cpu, d.memory, d.timeout)
+    for rule in RULE_NAMES:
+        stage = getattr(backend.stages, rule)
+        if stage is not None:
+            over(f"stages.{rule}.", stage.cpu, stage.memory, stage.timeout)
+    return problems
+
+
+_MANAGED_HINT = "use partition/account/qos/constraint, stages or defaults instead"
+
+
+def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
+    from snakemake_executor_plugin_slurm.validation import get_forbidden_slurm_options
+
+    problems = []
+    if backend.extra:
+        for pattern, what in get_forbidden_slurm_options().items():
+            if re.search(pattern, backend.extra):
+                problems.append(
+                    Problem(
+                        file,
+                        "extra",
+                        f"repeats an option the SLURM plugin manages ({what})",
+                        _MANAGED_HINT,
+                    )
+                )
+    if isinstance(backend.array_jobs, list):
+        for i, rule in enumerate(backend.array_jobs):
+            if rule not in RULE_NAMES:
+                problems.append(
+                    Problem(
+                        file,
+                        f"array_jobs[{i}]",
+                        f"unknown rule '{rule}'",
+                        "known rules: " + ", ".join(RULE_NAMES),
+                    )
+                )
+    return problems

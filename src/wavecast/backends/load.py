@@ -1,0 +1,157 @@
+"""Backend YAML → a validated model, or every problem at once as :class:`ValidationError`.
+
+Parsing (:mod:`wavecast.yamlstrict`), pydantic validation and the cross-field checks of
+:mod:`wavecast.backends.checks` each add :class:`~wavecast.errors.Problem` objects; pydantic's
+errors are rewritten into the project's ``file::dotted.path: message; fix`` form.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
+from ..errors import Problem, ValidationError, did_you_mean, dotted
+from ..rules import RULE_NAMES
+from ..yamlstrict import load_file
+from .checks import check_backend
+from .models import BACKEND_MODELS, Backend, BackendBase
+
+TYPE_CHOICES = ", ".join(BACKEND_MODELS)
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model class that holds the key at ``loc`` (for 'did you mean' suggestions)."""
+    current: Any = model
+    for part in loc:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    if get_origin(annotation) is None:
+        return annotation
+    return None
+
+
+def _bounds(ctx: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in ctx.items())
+
+
+def _problem(file: str, model: type[BaseModel], err: dict) -> Problem:
+    loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
+    # Pydantic appends the union member's name ('str', 'int', 'literal[...]'); drop it.
+    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_WORDS)))
+    path = dotted(loc)
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        holder = _model_at(model, loc[:-1])
+        choices = list(holder.model_fields) if holder else []
+        if loc[:1] == ("stages",) and len(loc) == 2:
+            hint = did_you_mean(key, RULE_NAMES)
+            close = hint if hint.startswith("did you mean") else ""
+            known = "known stages: " + ", ".join(RULE_NAMES)
+            return Problem(file, path, f"unknown stage '{key}'", f"{close} {known}".strip())
+        return Problem(file, path, f"unknown key '{key}'", did_you_mean(key, choices))
+    if kind == "missing":
+        return Problem(file, path, "required key is missing", "add it")
+    if kind == "value_error":
+        text = str(ctx.get("error", err["msg"]))
+        message, _, fix = text.partition("; ")
+        return Problem(file, path, message, fix or "correct it")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return Problem(file, path, f"expected a whole number, got {value!r}", "write e.g. 4")
+    if kind in ("float_type", "float_parsing"):
+        return Problem(file, path, f"expected a number, got {value!r}", "write e.g. 0.95")
+    if kind in ("string_type",):
+        return Problem(file, path, f"expected text, got {value!r}", "quote it")
+    if kind in ("bool_type", "bool_parsing"):
+        return Problem(file, path, f"expected true or false, got {value!r}", "write true or false")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return Problem(file, path, f"expected a mapping, got {value!r}", "write 'key: value' lines")
+    if kind == "list_type":
+        return Problem(file, path, f"expected a list, got {value!r}", "write '- item' lines")
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        words = {
+            "greater_than_equal": ("at least", "ge"),
+            "greater_than": ("above", "gt"),
+            "less_than_equal": ("at most", "le"),
+            "less_than": ("below", "lt"),
+        }[kind]
+        bound = ctx.get(words[1])
+        return Problem(file, path, f"{value!r} is out of range", f"use a value {words[0]} {bound}")
+    if kind == "literal_error":
+        return Problem(
+            file, path, f"{value!r} is not allowed", f"use one of {ctx.get('expected', '')}"
+        )
+    if kind == "string_pattern_mismatch":
+        return Problem(
+            file, path, f"{value!r} does not have the expected form", f"match {ctx.get('pattern')}"
+        )
+    if kind == "string_too_short":
+        return Problem(file, path, "the value is empty", "write a value or remove the key")
+    return Problem(file, path, err["msg"], _bounds(ctx) or "correct it")
+
+
+_TYPE_WORDS = {"str", "int", "float", "bool", "list", "dict", "none", "constrained-str"}
+
+
+def validate_data(data: Any, file: str) -> Backend:
+    """Validate parsed YAML; raise :class:`ValidationError` with every problem."""
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind is None:
+        raise ValidationError(
+            [
+                Problem(
+                    file, "type", "required key is missing", f"add 'type: ' one of {TYPE_CHOICES}"
+                )
+            ]
+        )
+    if not isinstance(kind, str) or kind not in BACKEND_MODELS:
+        raise ValidationError(
+            [Problem(file, "type", f"unknown backend type {kind!r}", f"use one of {TYPE_CHOICES}")]
+        )
+    model = BACKEND_MODELS[kind]
+    try:
+        backend = model.model_validate(data)
+    except PydanticError as exc:
+        problems = _dedupe(_problem(file, model, e) for e in exc.errors())
+        raise ValidationError(problems) from None
+    problems = check_backend(backend, file)
+    if problems:
+        raise ValidationError(problems)
+    return backend  # type: ignore[return-value]
+
+
+def _dedupe(problems) -> list[Problem]:
+    seen: dict[tuple[str, str], Problem] = {}
+    for p in problems:
+        seen.setdefault((p.path, p.message), p)
+    return list(seen.values())
+
+
+def load_backend(path: str | Path, display: str | None = None) -> BackendBase:
+    """Read, parse and validate one backend YAML file."""
+    file = display or str(path)
+    data, problems = load_file(path, file)
+    if problems:
+        raise ValidationError(problems)
+    return validate_data(data, file)
+
+
+def env_name(path: str | Path) -> str:
+    """``config/backends/production.yaml`` → ``production``."""
+    return Path(path).stem

@@ -1,0 +1,340 @@
+"""Typed backend YAML: one model per executor, discriminated by ``type``.
+
+Every field carries its description: the JSON Schema (``wavecast backends schema``), the commented
+template (``wavecast backends create``) and ``wavecast backends list`` are generated from them.
+Field-level checks (types, ranges, formats) live here; checks that relate fields to each other or to
+what an executor can honour live in :mod:`wavecast.backends.checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+from ..rules import RULE_NAMES
+from .units import MEMORY_HINT, MEMORY_PATTERN, parse_memory
+
+#: Rules whose command is prefixed by ``{resources.mpi}``; only they may get an MPI launcher.
+MPI_RULES: tuple[str, ...] = ("run_member",)
+
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_REF_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+SECRET_WORDS = frozenset(
+    {"TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "KEY", "KEYS"}
+)
+
+DOCKER_REF_RE = re.compile(
+    r"^(?:docker://)?"
+    r"(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$"
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """``API_TOKEN``, ``DB_PASSWORD``, ``AWS_SECRET_ACCESS_KEY``: yes; ``MONKEY``: no."""
+    return any(part.upper() in SECRET_WORDS for part in name.split("_"))
+
+
+def _memory(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(
+            f"{value!r} has no unit; memory is text with a unit ({MEMORY_HINT}); a bare number "
+            "is ambiguous"
+        )
+    try:
+        parse_memory(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a memory size; {MEMORY_HINT}") from None
+    return value
+
+
+Memory = Annotated[
+    str,
+    BeforeValidator(_memory),
+    Field(json_schema_extra={"pattern": MEMORY_PATTERN, "examples": ["512m", "2g", "1.5t"]}),
+]
+Cpu = Annotated[int, Field(ge=1, le=128)]
+Timeout = Annotated[int, Field(ge=60, le=86400)]
+
+
+def _image(value: Any) -> Any:
+    if isinstance(value, str) and (value.endswith(".sif") or DOCKER_REF_RE.match(value)):
+        return value
+    raise ValueError(
+        f"{value!r} is neither a docker reference with a tag or digest nor a .sif path; write "
+        "e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0' or 'images/wavecast.sif' (pin a tag)"
+    )
+
+
+def _docker_image(value: Any) -> Any:
+    if isinstance(value, str) and DOCKER_REF_RE.match(value) and not value.startswith("docker://"):
+        return value
+    raise ValueError(
+        f"{value!r} is not a docker reference with a tag or digest; write e.g. "
+        "'ghcr.io/wavecast/wavecast:0.1.0' (no docker:// prefix, pin a tag)"
+    )
+
+
+def _volume(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(
+            f"{value!r} is not text; write 'host:container:mode', e.g. '/data:/data:ro'"
+        )
+    parts = value.split(":")
+    if len(parts) == 2:
+        raise ValueError(
+            f"'{value}' has no mode; append ':ro' (read-only, recommended for inputs) or ':rw'"
+        )
+    if len(parts) != 3 or not parts[0] or not parts[1]:
+        raise ValueError(f"'{value}' is not 'host:container:mode'; write e.g. '/data:/data:ro'")
+    if not parts[1].startswith("/"):
+        raise ValueError(
+            f"the container path '{parts[1]}' in '{value}' is not absolute; start it with '/'"
+        )
+    if parts[2] not in ("ro", "rw"):
+        raise ValueError(f"the mode '{parts[2]}' in '{value}' is not ro or rw; use ':ro' or ':rw'")
+    return value
+
+
+def _persistent_volume(value: Any) -> Any:
+    if isinstance(value, str):
+        name, sep, path = value.partition(":")
+        if sep and name and path.startswith("/") and ":" not in path:
+            return value
+    raise ValueError(f"{value!r} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'")
+
+
+def _env_name(value: Any) -> Any:
+    if isinstance(value, str) and ENV_NAME_RE.match(value):
+        return value
+    raise ValueError(
+        f"{value!r} is not an environment variable name; use letters, digits and '_' "
+        "(not starting with a digit)"
+    )
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors, and nothing is coerced ("4" is not 4)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Resources(StrictModel):
+    """What one job gets unless its stage says otherwise."""
+
+    cpu: Cpu = Field(1, description="CPU cores per job (1-128): cpus_per_task and threads.")
+    memory: Memory = Field(
+        "2g", description="memory per job, with a unit: '512m', '2g', '1.5t' (→ mem_mb in MiB)."
+    )
+    timeout: Timeout | None = Field(
+        None,
+        description="wall-time per job in seconds (60-86400; → runtime in minutes, rounded up); "
+        "default: the top-level timeout.",
+    )
+
+
+class StageOverride(StrictModel):
+    """Resources of one rule that differ from ``defaults``."""
+
+    cpu: Cpu | None = Field(None, description="CPU cores for this rule (1-128).")
+    memory: Memory | None = Field(None, description="memory for this rule, e.g. '32g'.")
+    timeout: Timeout | None = Field(None, description="wall-time for this rule in seconds.")
+    mpiexec: str | None = Field(
+        None,
+        min_length=1,
+        description="MPI launcher prefix for this rule, e.g. 'mpirun -np 16' (→ resource mpi; "
+        "only rules that use {resources.mpi}: " + ", ".join(MPI_RULES) + ").",
+    )
+
+
+Stages = create_model(  # type: ignore[call-overload]
+    "Stages",
+    __base__=StrictModel,
+    __doc__="Per-rule overrides, keyed by the workflow's rule names.",
+    **{
+        name: (
+            StageOverride | None,
+            Field(None, description=f"overrides for rule {name}."),
+        )
+        for name in RULE_NAMES
+    },
+)
+
+
+class Limits(StrictModel):
+    """The largest job this environment allows; defaults, overrides and retries stay within."""
+
+    cpu: Cpu = Field(128, description="most CPU cores one job may get (1-128).")
+    memory: Memory = Field("1t", description="most memory one job may get, also on retries.")
+    timeout: Timeout = Field(86400, description="longest wall-time one job may get, in seconds.")
+
+
+class Container(StrictModel):
+    """How jobs run in a container (Snakemake's apptainer deployment)."""
+
+    runtime: Literal["apptainer", "none"] = Field(
+        "none", description="'apptainer' runs every rule in the image; 'none' runs on the host."
+    )
+    image: Annotated[str | None, BeforeValidator(lambda v: v if v is None else _image(v))] = Field(
+        None,
+        description="the image: a docker reference with tag or digest (docker://ghcr.io/x/y:1.0) "
+        "or a .sif path; XOR dockerfile. Reaches rules as config container_image.",
+    )
+    dockerfile: str | None = Field(
+        None,
+        min_length=1,
+        description="build the image from this Dockerfile instead of image (docker build, then "
+        "apptainer build to .wavecast/images/<env>.sif).",
+    )
+    build_context: str | None = Field(
+        None, min_length=1, description="docker build context directory (default '.')."
+    )
+    build_args: dict[str, str] = Field(
+        default_factory=dict, description="docker build --build-arg NAME=VALUE pairs."
+    )
+    volumes: list[Annotated[str, BeforeValidator(_volume)]] = Field(
+        default_factory=list,
+        description="bind mounts 'host:container:mode', mode ro or rw (ro recommended for "
+        "inputs) → apptainer --bind.",
+    )
+    user: str | None = Field(
+        None,
+        description="user inside the container; apptainer always runs as the submitting user, so "
+        "only 'root' (→ --fakeroot) is accepted.",
+    )
+    mpiexec: str | None = Field(
+        None,
+        min_length=1,
+        description="default MPI launcher prefix for the MPI rules (" + ", ".join(MPI_RULES) + ").",
+    )
+
+
+EnvName = Annotated[str, BeforeValidator(_env_name)]
+
+
+class BackendBase(StrictModel):
+    """What every environment shares."""
+
+    jobs: int | None = Field(
+        None, ge=1, le=100000, description="most jobs submitted at once (cluster backends)."
+    )
+    retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="times a failed job is retried (with more memory/time "
+        "after out-of-memory/timeout failures, up to limits).",
+    )
+    timeout: Timeout = Field(
+        3600, description="default wall-time per job in seconds (60-86400) unless defaults.timeout."
+    )
+    env_vars: dict[EnvName, str] = Field(
+        default_factory=dict,
+        description="environment for jobs: '${NAME}' passes the operator's NAME through (never "
+        "written to the profile; required for names with TOKEN/SECRET/PASSWORD/KEY); a literal "
+        "value needs container.runtime apptainer (→ apptainer --env).",
+    )
+    defaults: Resources = Field(
+        default_factory=Resources, description="resources of every rule unless overridden."
+    )
+    stages: Stages = Field(  # type: ignore[valid-type]
+        default_factory=Stages, description="per-rule overrides keyed by rule name."
+    )
+    limits: Limits = Field(default_factory=Limits, description="the largest job allowed.")
+    container: Container | None = Field(None, description="container settings; none: host.")
+    latency_wait: int = Field(
+        60, ge=0, le=3600, description="seconds to wait for output files on shared storage."
+    )
+
+
+class LocalBackend(BackendBase):
+    """Run every job on this machine (Snakemake's local executor)."""
+
+    type: Literal["local"] = Field(description="executor: local.")
+    cores: int | Literal["all"] = Field(
+        "all", description="cores Snakemake may use on this machine: a number or 'all'."
+    )
+
+
+class SlurmBackend(BackendBase):
+    """Submit every job to SLURM with sbatch (snakemake-executor-plugin-slurm)."""
+
+    type: Literal["slurm"] = Field(description="executor: slurm.")
+    partition: str = Field(min_length=1, description="SLURM partition (sbatch -p).")
+    account: str | None = Field(None, min_length=1, description="SLURM account (sbatch -A).")
+    qos: str | None = Field(None, min_length=1, description="quality of service (sbatch --qos).")
+    constraint: str | None = Field(None, min_length=1, description="node features (sbatch -C).")
+    extra: str | None = Field(
+        None,
+        min_length=1,
+        description="more sbatch arguments, e.g. '--mail-type=FAIL'; options the plugin manages "
+        "(partition, memory, time, ...) are refused.",
+    )
+    init_seconds_before_status_checks: int = Field(
+        40, ge=1, le=3600, description="seconds before the first status check after submission."
+    )
+    status_attempts: int = Field(
+        5, ge=1, le=100, description="failed status queries tolerated before giving up."
+    )
+    status_command: Literal["sacct", "squeue"] | None = Field(
+        None, description="status query command; default: sacct when available."
+    )
+    array_jobs: list[str] | Literal["all"] | None = Field(
+        None, description="rules submitted as SLURM job arrays: a list of rule names or 'all'."
+    )
+    requeue: bool | None = Field(
+        None, description="true: sbatch --requeue; false: --no-requeue; unset: cluster default."
+    )
+
+
+class KubernetesStorage(StrictModel):
+    """Where a Kubernetes run keeps its files (pods share no filesystem)."""
+
+    provider: Literal["s3"] = Field(description="storage plugin: s3.")
+    prefix: str = Field(
+        pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",
+        description="bucket and path, e.g. s3://wavecast-staging/runs.",
+    )
+
+
+class KubernetesBackend(BackendBase):
+    """Run every job as a Kubernetes Job (snakemake-executor-plugin-kubernetes)."""
+
+    type: Literal["kubernetes"] = Field(description="executor: kubernetes.")
+    namespace: str = Field(
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="namespace of the Jobs."
+    )
+    container_image: Annotated[str, BeforeValidator(_docker_image)] = Field(
+        description="the image every job runs in; must contain Snakemake and wavecast."
+    )
+    service_account: str | None = Field(
+        None, min_length=1, description="service account of the pods (serviceAccountName)."
+    )
+    storage: KubernetesStorage | None = Field(
+        None, description="default storage provider and prefix for inputs/outputs."
+    )
+    persistent_volumes: list[Annotated[str, BeforeValidator(_persistent_volume)]] = Field(
+        default_factory=list,
+        description="persistent volume claims 'claim:/mount/path' mounted in every pod.",
+    )
+    cpu_scalar: float = Field(
+        0.95, gt=0, le=1, description="CPU request = cores × this (node overhead)."
+    )
+    machine_type: str | None = Field(
+        None, min_length=1, description="node instance type (nodeSelector instance-type)."
+    )
+    pod_limits: bool = Field(
+        True, description="set pod limits equal to requests (the plugin's scale=0)."
+    )
+
+
+BACKEND_MODELS: dict[str, type[BackendBase]] = {
+    "local": LocalBackend,
+    "slurm": SlurmBackend,
+    "kubernetes": KubernetesBackend,
+}
+
+Backend = LocalBackend | SlurmBackend | KubernetesBackend

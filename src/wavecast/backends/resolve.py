@@ -1,0 +1,86 @@
+"""Per-rule resources after defaults ← stage override, with the limits retries may grow to."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from ..rules import RULE_NAMES
+from .models import MPI_RULES, BackendBase, SlurmBackend
+from .units import parse_memory, runtime_minutes
+
+
+@dataclass(frozen=True)
+class ResolvedRule:
+    """First-attempt resources of one rule and the caps a retry may reach."""
+
+    rule: str
+    cpu: int
+    mem_mb: int
+    mem_mb_limit: int
+    runtime: int
+    runtime_limit: int
+    mpi: str | None
+
+    def snakemake_resources(self, backend: BackendBase) -> dict[str, int | str]:
+        """The resource values one job of this rule gets on the first attempt."""
+        res: dict[str, int | str] = {
+            "cpus_per_task": self.cpu,
+            "mem_mb": self.mem_mb,
+            "runtime": self.runtime,
+        }
+        if self.mpi:
+            res["mpi"] = self.mpi
+            if isinstance(backend, SlurmBackend):
+                # SLURM runs an MPI job as `cpu` tasks of one CPU each (sbatch --ntasks).
+                res["cpus_per_task"] = 1
+                res["tasks"] = self.cpu
+        return res
+
+
+def resolve(backend: BackendBase) -> list[ResolvedRule]:
+    """One :class:`ResolvedRule` per workflow rule, in ``RULE_NAMES`` order."""
+    d = backend.defaults
+    container_mpi = backend.container.mpiexec if backend.container else None
+    out = []
+    for rule in RULE_NAMES:
+        stage = getattr(backend.stages, rule)
+        cpu = (stage.cpu if stage and stage.cpu else None) or d.cpu
+        memory = (stage.memory if stage and stage.memory else None) or d.memory
+        timeout = (stage.timeout if stage and stage.timeout else None) or d.timeout
+        timeout = timeout or backend.timeout
+        mpi = stage.mpiexec if stage and stage.mpiexec else None
+        if mpi is None and rule in MPI_RULES:
+            mpi = container_mpi
+        out.append(
+            ResolvedRule(
+                rule=rule,
+                cpu=cpu,
+                mem_mb=parse_memory(memory),
+                mem_mb_limit=parse_memory(backend.limits.memory),
+                runtime=runtime_minutes(timeout),
+                runtime_limit=runtime_minutes(backend.limits.timeout),
+                mpi=mpi,
+            )
+        )
+    return out
+
+
+def mem_mb_expression(r: ResolvedRule) -> str:
+    """The attempt-aware ``mem_mb`` Snakemake evaluates (see docs/architecture.md)."""
+    return (
+        f"__import__('wavecast.retry').retry.mem_mb('{r.rule}', wildcards, attempt, "
+        f"{r.mem_mb}, {r.mem_mb_limit})"
+    )
+
+
+def runtime_expression(r: ResolvedRule) -> str:
+    """The attempt-aware ``runtime`` (minutes) Snakemake evaluates."""
+    return (
+        f"__import__('wavecast.retry').retry.runtime('{r.rule}', wildcards, attempt, "
+        f"{r.runtime}, {r.runtime_limit})"
+    )
+
+
+def quote_all(args: list[str]) -> str:
+    return " ".join(shlex.quote(a) for a in args)
