@@ -1,5 +1,159 @@
-"""Placeholder until this command group lands; replaced by its implementation."""
+"""``wavecast profiles``: render profiles from backend YAML, check them, install them."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from ..backends.load import load_backend
+from ..backends.render import profile_path, regenerate_command, render_profile, source_path
+from ..errors import Problem, ValidationError
+from .common import subcommand
 
 
 def register(sub) -> None:
-    return None
+    group = subcommand(
+        sub,
+        "profiles",
+        "render Snakemake profiles from backend YAML, check them, install them",
+        "  wavecast profiles build production\n"
+        "  wavecast profiles build --all\n"
+        "  wavecast profiles check\n"
+        "  wavecast profiles install --user\n",
+    )
+    inner = group.add_subparsers(dest="profiles_command", metavar="COMMAND")
+    group.set_defaults(func=lambda args: (group.print_help(), 2)[1])
+
+    p = subcommand(
+        inner,
+        "build",
+        "render profiles/ENV/profile.yaml from config/backends/ENV.yaml (nothing is written "
+        "when any backend YAML is invalid)",
+        "  wavecast profiles build production staging\n  wavecast profiles build --all\n",
+    )
+    p.add_argument("envs", nargs="*", metavar="ENV", help="environment names")
+    p.add_argument("--all", action="store_true", help="every config/backends/*.yaml")
+    p.add_argument("--root", default=".", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_build)
+
+    p = subcommand(
+        inner,
+        "check",
+        "fail (exit 1) with a diff when a committed profile differs from its backend YAML",
+        "  wavecast profiles check\n",
+    )
+    p.add_argument("--root", default=".", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_check)
+
+    p = subcommand(
+        inner,
+        "install",
+        "copy profiles where `snakemake --profile ENV` finds them by name",
+        "  wavecast profiles install            # ~/.config/snakemake/ENV\n"
+        "  wavecast profiles install --site     # /etc/xdg/snakemake/ENV (as root)\n",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="~/.config/snakemake (default)")
+    where.add_argument("--site", action="store_true", help="/etc/xdg/snakemake")
+    p.add_argument("envs", nargs="*", metavar="ENV", help="environments (default: all)")
+    p.add_argument("--root", default=".", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_install)
+
+
+def all_envs(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / "config" / "backends").glob("*.yaml"))
+
+
+def render_envs(root: Path, envs: list[str]) -> dict[str, str]:
+    """Render every env or raise one ValidationError with every problem of every file."""
+    problems: list[Problem] = []
+    texts: dict[str, str] = {}
+    for env in envs:
+        try:
+            backend = load_backend(root / source_path(env), display=source_path(env))
+        except ValidationError as exc:
+            problems += exc.problems
+            continue
+        texts[env] = render_profile(backend, env)
+    if problems:
+        raise ValidationError(problems)
+    return texts
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    envs = all_envs(root) if args.all else args.envs
+    if not envs:
+        print("name environments (ENV ...) or give --all", file=sys.stderr)
+        return 2
+    texts = render_envs(root, envs)  # raises before anything is written
+    for env, text in texts.items():
+        path = root / profile_path(env)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            print(f"{profile_path(env)}: unchanged")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".yaml.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+        print(f"{profile_path(env)}: written")
+    return 0
+
+
+def drift(root: Path) -> list[str]:
+    """Unified diffs of committed profiles against freshly rendered ones (empty: in sync)."""
+    out = []
+    for env, text in render_envs(root, all_envs(root)).items():
+        path = root / profile_path(env)
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            diff = "".join(
+                difflib.unified_diff(
+                    current.splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    fromfile=f"{profile_path(env)} (committed)",
+                    tofile=f"{profile_path(env)} (from {source_path(env)})",
+                )
+            )
+            out.append(f"{diff}\nregenerate with: {regenerate_command(env)}\n")
+    return out
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    diffs = drift(Path(args.root))
+    if diffs:
+        sys.stdout.write("".join(diffs))
+        return 1
+    print("profiles in sync with config/backends")
+    return 0
+
+
+def install_dir(site: bool) -> Path:
+    if site:
+        return Path("/etc/xdg/snakemake")
+    return Path.home() / ".config" / "snakemake"
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    envs = args.envs or all_envs(root)
+    target = install_dir(args.site)
+    diffs = drift(root)
+    if diffs:
+        sys.stdout.write("".join(diffs))
+        print("profiles are out of date; build them before installing", file=sys.stderr)
+        return 1
+    for env in envs:
+        src = root / profile_path(env)
+        if not src.exists():
+            print(f"{profile_path(env)}: missing; run {regenerate_command(env)}", file=sys.stderr)
+            return 1
+        dest = target / env
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest / "profile.yaml")
+        print(f"installed {dest / 'profile.yaml'} (snakemake --profile {env})")
+    return 0
