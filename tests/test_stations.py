@@ -5,7 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from postprocess_fixtures import (
+
+from wavecast.errors import ValidationError
+from wavecast.stations import extract_stations, write_stations
+
+from .postprocess_fixtures import (
     EARTH_RADIUS_M,
     LAND_COLUMNS,
     RESOLUTION_M,
@@ -13,9 +17,6 @@ from postprocess_fixtures import (
     member_hs,
     write_member_files,
 )
-
-from wavecast.errors import ValidationError
-from wavecast.stations import extract_stations, write_stations
 
 NT, NY, NX = 6, 15, 20
 _, _, LAT, LON = grid_lat_lon(NY, NX)

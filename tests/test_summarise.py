@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from postprocess_fixtures import depth_field, grid_lat_lon, member_hs, write_member_files
 
 import wavecast
 from wavecast.summarise import summarise_ensemble, write_summary
+
+from .postprocess_fixtures import depth_field, grid_lat_lon, member_hs, write_member_files
 
 NT, NY, NX = 6, 15, 20
 

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import matplotlib
+import pytest
+import xarray as xr
+
+from wavecast import plotting
+from wavecast.stations import extract_stations
+from wavecast.summarise import summarise_ensemble
+
+from .postprocess_fixtures import grid_lat_lon, write_member_files
+
+NT, NY, NX = 6, 15, 20
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CFG = {"dpi": 50, "cmap": "viridis", "hs_max_m": None, "scenario": "tc-test"}
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, after checking the PNG signature."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == PNG_SIGNATURE
+    assert head[12:16] == b"IHDR"
+    return struct.unpack(">II", head[16:24])
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory: pytest.TempPathFactory) -> tuple[xr.Dataset, xr.Dataset, list]:
+    paths = write_member_files(tmp_path_factory.mktemp("members"), 3, nt=NT, ny=NY, nx=NX)
+    ens, _ = summarise_ensemble(paths, {"percentile": 90})
+    _, _, lat, lon = grid_lat_lon(NY, NX)
+    stations = [
+        {"name": "Buoy", "lat": float(lat[5, 10]), "lon": float(lon[5, 10])},
+        {"name": "Harbour", "lat": float(lat[9, 0]), "lon": float(lon[9, 0])},  # on land
+    ]
+    return ens, extract_stations(paths, stations), stations
+
+
+def check_png(path: Path, figsize: tuple[float, float], dpi: int) -> None:
+    assert png_size(path) == (round(figsize[0] * dpi), round(figsize[1] * dpi))
+    assert path.stat().st_size > 5_000  # a drawn figure, not an empty canvas
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_max_hs_map(products: tuple, tmp_path: Path) -> None:
+    ens, _, stations = products
+    out = plotting.plot_max_hs_map(ens, None, stations, tmp_path / "map.png", CFG, figsize=(8, 4))
+    assert out == tmp_path / "map.png"
+    check_png(out, (8, 4), 50)
+
+
+def test_max_hs_map_takes_depth_from_grid_and_fixed_scale(products: tuple, tmp_path: Path) -> None:
+    ens, _, stations = products
+    grid = ens[["depth"]]
+    cfg = {**CFG, "hs_max_m": 2.0, "dpi": 40}
+    out = plotting.plot_max_hs_map(ens, grid, stations, tmp_path / "map.png", cfg, figsize=(6, 3))
+    check_png(out, (6, 3), 40)
+
+
+def test_default_map_size_follows_dpi(products: tuple, tmp_path: Path) -> None:
+    ens, _, stations = products
+    out = plotting.plot_max_hs_map(ens, None, stations, tmp_path / "map.png", {"dpi": 30})
+    width, height = png_size(out)
+    assert width == 12 * 30
+    assert 4 * 30 <= height <= 14 * 30
+
+
+def test_member_maxima(products: tuple, tmp_path: Path) -> None:
+    ens, _, _ = products
+    out = plotting.plot_member_maxima(ens, None, tmp_path / "members.png", CFG, figsize=(9, 3))
+    check_png(out, (9, 3), 50)
+
+
+def test_station_series(products: tuple, tmp_path: Path) -> None:
+    _, sta, _ = products
+    out = plotting.plot_station_series(sta, tmp_path / "series.png", CFG, figsize=(7, 5))
+    check_png(out, (7, 5), 50)
+
+
+def test_station_series_without_stations(products: tuple, tmp_path: Path) -> None:
+    _, sta, _ = products
+    out = plotting.plot_station_series(sta.isel(station=[]), tmp_path / "s.png", CFG)
+    assert png_size(out) == (10 * 50, round(3.4 * 50))
+
+
+def test_no_pyplot_figures_or_style_left_behind(products: tuple, tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    ens, sta, stations = products
+    before = plt.get_fignums()
+    font = matplotlib.rcParams["font.size"]
+    plotting.plot_max_hs_map(ens, None, stations, tmp_path / "a.png", CFG, figsize=(8, 5))
+    plotting.plot_member_maxima(ens, None, tmp_path / "b.png", CFG, figsize=(8, 5))
+    plotting.plot_station_series(sta, tmp_path / "c.png", CFG, figsize=(8, 5))
+    assert plt.get_fignums() == before
+    assert matplotlib.rcParams["font.size"] == font
