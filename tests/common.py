@@ -27,11 +27,15 @@ def make_workdir(case: str, dest: Path) -> Path:
 
 
 def snakemake(
-    workdir: Path, *args: str, check: bool = True, timeout: float = 900
+    workdir: Path,
+    *args: str,
+    check: bool = True,
+    timeout: float = 900,
+    env: dict | None = None,
 ) -> subprocess.CompletedProcess:
     """``snakemake -s <repo>/Snakefile -d <workdir> ARGS``, output captured as text."""
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n"

@@ -1,0 +1,167 @@
+"""The workflow's shape, checked without running jobs (cheap, runs first)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wavecast.rules import RULE_NAMES
+
+from .common import REPO, make_workdir, planned_jobs, snakemake
+
+RULE_FILES = sorted((REPO / "workflow" / "rules").glob("*.smk"))
+
+
+def rule_blocks() -> dict[str, str]:
+    """Rule name -> its text, from every rule file (snakefmt-formatted, so one shape)."""
+    blocks = {}
+    for path in RULE_FILES:
+        text = path.read_text()
+        for match in re.finditer(r"^rule (\w+):\n(.*?)(?=^\S|\Z)", text, re.S | re.M):
+            blocks[match.group(1)] = match.group(2)
+    return blocks
+
+
+def test_rule_names_match_snakemake_list_rules():
+    out = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--list-rules"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    out = [line for line in out.splitlines() if line and not line[0].isspace()]
+    assert sorted(r for r in out if r != "all") == sorted(RULE_NAMES)
+
+
+@pytest.mark.parametrize("directive", ["log:", "benchmark:", "resources:", "container:"])
+def test_every_rule_has(directive):
+    blocks = rule_blocks()
+    assert set(blocks) == set(RULE_NAMES)
+    missing = [name for name, body in blocks.items() if f"    {directive}" not in body]
+    assert not missing, f"rules without {directive} {missing}"
+
+
+def test_every_rule_uses_the_one_container_setting():
+    for name, body in rule_blocks().items():
+        assert re.search(r"container:\n\s+CONTAINER_IMAGE\n", body), name
+
+
+def test_config_reaches_rules_only_through_params():
+    for path in RULE_FILES:
+        if path.name == "common.smk":
+            continue
+        text = path.read_text()
+        for name, body in rule_blocks().items():
+            if f"rule {name}:" not in text:
+                continue
+            outside_params = re.sub(r"    params:\n(?:        .*\n)+", "", body)
+            assert "SCIENCE" not in outside_params, f"{name} reads config outside params"
+
+
+def test_snakefile_is_thin():
+    text = (REPO / "Snakefile").read_text()
+    assert "def " not in text
+    statements = [
+        line
+        for line in text.splitlines()
+        if line and not line.startswith((" ", "#")) and line.strip()
+    ]
+    allowed = (
+        "from snakemake.utils import",
+        "min_version(",
+        "configfile:",
+        "include:",
+        "rule all:",
+    )
+    assert all(line.startswith(allowed) for line in statements), statements
+
+
+def test_one_rule_file_per_stage():
+    names = {p.stem for p in RULE_FILES}
+    assert names == {"common", "grid", "forcing", "simulate", "postprocess", "archive"}
+
+
+def test_demo_dry_run_plans_the_whole_ensemble(tmp_path):
+    jobs = planned_jobs(make_workdir_from_demo(tmp_path))
+    assert jobs == {
+        "all": 1,
+        "archive_run": 1,
+        "build_grid": 1,
+        "extract_stations": 1,
+        "make_forcing": 8,
+        "plot_maps": 1,
+        "run_member": 8,
+        "summarise_ensemble": 1,
+    }
+
+
+def make_workdir_from_demo(tmp_path: Path) -> Path:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text((REPO / "config/config.yaml").read_text())
+    return tmp_path
+
+
+def test_bad_config_stops_before_any_job(tmp_path):
+    work = make_workdir("small", tmp_path)
+    cfg = work / "config" / "config.yaml"
+    cfg.write_text(cfg.read_text().replace("rmax_km: 30.0", "rmax_km: -30.0"))
+    proc = snakemake(work, "--cores", "1", check=False)
+    assert proc.returncode != 0
+    assert (
+        "config/config.yaml::cyclone.rmax_km: -30.0 is not valid (Radius of maximum winds "
+        "(km)); use a value > 0" in proc.stderr
+    )
+    assert not (work / "results").exists()
+
+
+def fake_apptainer(bindir: Path) -> dict:
+    """A stand-in `apptainer` that only answers `--version`.
+
+    Apptainer cannot be installed on these machines; Snakemake checks the binary's version
+    before planning container jobs, and a dry run stops short of calling it further. On a
+    machine with Apptainer, drop the stand-in and run `snakemake --sdm apptainer` for real.
+    """
+    bindir.mkdir()
+    exe = bindir / "apptainer"
+    exe.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "apptainer version 1.3.4"\nexit 0\n')
+    exe.chmod(0o755)
+    import os
+
+    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
+
+
+def test_rules_use_the_pinned_image_by_default(tmp_path):
+    env = fake_apptainer(tmp_path / "bin")
+    work = make_workdir("small", tmp_path / "w")
+    proc = snakemake(work, "-n", "--cores", "1", "--sdm", "apptainer", env=env)
+    from wavecast import __version__
+
+    assert f"image docker://ghcr.io/wavecast/wavecast:{__version__} will be pulled" in (
+        proc.stdout + proc.stderr
+    )
+
+
+def test_the_deployment_overrides_the_image(tmp_path):
+    """What a rendered profile does with `config: {container_image: ...}`."""
+    env = fake_apptainer(tmp_path / "bin")
+    work = make_workdir("small", tmp_path / "w")
+    image = "docker://example.org/wavecast:test"
+    proc = snakemake(
+        work,
+        "-n",
+        "--cores",
+        "1",
+        "--sdm",
+        "apptainer",
+        "--config",
+        f"container_image={image}",
+        env=env,
+    )
+    out = proc.stdout + proc.stderr
+    assert f"image {image} will be pulled" in out
+    assert "ghcr.io/wavecast" not in out
