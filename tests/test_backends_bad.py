@@ -1,0 +1,162 @@
+"""Malformed backend files: exact messages naming file and key, exit 1, nothing written.
+
+Each file in tests/backends_bad/ is one mistake an operator makes; EXPECTED holds the exact
+lines ``wavecast backends validate`` prints (after the ``<file>::`` prefix).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wavecast.cli.main import main
+
+BAD = Path(__file__).parent / "backends_bad"
+GOOD = Path(__file__).parents[1] / "config" / "backends" / "localdev.yaml"
+
+EXPECTED: dict[str, list[str]] = {
+    "apptainer_other_user.yaml": [
+        "container.user: apptainer runs jobs as the submitting user and cannot switch to 'wavecast'; remove it, or use 'root' (apptainer --fakeroot)",
+    ],
+    "binary_garbage.yaml": [
+        "<top>: the file is binary, not YAML text; check the path",
+    ],
+    "container_without_image.yaml": [
+        "container.image: runtime apptainer needs an image or a dockerfile; add image: docker://ghcr.io/wavecast/wavecast:0.1.0",
+    ],
+    "cpu_out_of_range.yaml": [
+        "defaults.cpu: 256 is out of range; use a value at most 128",
+    ],
+    "cpu_scalar_above_one.yaml": [
+        "cpu_scalar: 1.5 is out of range; use a value at most 1.0",
+    ],
+    "cpu_wrong_type.yaml": [
+        "defaults.cpu: expected a whole number, got 'four'; write e.g. 4",
+    ],
+    "duplicate_keys.yaml": [
+        "partition: duplicate key (first at line 2, again at line 3); keep one of them; YAML would silently use the last",
+    ],
+    "empty_file.yaml": [
+        "<top>: the file is empty; write a YAML mapping of settings",
+    ],
+    "env_rename.yaml": [
+        "env_vars.DB_PASSWORD: '${MY_PASSWORD}' renames a variable; Snakemake passes variables to jobs by name; write '${DB_PASSWORD}' and export DB_PASSWORD where snakemake runs",
+    ],
+    "image_and_dockerfile.yaml": [
+        "container.image: image and dockerfile are both given; keep one: image to pull, or dockerfile to build",
+    ],
+    "image_not_pinned.yaml": [
+        "container.image: 'ghcr.io/wavecast/wavecast' is neither a docker reference with a tag or digest nor a .sif path; write e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0' or 'images/wavecast.sif' (pin a tag)",
+    ],
+    "jobs_on_local.yaml": [
+        "jobs: the local executor runs as many jobs as fit in 'cores'; remove jobs and set cores",
+    ],
+    "kubernetes_no_storage.yaml": [
+        "storage: Kubernetes pods share no filesystem, so a run needs storage or persistent_volumes; add storage: {provider: s3, prefix: s3://bucket/path}",
+    ],
+    "list_file.yaml": [
+        "<top>: the file is a list, not a mapping; write 'key: value' settings",
+    ],
+    "literal_env_without_container.yaml": [
+        "env_vars.OMP_NUM_THREADS: a literal value reaches jobs only through apptainer --env, and this backend runs no apptainer container (a Snakemake profile cannot set variables); write '${OMP_NUM_THREADS}' and export OMP_NUM_THREADS where snakemake runs",
+    ],
+    "many_errors.yaml": [
+        "defaults.cpu: 0 is out of range; use a value at least 1",
+        "defaults.memory: 'lots' is not a memory size; write a number and a unit m, g or t, like '512m', '2g' or '1.5t'",
+        "stages.run_member.timeout: 100000 is out of range; use a value at most 86400",
+        "satus_attempts: unknown key 'satus_attempts'; did you mean 'status_attempts'?",
+    ],
+    "memory_bare_number.yaml": [
+        "defaults.memory: 4096 has no unit; memory is text with a unit (write a number and a unit m, g or t, like '512m', '2g' or '1.5t'); a bare number is ambiguous",
+    ],
+    "memory_two_gigs.yaml": [
+        "defaults.memory: '2 gigs' is not a memory size; write a number and a unit m, g or t, like '512m', '2g' or '1.5t'",
+    ],
+    "missing_type.yaml": [
+        "type: required key is missing; add 'type: ' one of local, slurm, kubernetes",
+    ],
+    "mpi_single_cpu_slurm.yaml": [
+        "stages.run_member.cpu: an MPI job on SLURM runs cpu tasks and needs at least 2; set cpu: 2 or more, or remove mpiexec",
+    ],
+    "mpiexec_wrong_rule.yaml": [
+        "stages.plot_maps.mpiexec: rule plot_maps does not use an MPI launcher; only run_member can have mpiexec",
+    ],
+    "override_above_limits.yaml": [
+        "stages.run_member.memory: 64g (65536 MiB) is above limits.memory 32g (32768 MiB); lower it or raise limits.memory",
+    ],
+    "partition_no.yaml": [
+        "partition: 'no' is read as a boolean by YAML 1.1 parsers (Snakemake's among them); write true/false for a switch, or quote it (\"no\") for a string",
+    ],
+    "requeue_yes_string.yaml": [
+        "requeue: expected true or false, got 'yes'; write true or false",
+    ],
+    "secret_literal.yaml": [
+        "env_vars.API_TOKEN: looks like a secret but has a literal value (it would be written into the profile); write '${API_TOKEN}' and export API_TOKEN in the shell that runs snakemake",
+    ],
+    "slurm_extra_managed.yaml": [
+        "extra: repeats an option the SLURM plugin manages (memory); use partition/account/qos/constraint, stages or defaults instead",
+    ],
+    "slurm_missing_partition.yaml": [
+        "partition: required key is missing; add it",
+    ],
+    "tabs.yaml": [
+        "line 3: a tab is used for indentation; YAML allows spaces only; replace the tab with spaces",
+    ],
+    "timeout_too_short.yaml": [
+        "timeout: 30 is out of range; use a value at least 60",
+    ],
+    "unknown_key.yaml": [
+        "retires: unknown key 'retires'; did you mean 'retries'?",
+    ],
+    "unknown_stage.yaml": [
+        "stages.run_members: unknown stage 'run_members'; did you mean 'run_member'? known stages: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, archive_run",
+    ],
+    "unknown_type.yaml": [
+        "type: unknown backend type 'pbs'; use one of local, slurm, kubernetes",
+    ],
+    "user_on_kubernetes.yaml": [
+        "container.user: cannot be honoured on kubernetes: the kubernetes plugin has no securityContext setting for the user; remove it",
+    ],
+    "volume_bad_mode.yaml": [
+        "container.volumes[0]: the mode 'rx' in '/data:/data:rx' is not ro or rw; use ':ro' or ':rw'",
+    ],
+    "volume_without_mode.yaml": [
+        "container.volumes[0]: '/data/input:/data/input' has no mode; append ':ro' (read-only, recommended for inputs) or ':rw'",
+    ],
+}
+
+
+def test_enough_distinct_malformed_files() -> None:
+    files = sorted(p.name for p in BAD.glob("*.yaml"))
+    assert len(files) >= 25
+    assert files == sorted(EXPECTED), "every malformed file needs its expected message here"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_validate_prints_exact_errors_and_exits_1(name: str, capsys) -> None:
+    path = f"tests/backends_bad/{name}"
+    assert main(["backends", "validate", str(BAD / name)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"{BAD / name}::{line}" for line in EXPECTED[name]], path
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_profiles_build_writes_and_changes_nothing(name: str, tmp_path: Path, capsys) -> None:
+    """A bad backend YAML stops the whole build: no profile is written or changed, not even the
+    good environment's (the build renders everything before it writes anything)."""
+    backends = tmp_path / "config" / "backends"
+    backends.mkdir(parents=True)
+    shutil.copy(GOOD, backends / "localdev.yaml")
+    shutil.copy(BAD / name, backends / "broken.yaml")
+    existing = tmp_path / "profiles" / "broken" / "profile.yaml"
+    existing.parent.mkdir(parents=True)
+    existing.write_text("# operator's previous profile\n")
+    before = sorted(p for p in tmp_path.rglob("*"))
+    assert main(["profiles", "build", "--all", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "config/backends/broken.yaml::" in err
+    assert existing.read_text() == "# operator's previous profile\n"
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+    assert not (tmp_path / "profiles" / "localdev").exists()
