@@ -1,0 +1,366 @@
+"""Failure-aware retries: ask SLURM for more memory only after an out-of-memory kill, more time
+only after a timeout, and the same again after any other failure.
+
+The rendered profile calls :func:`mem_mb` and :func:`runtime` from resource expressions that
+Snakemake evaluates with ``attempt`` on every try::
+
+    __import__('wavecast.retry').retry.mem_mb('run_member', wildcards, attempt, 4096, 65536)
+
+Three layers, kept apart so that the logic is tested on literal text:
+
+- :func:`classify` (pure) turns ``sacct --parsable2`` lines and a job log into a :class:`Failure`;
+- :func:`escalate` (pure) turns a base value, a limit and the earlier failures into a request;
+- :func:`fetch_attempt_history` (I/O) reads the SLURM executor plugin's job logs of one
+  rule + wildcards and asks ``sacct`` about those jobs.
+
+The plugin writes one log per submitted job to
+``.snakemake/slurm_logs/rule_<rule>/<wildcard values joined by "_">/<jobid>.log`` and deletes the
+logs of successful jobs, so the newest logs of a job are its latest failed attempts. Without
+``sacct`` the logs alone are classified; on the local executor there are no logs, hence no
+history and the base values.
+
+The same expression is evaluated again inside the SLURM job (the job step re-runs Snakemake with
+``--attempt``). There the job's own log (``$SLURM_JOB_ID``) is left out, so the job step computes
+the value the submitting process asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from snakemake_interface_common.exceptions import WorkflowError
+
+#: The ``sacct -o`` fields :func:`fetch_attempt_history` asks for, in this order.
+SACCT_FIELDS: tuple[str, ...] = (
+    "JobID",
+    "JobName",
+    "State",
+    "ExitCode",
+    "MaxRSS",
+    "ReqMem",
+    "Elapsed",
+    "Timelimit",
+)
+
+#: Where the plugin writes job logs unless ``slurm-logdir`` is set; override with this variable.
+LOGDIR_ENV = "WAVECAST_SLURM_LOGDIR"
+DEFAULT_LOGDIR = Path(".snakemake/slurm_logs")
+
+#: Where to raise each limit; the environment name is not known where these run.
+LIMIT_KEYS = {"memory": "limits.memory", "runtime": "limits.runtime"}
+
+
+class Failure(StrEnum):
+    """Why one SLURM job ended; what a retry should change follows from it."""
+
+    OUT_OF_MEMORY = "out_of_memory"  # raise memory
+    TIMEOUT = "timeout"  # raise runtime
+    CANCELLED = "cancelled"  # scancel, preemption: same resources
+    NODE_FAIL = "node_fail"  # the node, not the job: same resources
+    OTHER = "other"  # the command failed: same resources
+    NONE = "none"  # completed, or still running: not a failure
+
+
+@dataclass(frozen=True)
+class SacctRecord:
+    """One line of ``sacct --parsable2``: a job (``42``) or one of its steps (``42.batch``)."""
+
+    jobid: str
+    state: str
+    exit_code: str
+    fields: Mapping[str, str]
+
+    @property
+    def is_step(self) -> bool:
+        return "." in self.jobid
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One earlier SLURM job of a rule + wildcards, as read from the log directory and sacct."""
+
+    jobid: str
+    sacct_text: str
+    log_text: str
+    log_path: Path | None = None
+
+    @property
+    def failure(self) -> Failure:
+        return classify(self.sacct_text, self.log_text)
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing and classification (pure)
+
+_OOM_LOG = re.compile(
+    r"Exceeded job memory limit"  # jobacct_gather OverMemoryKill (no cgroups)
+    r"|exceeded memory limit"  # ... "StepId=42.batch exceeded memory limit (x > y)"
+    r"|oom[-_]kill event"  # task/cgroup: "Detected 1 oom_kill event in StepId=42.batch"
+    r"|OOM Killed",  # "Some of the step tasks have been OOM Killed."
+    re.IGNORECASE,
+)
+_TIMEOUT_LOG = re.compile(r"DUE TO TIME LIMIT")
+_NODE_FAIL_LOG = re.compile(r"DUE TO NODE FAIL")
+_CANCELLED_LOG = re.compile(r"\*\*\* JOB \S+ ON \S+ CANCELLED AT")
+
+_FAILED_STATES = ("FAILED", "BOOT_FAIL", "DEADLINE", "ERROR", "REVOKED")
+
+
+def parse_sacct(text: str, fields: Sequence[str] = SACCT_FIELDS) -> list[SacctRecord]:
+    """Records from ``sacct --parsable2`` output in ``fields`` order; a header line is skipped."""
+    records = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        values = line.split("|")
+        row = dict(zip(fields, values, strict=False))
+        if row.get("JobID") == "JobID":
+            continue
+        records.append(
+            SacctRecord(
+                jobid=row.get("JobID", ""),
+                state=row.get("State", ""),
+                exit_code=row.get("ExitCode", ""),
+                fields=row,
+            )
+        )
+    return records
+
+
+def _state_word(state: str) -> str:
+    """``CANCELLED by 0`` -> ``CANCELLED``; ``OUT_OF_MEMORY`` unchanged."""
+    return state.split()[0].upper() if state.strip() else ""
+
+
+def classify(sacct_lines: str, log_text: str, fields: Sequence[str] = SACCT_FIELDS) -> Failure:
+    """Why a job ended, from its ``sacct --parsable2`` lines (job and steps) and its log.
+
+    Out-of-memory wins over everything else: with ``OverMemoryKill`` and no cgroups SLURM ends
+    the job ``FAILED 0:9`` (its ``.batch`` step ``CANCELLED by 0``) and only the log says
+    "Exceeded job memory limit"; with cgroups the state is ``OUT_OF_MEMORY``. A time limit shows as
+    state ``TIMEOUT`` or "DUE TO TIME LIMIT" in the log. Without sacct lines the log decides.
+    """
+    records = parse_sacct(sacct_lines, fields)
+    jobs = [r for r in records if not r.is_step]
+    states = {_state_word(r.state) for r in records}
+    main = _state_word(jobs[0].state) if jobs else ""
+
+    if main in ("COMPLETED", "RUNNING", "PENDING", "REQUEUED", "SUSPENDED", "RESIZING"):
+        return Failure.NONE
+    if "OUT_OF_MEMORY" in states or _OOM_LOG.search(log_text):
+        return Failure.OUT_OF_MEMORY
+    if main == "TIMEOUT" or _TIMEOUT_LOG.search(log_text):
+        return Failure.TIMEOUT
+    if main == "NODE_FAIL" or _NODE_FAIL_LOG.search(log_text):
+        return Failure.NODE_FAIL
+    if main in ("CANCELLED", "PREEMPTED"):
+        return Failure.CANCELLED
+    if main in _FAILED_STATES:
+        return Failure.OTHER
+    if not jobs and _CANCELLED_LOG.search(log_text):
+        return Failure.CANCELLED
+    # no sacct record and nothing in the log that SLURM writes: a failed command (the plugin
+    # keeps only the logs of failed jobs)
+    return Failure.OTHER
+
+
+# ---------------------------------------------------------------------------------------------
+# escalation (pure)
+
+
+class LimitReached(WorkflowError):
+    """A retry would need more than the environment's limit allows."""
+
+
+KIND_FAILURE = {"memory": Failure.OUT_OF_MEMORY, "runtime": Failure.TIMEOUT}
+
+
+def escalate(base: int, limit: int, failures: Iterable[Failure], kind: str) -> int:
+    """``base`` doubled once per failure of ``kind`` ("memory": OOM, "runtime": TIMEOUT).
+
+    Never above ``limit`` (but never below ``base``: a base above the limit is the resolver's
+    business, not this function's). Other failures change nothing.
+    """
+    trigger = KIND_FAILURE[kind]
+    count = sum(1 for f in failures if f == trigger)
+    if not count:
+        return base
+    return max(base, min(base * 2**count, limit))
+
+
+def describe_job(rule: str, wildcards: object) -> str:
+    """``run_member (member=003)`` for messages; ``run_member`` without wildcards."""
+    items = _wildcard_items(wildcards)
+    if not items:
+        return rule
+    return f"{rule} ({', '.join(f'{k}={v}' for k, v in items)})"
+
+
+def _limit_message(rule: str, wildcards: object, kind: str, limit: int, last: Attempt | None):
+    what = "ran out of memory" if kind == "memory" else "ran out of time"
+    unit = "MiB" if kind == "memory" else "minutes"
+    where = ""
+    if last is not None:
+        where = f" (SLURM job {last.jobid}"
+        if last.log_path is not None:
+            where += f", log {last.log_path}"
+        where += ")"
+    return (
+        f"{describe_job(rule, wildcards)} {what} at the limit of {limit} {unit}{where}; "
+        f"raise {LIMIT_KEYS[kind]} in your backend YAML (config/backends/<env>.yaml), "
+        "then `wavecast profiles build`"
+    )
+
+
+def request(
+    rule: str,
+    wildcards: object,
+    attempt: int,
+    base: int,
+    limit: int,
+    kind: str,
+    history: Sequence[Attempt],
+) -> int:
+    """The value to ask for on ``attempt``, given the job's earlier attempts (oldest first).
+
+    Considers the newest ``attempt - 1`` entries of ``history``; raises :class:`LimitReached`
+    when the latest attempt failed for lack of ``kind`` while it already had ``limit``.
+    """
+    if attempt <= 1:
+        return base
+    recent = list(history)[-(attempt - 1) :]
+    if not recent:
+        return base
+    failures = [a.failure for a in recent]
+    previous = escalate(base, limit, failures[:-1], kind)
+    if failures[-1] == KIND_FAILURE[kind] and previous >= limit:
+        raise LimitReached(_limit_message(rule, wildcards, kind, limit, recent[-1]))
+    return escalate(base, limit, failures, kind)
+
+
+# ---------------------------------------------------------------------------------------------
+# fetching (I/O)
+
+
+def _wildcard_items(wildcards: object) -> list[tuple[str, str]]:
+    if wildcards is None:
+        return []
+    if hasattr(wildcards, "items") and callable(wildcards.items):
+        return [(str(k), str(v)) for k, v in wildcards.items()]
+    if isinstance(wildcards, str):
+        return [("", wildcards)] if wildcards else []
+    return [("", str(v)) for v in wildcards]  # type: ignore[union-attr]
+
+
+def wildcard_dirname(wildcards: object) -> str:
+    """The log subdirectory the plugin uses: wildcard values joined by ``_``, ``/`` -> ``_``."""
+    if isinstance(wildcards, str):
+        return wildcards.replace("/", "_")
+    if hasattr(wildcards, "items") and callable(wildcards.items):
+        values: Iterable[object] = [v for _, v in wildcards.items()]
+    else:
+        values = wildcards or []  # type: ignore[assignment]
+    return "_".join(str(v) for v in values).replace("/", "_")
+
+
+def slurm_logdir() -> Path:
+    return Path(os.environ.get(LOGDIR_ENV) or DEFAULT_LOGDIR)
+
+
+def job_logs(rule: str, wildcards: object, logdir: Path | None = None) -> list[tuple[str, Path]]:
+    """``(jobid, path)`` of the plugin's logs for ``rule`` + ``wildcards``, oldest job first.
+
+    The job of the current process (``$SLURM_JOB_ID``, inside a SLURM job) is left out.
+    """
+    directory = (logdir or slurm_logdir()) / f"rule_{rule}"
+    sub = wildcard_dirname(wildcards)
+    if sub:
+        directory = directory / sub
+    if not directory.is_dir():
+        return []
+    own = os.environ.get("SLURM_JOB_ID", "")
+    found = []
+    for path in directory.glob("*.log"):
+        if path.stem.isdigit() and path.stem != own:
+            found.append((path.stem, path))
+    found.sort(key=lambda item: int(item[0]))
+    return found
+
+
+def run_sacct(jobids: Sequence[str], fields: Sequence[str] = SACCT_FIELDS) -> str:
+    """``sacct`` lines for ``jobids`` (job + steps), or "" when sacct is missing or fails."""
+    if not jobids or shutil.which("sacct") is None:
+        return ""
+    cmd = ["sacct", "-j", ",".join(jobids), "--parsable2", "--noheader", "-o", ",".join(fields)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout if done.returncode == 0 else ""
+
+
+def _lines_of(jobid: str, sacct_text: str) -> str:
+    keep = [
+        line
+        for line in sacct_text.splitlines()
+        if line.split("|", 1)[0] == jobid or line.split("|", 1)[0].startswith(jobid + ".")
+    ]
+    return "\n".join(keep)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def fetch_attempt_history(
+    rule: str, wildcards: object, logdir: Path | None = None, limit: int | None = None
+) -> list[Attempt]:
+    """Earlier SLURM jobs of ``rule`` + ``wildcards`` (oldest first; the newest ``limit`` only),
+    each with its ``sacct`` lines (empty without sacct) and its log text."""
+    logs = job_logs(rule, wildcards, logdir)
+    if limit is not None:
+        logs = logs[-limit:] if limit > 0 else []
+    if not logs:
+        return []
+    sacct_text = run_sacct([jobid for jobid, _ in logs])
+    return [
+        Attempt(
+            jobid=jobid,
+            sacct_text=_lines_of(jobid, sacct_text),
+            log_text=_read(path),
+            log_path=path,
+        )
+        for jobid, path in logs
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# the functions the profile's resource expressions call
+
+
+def _resource(rule, wildcards, attempt, base, limit, kind) -> int:
+    attempt = int(attempt)
+    if attempt <= 1:
+        return int(base)
+    history = fetch_attempt_history(rule, wildcards, limit=attempt - 1)
+    return request(rule, wildcards, attempt, int(base), int(limit), kind, history)
+
+
+def mem_mb(rule: str, wildcards: object, attempt: int, base: int, limit: int) -> int:
+    """Memory (MiB) for ``attempt``: ``base``, doubled per earlier out-of-memory kill, capped."""
+    return _resource(rule, wildcards, attempt, base, limit, "memory")
+
+
+def runtime(rule: str, wildcards: object, attempt: int, base: int, limit: int) -> int:
+    """Runtime (minutes) for ``attempt``: ``base``, doubled per earlier timeout, capped."""
+    return _resource(rule, wildcards, attempt, base, limit, "runtime")
