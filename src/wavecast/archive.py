@@ -1,0 +1,235 @@
+"""Archive a run's products with a provenance manifest (``results/archive_run/``).
+
+``manifest.json`` records the sha256 and size of every product (paths relative to ``base_dir``),
+the config file's sha256 and content, the software versions and the container image. The
+``.tar.gz`` holds ``manifest.json`` first, then the products in path order, so it describes itself;
+tar entries carry a fixed mtime (the manifest's creation time), uid/gid 0, empty user/group names
+and mode 0644, and the gzip header carries no file name, so archiving the same products with the
+same ``created`` time gives byte-identical archives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import os
+import platform
+import tarfile
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+import wavecast
+
+from .io import write_text_atomic
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON would read it back (YAML dates become ISO strings)."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+def manifest_text(manifest: Mapping[str, Any]) -> str:
+    """The manifest as written: indented JSON with sorted keys and a final newline."""
+    return json.dumps(manifest, indent=2, sort_keys=True, default=_json_default) + "\n"
+
+
+def _utc(created: dt.datetime | None) -> dt.datetime:
+    if created is None:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if created.tzinfo is None:
+        raise ValueError("created must be timezone-aware (UTC), e.g. datetime(..., tzinfo=UTC)")
+    return created.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _relative(path: Path, base_dir: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(base_dir).resolve()).as_posix()
+    except ValueError:
+        msg = f"product {path} is not inside the archive base directory {base_dir}"
+        raise ValueError(msg) from None
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def build_manifest(
+    products: Sequence[Path],
+    base_dir: Path,
+    config_path: Path,
+    config_slice: Mapping[str, Any] | None,
+    container_image: str,
+    created: dt.datetime,
+) -> dict[str, Any]:
+    """The manifest dict, JSON-native (hashes every product and the config; writes nothing)."""
+    entries: dict[str, Path] = {}
+    for product in products:
+        entries[_relative(Path(product), base_dir)] = Path(product)
+    if MANIFEST_NAME in entries:
+        raise ValueError(f"a product named {MANIFEST_NAME} at the top of {base_dir} would clash")
+    raw_config = Path(config_path).read_bytes()
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "created_utc": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "software": {
+            "wavecast": wavecast.__version__,
+            "snakemake": _package_version("snakemake"),
+            "python": platform.python_version(),
+        },
+        "container_image": container_image,
+        "config": {
+            "path": Path(config_path).as_posix(),
+            "sha256": hashlib.sha256(raw_config).hexdigest(),
+            "content": _plain(yaml.safe_load(raw_config.decode("utf-8"))),
+            "slice": _plain(config_slice),
+        },
+        "products": [
+            {"path": rel, "sha256": sha256_file(path), "size_bytes": path.stat().st_size}
+            for rel, path in sorted(entries.items())
+        ],
+    }
+
+
+def _tarinfo(name: str, size: int, mtime: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = mtime
+    info.mode = 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.type = tarfile.REGTYPE
+    return info
+
+
+@contextlib.contextmanager
+def _temp_beside(path: Path) -> Iterator[Path]:
+    """A temp path in ``path``'s directory, removed unless the caller moved it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            Path(tmp).unlink()
+
+
+def write_archive(
+    manifest: Mapping[str, Any], base_dir: Path, out_tar: Path, mtime: int | None = None
+) -> None:
+    """Write ``out_tar`` (gzip) atomically: ``manifest.json`` then each listed product."""
+    out_tar = Path(out_tar)
+    if mtime is None:
+        created = dt.datetime.strptime(manifest["created_utc"], "%Y-%m-%dT%H:%M:%SZ")
+        mtime = int(created.replace(tzinfo=dt.UTC).timestamp())
+    text = manifest_text(manifest).encode("utf-8")
+    with _temp_beside(out_tar) as tmp:
+        with (
+            open(tmp, "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=mtime) as gz,
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            tar.addfile(_tarinfo(MANIFEST_NAME, len(text), mtime), io.BytesIO(text))
+            for entry in manifest["products"]:
+                path = Path(base_dir) / entry["path"]
+                with open(path, "rb") as fh:
+                    tar.addfile(_tarinfo(entry["path"], entry["size_bytes"], mtime), fh)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out_tar)
+
+
+def archive_run(
+    products: Sequence[Path],
+    base_dir: Path,
+    config_path: Path,
+    config_slice: Mapping[str, Any] | None,
+    container_image: str,
+    out_tar: Path,
+    out_manifest: Path,
+    *,
+    created: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Write the products archive and ``manifest.json``; return the manifest.
+
+    ``products`` must lie under ``base_dir`` (their manifest paths are relative to it);
+    ``config_slice`` is the effective science config the workflow ran with (recorded beside the
+    file's own content); ``created`` (timezone-aware) defaults to now, whole seconds, UTC.
+    """
+    out_tar, out_manifest = Path(out_tar), Path(out_manifest)
+    for product in products:
+        if Path(product).resolve() in (out_tar.resolve(), out_manifest.resolve()):
+            raise ValueError(f"{product} is an output of the archive, not a product")
+    manifest = build_manifest(
+        products, base_dir, config_path, config_slice, container_image, _utc(created)
+    )
+    write_archive(manifest, base_dir, out_tar)
+    write_text_atomic(out_manifest, manifest_text(manifest))
+    return manifest
+
+
+def verify_manifest(manifest_path: Path, base_dir: Path) -> list[str]:
+    """Compare the products listed in a manifest with the files under ``base_dir``.
+
+    Returns one line per mismatch (missing file, size or sha256 differs, unsafe path); an empty
+    list means every product is intact. The config file is not checked (it may live elsewhere).
+    Works on an extracted archive too: ``verify_manifest(dir / "manifest.json", dir)``.
+    """
+    manifest_path = Path(manifest_path)
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        entries = list(manifest["products"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{manifest_path}: cannot read the product list ({exc})"]
+    problems: list[str] = []
+    for entry in entries:
+        rel = str(entry.get("path", ""))
+        pure = PurePosixPath(rel)
+        if not rel or pure.is_absolute() or ".." in pure.parts:
+            problems.append(f"{rel or '<empty>'}: unsafe path in the manifest")
+            continue
+        path = Path(base_dir) / pure
+        if not path.is_file():
+            problems.append(f"{rel}: missing")
+            continue
+        size = path.stat().st_size
+        if size != entry.get("size_bytes"):
+            problems.append(f"{rel}: size is {size} bytes, manifest says {entry.get('size_bytes')}")
+            continue
+        digest = sha256_file(path)
+        if digest != entry.get("sha256"):
+            problems.append(f"{rel}: sha256 is {digest}, manifest says {entry.get('sha256')}")
+    return problems

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import tarfile
+from pathlib import Path
+
+import pytest
+
+import wavecast
+from wavecast.archive import archive_run, verify_manifest
+
+CREATED = dt.datetime(2024, 9, 2, 6, 30, 15, tzinfo=dt.UTC)
+CONFIG_TEXT = "scenario: tc-demo\nensemble:\n  members: 3\nstart: 2024-09-01\n"
+IMAGE = "ghcr.io/wavecast/wavecast:0.1.0"
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> dict[str, Path | list[Path]]:
+    """A results/ tree with a few product files (binary and text) and a config file."""
+    results = tmp_path / "results"
+    files = {
+        "summarise_ensemble/ensemble.nc": bytes(range(256)) * 40,
+        "summarise_ensemble/summary.json": b'{"n_members": 3}\n',
+        "extract_stations/stations.csv": b"station,member,time,hs_m\nA,000,2024,1.0\n",
+        "plot_maps/max_hs_map.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 500,
+    }
+    products = []
+    for rel, data in files.items():
+        path = results / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        products.append(path)
+    config = tmp_path / "config" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(CONFIG_TEXT)
+    return {"results": results, "products": products, "config": config}
+
+
+def make_archive(run: dict, out_dir: Path, products: list[Path] | None = None) -> dict:
+    return archive_run(
+        products=list(reversed(products or run["products"])),
+        base_dir=run["results"],
+        config_path=run["config"],
+        config_slice={"scenario": "tc-demo", "ensemble": {"members": 3}},
+        container_image=IMAGE,
+        out_tar=out_dir / "wavecast_products.tar.gz",
+        out_manifest=out_dir / "manifest.json",
+        created=CREATED,
+    )
+
+
+def test_manifest_records_hashes_config_and_provenance(run: dict, tmp_path: Path) -> None:
+    out = run["results"] / "archive_run"
+    manifest = make_archive(run, out)
+
+    assert json.loads((out / "manifest.json").read_text()) == manifest
+    paths = [p["path"] for p in manifest["products"]]
+    assert paths == sorted(paths)
+    assert set(paths) == {
+        "extract_stations/stations.csv",
+        "plot_maps/max_hs_map.png",
+        "summarise_ensemble/ensemble.nc",
+        "summarise_ensemble/summary.json",
+    }
+    for entry in manifest["products"]:
+        data = (run["results"] / entry["path"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["size_bytes"] == len(data)
+    assert manifest["config"]["sha256"] == hashlib.sha256(CONFIG_TEXT.encode()).hexdigest()
+    assert manifest["config"]["content"]["ensemble"] == {"members": 3}
+    assert manifest["config"]["slice"] == {"scenario": "tc-demo", "ensemble": {"members": 3}}
+    assert manifest["software"]["wavecast"] == wavecast.__version__
+    assert manifest["software"]["python"] == platform.python_version()
+    assert manifest["software"]["snakemake"]
+    assert manifest["container_image"] == IMAGE
+    assert manifest["created_utc"] == "2024-09-02T06:30:15Z"
+    assert manifest["config"]["content"]["start"] == "2024-09-01"  # YAML date -> ISO text
+
+
+def test_tar_holds_manifest_then_products_normalised(run: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    manifest = make_archive(run, out)
+
+    with tarfile.open(out / "wavecast_products.tar.gz") as tar:
+        members = tar.getmembers()
+        names = [m.name for m in members]
+        assert names == ["manifest.json", *[p["path"] for p in manifest["products"]]]
+        assert tar.extractfile("manifest.json").read() == (out / "manifest.json").read_bytes()
+        for entry in manifest["products"]:
+            data = tar.extractfile(entry["path"]).read()
+            assert data == (run["results"] / entry["path"]).read_bytes()
+        epoch = int(CREATED.timestamp())
+        assert {(m.mtime, m.uid, m.gid, m.uname, m.gname, m.mode) for m in members} == {
+            (epoch, 0, 0, "", "", 0o644)
+        }
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "wavecast_products.tar.gz"]
+
+
+def test_extracted_archive_verifies(run: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    make_archive(run, out)
+    extracted = tmp_path / "extracted"
+    with tarfile.open(out / "wavecast_products.tar.gz") as tar:
+        tar.extractall(extracted, filter="data")
+    assert verify_manifest(extracted / "manifest.json", extracted) == []
+
+
+def test_archive_is_deterministic_for_a_fixed_created_time(run: dict, tmp_path: Path) -> None:
+    make_archive(run, tmp_path / "a")
+    make_archive(run, tmp_path / "b", products=run["products"][::-1])
+    for name in ("wavecast_products.tar.gz", "manifest.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_verify_manifest_reports_tampering(run: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    make_archive(run, out)
+    results = run["results"]
+    assert verify_manifest(out / "manifest.json", results) == []
+
+    csv = results / "extract_stations/stations.csv"
+    csv.write_bytes(csv.read_bytes().replace(b"1.0", b"9.0"))  # same size, other content
+    (results / "plot_maps/max_hs_map.png").write_bytes(b"short")
+    (results / "summarise_ensemble/summary.json").unlink()
+    digest = hashlib.sha256(csv.read_bytes()).hexdigest()
+    manifest = json.loads((out / "manifest.json").read_text())
+    recorded = {p["path"]: p for p in manifest["products"]}
+
+    assert verify_manifest(out / "manifest.json", results) == [
+        f"extract_stations/stations.csv: sha256 is {digest}, manifest says "
+        f"{recorded['extract_stations/stations.csv']['sha256']}",
+        "plot_maps/max_hs_map.png: size is 5 bytes, manifest says "
+        f"{recorded['plot_maps/max_hs_map.png']['size_bytes']}",
+        "summarise_ensemble/summary.json: missing",
+    ]
+
+
+def test_verify_manifest_refuses_paths_leaving_base_dir(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"products": [{"path": "../etc/passwd", "sha256": "x"}]}))
+    assert verify_manifest(manifest, tmp_path) == ["../etc/passwd: unsafe path in the manifest"]
+
+
+def test_product_outside_base_dir_is_refused(run: dict, tmp_path: Path) -> None:
+    stray = tmp_path / "stray.txt"
+    stray.write_text("x")
+    with pytest.raises(ValueError, match="not inside the archive base directory"):
+        make_archive(run, tmp_path / "out", products=[*run["products"], stray])
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_created_time_must_be_timezone_aware(run: dict, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        archive_run(
+            run["products"],
+            run["results"],
+            run["config"],
+            None,
+            IMAGE,
+            tmp_path / "a.tar.gz",
+            tmp_path / "m.json",
+            created=dt.datetime(2024, 1, 1),
+        )
