@@ -138,3 +138,12 @@ def test_write_stations_csv_and_netcdf(member_paths: list[Path], tmp_path: Path)
         np.testing.assert_allclose(back["hs"].values, ds["hs"].values)
         assert back["station"].values.tolist() == ["A", "B"]
     assert sorted(p.name for p in csv_path.parent.iterdir()) == ["stations.csv", "stations.nc"]
+
+
+def test_no_stations_gives_empty_products(member_paths: list[Path], tmp_path: Path) -> None:
+    ds = extract_stations(member_paths, [])  # the config default
+    assert dict(ds["hs"].sizes) == {"station": 0, "member": 3, "time": NT}
+    write_stations(ds, tmp_path / "s.csv", tmp_path / "s.nc")
+    assert (tmp_path / "s.csv").read_text() == "station,member,time,hs_m,tp_s,wspd_ms,wdir_deg\n"
+    with xr.open_dataset(tmp_path / "s.nc") as back:
+        assert back.sizes["station"] == 0

@@ -175,8 +175,8 @@ def extract_stations(
             first["lat"].values, first["lon"].values, first["depth"].values, stations
         )
         times = first["time"].values
-    iy = xr.DataArray([c.iy for c in cells], dims="station")
-    ix = xr.DataArray([c.ix for c in cells], dims="station")
+    iy = xr.DataArray(np.array([c.iy for c in cells], dtype="int64"), dims="station")
+    ix = xr.DataArray(np.array([c.ix for c in cells], dtype="int64"), dims="station")
 
     members: list[int] = []
     series: dict[str, list[np.ndarray]] = {v: [] for v in VARIABLES}
@@ -191,8 +191,8 @@ def extract_stations(
                 series[var].append(picked.values)
     order = np.argsort(members)
 
-    def coord(values: list[Any], attrs: dict[str, Any]) -> tuple[str, np.ndarray, dict]:
-        return ("station", np.asarray(values), attrs)
+    def coord(values: Any, attrs: dict[str, Any], dtype: Any = "float64") -> tuple:
+        return ("station", np.asarray(values, dtype=dtype), attrs)
 
     data_vars = {
         var: (
@@ -204,7 +204,9 @@ def extract_stations(
     }
     coords = {
         "station": coord(
-            [c.name for c in cells], {"cf_role": "timeseries_id", "long_name": "station name"}
+            [c.name for c in cells],
+            {"cf_role": "timeseries_id", "long_name": "station name"},
+            dtype=str,
         ),
         "member": (
             "member",
@@ -239,15 +241,16 @@ def extract_stations(
             {"units": "km", "long_name": "distance from requested position to cell centre"},
         ),
         "moved_to_water": coord(
-            np.asarray([c.moved_to_water for c in cells], dtype="int8"),
+            [c.moved_to_water for c in cells],
             {
                 "long_name": "nearest cell was land; nearest water cell used",
                 "flag_values": np.array([0, 1], dtype="int8"),
                 "flag_meanings": "nearest_cell moved_to_nearest_water_cell",
             },
+            "int8",
         ),
-        "cell_y_index": coord([c.iy for c in cells], {"long_name": "grid row index"}),
-        "cell_x_index": coord([c.ix for c in cells], {"long_name": "grid column index"}),
+        "cell_y_index": coord([c.iy for c in cells], {"long_name": "grid row index"}, "int32"),
+        "cell_x_index": coord([c.ix for c in cells], {"long_name": "grid column index"}, "int32"),
     }
     ds = xr.Dataset(
         data_vars,
