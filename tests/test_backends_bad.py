@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (exact messages are compared whole; wrapping them would hide what users see)
 """Malformed backend files: exact messages naming file and key, exit 1, nothing written.
 
 Each file in tests/backends_bad/ is one mistake an operator makes; EXPECTED holds the exact

@@ -1,0 +1,485 @@
+"""Every field of every backend model lands somewhere real; a new field without a check fails.
+
+How each landing is proven:
+- profile keys: the rendered profile is parsed by Snakemake's own ``ProfileConfigFileParser`` and
+  every top-level key must be an option of Snakemake's argument parser (plugins included);
+- resources: each ``default-resources``/``set-resources`` value is evaluated with Snakemake's own
+  ``Resource.cli_evaluator`` (attempt 1), exactly as Snakemake does for profile expressions;
+- SLURM: the sbatch call comes from the slurm plugin's ``get_submit_command`` and the plugin
+  ``Executor``'s ``get_partition_arg``/``get_account_arg``, given a stand-in job carrying the
+  evaluated resources; the plugin's ``ExecutorSettings`` is built from the ``slurm-*`` keys. Only
+  ``validate_account`` (which asks the cluster's accounting database) is replaced;
+- Kubernetes: the plugin's real ``Executor.__post_init__`` and ``run_job`` build the Secret and
+  the V1Job; no API server runs here, so the kube config loader and the two API objects
+  (``CoreV1Api``/``BatchV1Api``) are replaced at that single boundary and record the calls;
+- apptainer: the command comes from Snakemake's ``snakemake.deployment.singularity.shellcmd``
+  with the profile's ``apptainer-args`` and the ``config: container_image``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import types
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from wavecast.backends.load import validate_data
+from wavecast.backends.models import BACKEND_MODELS, Stages
+from wavecast.backends.render import build_commands, built_image_path, render_profile
+from wavecast.rules import RULE_NAMES
+
+pytest.importorskip("wavecast.retry")
+
+IMAGE = "docker://ghcr.io/wavecast/wavecast:0.1.0"
+FULL: dict[str, dict[str, Any]] = {
+    "local": {
+        "type": "local",
+        "cores": 3,
+        "retries": 4,
+        "timeout": 600,
+        "latency_wait": 7,
+        "env_vars": {"LITERAL_SETTING": "x1", "API_TOKEN": "${API_TOKEN}"},
+        "defaults": {"cpu": 2, "memory": "3g", "timeout": None},
+        "stages": {"run_member": {"cpu": 4, "memory": "6g", "timeout": 1800, "mpiexec": "mpirun"}},
+        "limits": {"cpu": 8, "memory": "16g", "timeout": 7200},
+        "container": {
+            "runtime": "apptainer",
+            "image": IMAGE,
+            "volumes": ["/data/in:/in:ro", "/scratch:/scratch:rw"],
+            "user": "root",
+        },
+    },
+    "slurm": {
+        "type": "slurm",
+        "partition": "science",
+        "account": "wavecast",
+        "qos": "high",
+        "constraint": "skylake",
+        "extra": "--mail-type=FAIL",
+        "init_seconds_before_status_checks": 9,
+        "status_attempts": 7,
+        "status_command": "squeue",
+        "array_jobs": ["make_forcing", "run_member"],
+        "requeue": True,
+        "jobs": 50,
+        "retries": 3,
+        "defaults": {"cpu": 2, "memory": "1500m", "timeout": 900},
+        "stages": {"run_member": {"cpu": 16, "memory": "32g", "timeout": 14400}},
+        "limits": {"cpu": 64, "memory": "256g", "timeout": 86400},
+        "container": {
+            "runtime": "apptainer",
+            "dockerfile": "docker/Dockerfile",
+            "build_context": "docker",
+            "build_args": {"PYTHON": "3.11"},
+            "mpiexec": "srun --mpi=pmix",
+        },
+    },
+    "kubernetes": {
+        "type": "kubernetes",
+        "namespace": "wavecast-staging",
+        "container_image": "ghcr.io/wavecast/wavecast:0.1.0",
+        "service_account": "runner",
+        "storage": {"provider": "s3", "prefix": "s3://wavecast-staging/runs"},
+        "persistent_volumes": ["wavecast-data:/data"],
+        "cpu_scalar": 0.5,
+        "machine_type": "m5.2xlarge",
+        "pod_limits": True,
+        "jobs": 20,
+        "env_vars": {"AWS_SECRET_ACCESS_KEY": "${AWS_SECRET_ACCESS_KEY}"},
+        "stages": {"run_member": {"cpu": 4, "memory": "8g"}},
+        "container": {"runtime": "none", "mpiexec": "mpirun -np 4"},
+    },
+}
+
+
+def field_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Dotted paths of every field, recursing into sub-models; stages as ``stages.*.<field>``."""
+    out: set[str] = set()
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        sub = next(
+            (
+                a
+                for a in (field.annotation, *get_args(field.annotation))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
+            None,
+        )
+        if sub is Stages:
+            out |= {f"stages.{rule}" for rule in RULE_NAMES}
+            override = next(a for a in get_args(Stages.model_fields[RULE_NAMES[0]].annotation) if a)
+            out |= field_paths(override, "stages.*.")
+        elif sub is not None:
+            out |= field_paths(sub, path + ".")
+        else:
+            out.add(path)
+    return out
+
+
+class Landed:
+    """One backend rendered and pushed through Snakemake and the plugins."""
+
+    def __init__(self, kind: str):
+        self.env = f"full-{kind}"
+        self.backend = validate_data(FULL[kind], f"{kind}.yaml")
+        self.text = render_profile(self.backend, self.env)
+        self.profile = yaml.safe_load(self.text)
+        from snakemake.profiles import ProfileConfigFileParser
+
+        stream = io.StringIO(self.text)
+        stream.name = "profiles/x/profile.yaml"
+        self.args = ProfileConfigFileParser().parse(stream)
+
+    def resources(self, rule: str) -> dict[str, Any]:
+        from snakemake.resources import Resource
+
+        def ev(assign: str) -> tuple[str, Any]:
+            name, value = assign.split("=", 1)
+            return name, Resource.cli_evaluator(
+                name, value, wildcards={}, input=[], attempt=1, async_run=None
+            )
+
+        res = dict(ev(a) for a in self.args.get("default-resources", []))
+        for entry in self.args.get("set-resources", []):
+            r, assign = entry.split(":", 1)
+            if r == rule:
+                res.update([ev(assign)])
+        res["_cores"] = self.profile["set-threads"][rule]
+        return res
+
+    def job(self, rule: str) -> types.SimpleNamespace:
+        from wavecast.backends.preview import JobResources
+
+        return types.SimpleNamespace(
+            name=rule,
+            threads=self.profile["set-threads"][rule],
+            resources=JobResources(self.resources(rule)),
+            is_group=lambda: False,
+            is_containerized=False,
+            wildcards={},
+            attempt=1,
+            jobid=7,
+        )
+
+    def sbatch(self, rule: str, monkeypatch) -> str:
+        import snakemake_executor_plugin_slurm as slurm
+        from snakemake_executor_plugin_slurm.submit_string import get_submit_command
+
+        monkeypatch.setattr(slurm, "validate_account", lambda account, logger: account)
+        settings = slurm.ExecutorSettings(
+            **{
+                k.removeprefix("slurm-").replace("-", "_"): v
+                for k, v in self.profile.items()
+                if k.startswith("slurm-")
+            }
+        )
+        stub = types.SimpleNamespace(
+            _partitions=None,
+            _fallback_partition=None,
+            _fallback_account_arg=None,
+            logger=logging.getLogger("test"),
+        )
+        job = self.job(rule)
+        params = {
+            "run_uuid": "RUN",
+            "slurm_logfile": "log",
+            "comment_str": f"rule_{rule}",
+            "account": next(slurm.Executor.get_account_arg(stub, job)),
+            "partition": slurm.Executor.get_partition_arg(stub, job),
+            "workdir": None,
+        }
+        self.slurm_settings = settings
+        return get_submit_command(job, params, settings=settings)
+
+    def v1job(self, rule: str, monkeypatch, tmp_path: Path) -> tuple[Any, dict, list]:
+        import kubernetes
+        import snakemake_executor_plugin_kubernetes as k8s
+
+        calls: dict[str, Any] = {}
+
+        class FakeCore:
+            def create_namespaced_secret(self, namespace, secret):
+                calls["secret"] = (namespace, secret)
+
+        class FakeBatch:
+            def create_namespaced_job(self, namespace, body):
+                calls["job"] = (namespace, body)
+                return body
+
+        monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda: None)
+        monkeypatch.setattr(kubernetes.client, "CoreV1Api", FakeCore)
+        monkeypatch.setattr(kubernetes.client, "BatchV1Api", FakeBatch)
+        p = self.profile
+        settings = k8s.ExecutorSettings(
+            namespace=p["kubernetes-namespace"],
+            cpu_scalar=p["kubernetes-cpu-scalar"],
+            service_account_name=p.get("kubernetes-service-account-name"),
+            persistent_volumes=k8s.parse_persistent_volumes(
+                p.get("kubernetes-persistent-volumes", [])
+            ),
+        )
+        env = {name: f"value-of-{name}" for name in p.get("envvars", [])}
+        workflow = types.SimpleNamespace(
+            executor_settings=settings,
+            remote_execution_settings=types.SimpleNamespace(container_image=p["container-image"]),
+            persistence=types.SimpleNamespace(aux_path=tmp_path),
+            spawned_job_args_factory=types.SimpleNamespace(envvars=lambda: env),
+        )
+        ex = k8s.Executor.__new__(k8s.Executor)
+        ex.workflow = workflow
+        ex.logger = logging.getLogger("test")
+        ex.lock = threading.Lock()  # set by RemoteExecutor.__init__, which would start threads
+        ex.__post_init__()
+        ex.format_job_exec = lambda job: "snakemake --the-job"
+        submitted: list = []
+        ex.report_job_submission = submitted.append
+        ex.run_job(self.job(rule))
+        return calls["job"], calls, submitted
+
+
+@pytest.fixture(scope="module")
+def landed() -> dict[str, Landed]:
+    return {kind: Landed(kind) for kind in BACKEND_MODELS}
+
+
+def test_every_profile_key_is_a_snakemake_option(landed) -> None:
+    from snakemake.cli import get_argument_parser
+
+    options = {s for a in get_argument_parser()._actions for s in a.option_strings}
+    for item in landed.values():
+        unknown = [k for k in item.profile if f"--{k}" not in options]
+        assert not unknown, f"{item.env}: not Snakemake options: {unknown}"
+
+
+# --- the landing table -------------------------------------------------------------------------
+# One entry per field path (all models). Each check proves the field's effect.
+
+
+def _stage_rule(landed, monkeypatch, tmp_path) -> None:
+    for item in landed.values():
+        for rule in RULE_NAMES:
+            assert rule in item.profile["set-resources"] and rule in item.profile["set-threads"]
+
+
+def check_type(landed, mp, tmp) -> None:
+    assert [landed[k].profile["executor"] for k in ("local", "slurm", "kubernetes")] == [
+        "local",
+        "slurm",
+        "kubernetes",
+    ]
+
+
+def check_cores(landed, mp, tmp) -> None:
+    assert landed["local"].profile["cores"] == 3
+
+
+def check_jobs(landed, mp, tmp) -> None:
+    assert landed["slurm"].profile["jobs"] == 50 and landed["kubernetes"].profile["jobs"] == 20
+
+
+def check_retries(landed, mp, tmp) -> None:
+    assert landed["local"].profile["retries"] == 4 and landed["slurm"].profile["retries"] == 3
+
+
+def check_latency(landed, mp, tmp) -> None:
+    assert landed["local"].profile["latency-wait"] == 7
+
+
+def check_timeout(landed, mp, tmp) -> None:
+    # local: top-level timeout 600 s is the default: 10 minutes for rules without an override
+    assert landed["local"].resources("build_grid")["runtime"] == 10
+
+
+def check_env(landed, mp, tmp) -> None:
+    local = landed["local"]
+    assert local.profile["envvars"] == ["API_TOKEN"] and "API_TOKEN" not in local.text.replace(
+        "- API_TOKEN", ""
+    )
+    from snakemake.deployment.singularity import shellcmd
+
+    cmd = shellcmd(IMAGE, "true", args=local.profile["apptainer-args"])
+    assert "--env LITERAL_SETTING=x1" in cmd
+    (ns, body), calls, _ = landed["kubernetes"].v1job("run_member", mp, tmp)
+    secret = calls["secret"][1]
+    assert "aws_secret_access_key" in secret.data
+    env = body.spec.template.spec.containers[0].env
+    assert [e.name for e in env] == ["AWS_SECRET_ACCESS_KEY"]
+    assert env[0].value_from.secret_key_ref.key == "aws_secret_access_key"
+
+
+def check_cpu(landed, mp, tmp) -> None:
+    assert landed["local"].profile["set-threads"]["build_grid"] == 2
+    assert "--cpus-per-task=2" in landed["slurm"].sbatch("build_grid", mp)
+    (ns, body), _, _ = landed["kubernetes"].v1job("run_member", mp, tmp)
+    assert body.spec.template.spec.containers[0].resources.requests["cpu"] == "2000m"
+
+
+def check_memory(landed, mp, tmp) -> None:
+    assert " --mem 1500 " in landed["slurm"].sbatch("build_grid", mp)
+    assert " --mem 32768 " in landed["slurm"].sbatch("run_member", mp)
+    (ns, body), _, _ = landed["kubernetes"].v1job("run_member", mp, tmp)
+    assert body.spec.template.spec.containers[0].resources.requests["memory"] == "8192M"
+
+
+def check_defaults_timeout(landed, mp, tmp) -> None:
+    assert " -t 15 " in landed["slurm"].sbatch("build_grid", mp)
+
+
+def check_stage_timeout(landed, mp, tmp) -> None:
+    assert " -t 240 " in landed["slurm"].sbatch("run_member", mp)
+    assert landed["local"].resources("run_member")["runtime"] == 30
+
+
+def check_stage_mpiexec(landed, mp, tmp) -> None:
+    assert landed["local"].resources("run_member")["mpi"] == "mpirun"
+
+
+def check_container_mpiexec(landed, mp, tmp) -> None:
+    sb = landed["slurm"].sbatch("run_member", mp)
+    assert landed["slurm"].resources("run_member")["mpi"] == "srun --mpi=pmix"
+    assert "--ntasks=16" in sb and "--cpus-per-task=1" in sb
+    assert landed["kubernetes"].resources("run_member")["mpi"] == "mpirun -np 4"
+    assert "mpi" not in landed["slurm"].resources("build_grid")
+
+
+def check_limits(landed, mp, tmp) -> None:
+    sr = landed["slurm"].profile["set-resources"]["run_member"]
+    assert sr["mem_mb"].endswith("attempt, 32768, 262144)")
+    assert sr["runtime"].endswith("attempt, 240, 1440)")
+    local = landed["local"].profile["set-resources"]["run_member"]
+    assert local["mem_mb"].endswith("attempt, 6144, 16384)")
+    assert local["runtime"].endswith("attempt, 30, 120)")
+
+
+def check_limits_cpu(landed, mp, tmp) -> None:
+    """limits.cpu is enforced at validation (tests/backends_bad) and bounds set-threads."""
+    for item in landed.values():
+        assert max(item.profile["set-threads"].values()) <= item.backend.limits.cpu
+    with pytest.raises(Exception, match="above limits.cpu"):
+        validate_data({**FULL["local"], "limits": {"cpu": 2}}, "x")
+
+
+def check_runtime(landed, mp, tmp) -> None:
+    assert landed["local"].profile["software-deployment-method"] == ["apptainer"]
+    assert "software-deployment-method" not in landed["kubernetes"].profile
+
+
+def check_image(landed, mp, tmp) -> None:
+    assert landed["local"].profile["config"] == {"container_image": IMAGE}
+
+
+def check_dockerfile(landed, mp, tmp) -> None:
+    slurm = landed["slurm"]
+    path = built_image_path(slurm.env)
+    assert slurm.profile["config"] == {"container_image": path}
+    docker, apptainer = build_commands(slurm.backend, slurm.env)
+    assert docker.startswith("docker build -f docker/Dockerfile --build-arg PYTHON=3.11")
+    assert docker.endswith(" docker") and apptainer.startswith(f"apptainer build {path} ")
+    assert f"#   {docker}" in slurm.text and f"#   {apptainer}" in slurm.text
+
+
+def check_volumes_user(landed, mp, tmp) -> None:
+    from snakemake.deployment.singularity import shellcmd
+
+    cmd = shellcmd(IMAGE, "true", args=landed["local"].profile["apptainer-args"])
+    assert "--bind /data/in:/in:ro --bind /scratch:/scratch:rw" in cmd
+    assert "--fakeroot" in cmd
+
+
+def check_partition_account_qos_constraint_extra(landed, mp, tmp) -> None:
+    sb = landed["slurm"].sbatch("build_grid", mp)
+    for flag in (" -p science", " -A wavecast", " --qos=high", " -C skylake", "--mail-type=FAIL"):
+        assert flag in sb, flag
+
+
+def check_slurm_settings(landed, mp, tmp) -> None:
+    item = landed["slurm"]
+    sb = item.sbatch("build_grid", mp)
+    s = item.slurm_settings
+    assert s.init_seconds_before_status_checks == 9 and s.status_attempts == 7
+    assert s.status_command == "squeue" and s.array_jobs == "make_forcing,run_member"
+    assert " --requeue" in sb
+
+
+def check_k8s(landed, mp, tmp) -> None:
+    item = landed["kubernetes"]
+    (ns, body), _, submitted = item.v1job("run_member", mp, tmp)
+    spec = body.spec.template.spec
+    c = spec.containers[0]
+    assert ns == "wavecast-staging"
+    assert c.image == "ghcr.io/wavecast/wavecast:0.1.0"
+    assert spec.service_account_name == "runner"
+    assert spec.node_selector == {"node.kubernetes.io/instance-type": "m5.2xlarge"}
+    assert c.resources.requests == {"cpu": "2000m", "memory": "8192M"}  # 4 cores × 0.5
+    assert c.resources.limits == {"cpu": "4000m", "memory": "8192M"}  # pod_limits
+    assert ("wavecast-data", "/data") in [(m.name, m.mount_path) for m in c.volume_mounts]
+    assert item.profile["default-storage-provider"] == "s3"
+    assert item.profile["default-storage-prefix"] == "s3://wavecast-staging/runs"
+    assert len(submitted) == 1
+
+
+LANDING = {
+    "type": check_type,
+    "cores": check_cores,
+    "jobs": check_jobs,
+    "retries": check_retries,
+    "latency_wait": check_latency,
+    "timeout": check_timeout,
+    "env_vars": check_env,
+    "defaults.cpu": check_cpu,
+    "defaults.memory": check_memory,
+    "defaults.timeout": check_defaults_timeout,
+    **{f"stages.{rule}": _stage_rule for rule in RULE_NAMES},
+    "stages.*.cpu": check_cpu,
+    "stages.*.memory": check_memory,
+    "stages.*.timeout": check_stage_timeout,
+    "stages.*.mpiexec": check_stage_mpiexec,
+    "limits.cpu": check_limits_cpu,
+    "limits.memory": check_limits,
+    "limits.timeout": check_limits,
+    "container.runtime": check_runtime,
+    "container.image": check_image,
+    "container.dockerfile": check_dockerfile,
+    "container.build_context": check_dockerfile,
+    "container.build_args": check_dockerfile,
+    "container.volumes": check_volumes_user,
+    "container.user": check_volumes_user,
+    "container.mpiexec": check_container_mpiexec,
+    "partition": check_partition_account_qos_constraint_extra,
+    "account": check_partition_account_qos_constraint_extra,
+    "qos": check_partition_account_qos_constraint_extra,
+    "constraint": check_partition_account_qos_constraint_extra,
+    "extra": check_partition_account_qos_constraint_extra,
+    "init_seconds_before_status_checks": check_slurm_settings,
+    "status_attempts": check_slurm_settings,
+    "status_command": check_slurm_settings,
+    "array_jobs": check_slurm_settings,
+    "requeue": check_slurm_settings,
+    "namespace": check_k8s,
+    "container_image": check_k8s,
+    "service_account": check_k8s,
+    "storage.provider": check_k8s,
+    "storage.prefix": check_k8s,
+    "persistent_volumes": check_k8s,
+    "cpu_scalar": check_k8s,
+    "machine_type": check_k8s,
+    "pod_limits": check_k8s,
+}
+
+
+def test_every_field_has_a_landing_check() -> None:
+    """Adding a model field without a landing check here fails (and so does a stale entry)."""
+    paths = set().union(*(field_paths(m) for m in BACKEND_MODELS.values()))
+    assert sorted(paths - set(LANDING)) == [], "new fields need a landing check in LANDING"
+    assert sorted(set(LANDING) - paths) == [], "LANDING names fields that no longer exist"
+
+
+@pytest.mark.parametrize("path", sorted(LANDING))
+def test_field_lands(path: str, landed, monkeypatch, tmp_path) -> None:
+    LANDING[path](landed, monkeypatch, tmp_path)
