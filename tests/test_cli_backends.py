@@ -1,0 +1,142 @@
+"""``wavecast backends`` and ``wavecast profiles install``, in-process with capsys."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wavecast.backends.load import load_backend, validate_data
+from wavecast.backends.units import parse_memory, runtime_minutes
+from wavecast.cli.main import main
+
+ROOT = Path(__file__).parents[1]
+BACKENDS = sorted((ROOT / "config" / "backends").glob("*.yaml"))
+
+
+def test_validate_ok_per_file(capsys) -> None:
+    assert main(["backends", "validate", *map(str, BACKENDS)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"{p}: ok" for p in BACKENDS]
+
+
+def test_validate_reports_every_bad_file_and_still_ok_for_good_ones(capsys) -> None:
+    bad = ROOT / "tests" / "backends_bad"
+    files = [str(BACKENDS[0]), str(bad / "unknown_type.yaml"), str(bad / "unknown_key.yaml")]
+    assert main(["backends", "validate", *files]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"{BACKENDS[0]}: ok"]
+    assert len(captured.err.splitlines()) == 2
+
+
+def test_list_comes_from_the_models(capsys) -> None:
+    assert main(["backends", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["local", "slurm", "kubernetes"]
+    assert "sbatch" in lines[1]
+
+
+@pytest.mark.parametrize("kind", [None, "local", "slurm", "kubernetes"])
+def test_schema(kind, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "s.json"
+    argv = ["backends", "schema", "-o", str(out)] + (["--type", kind] if kind else [])
+    assert main(argv) == 0
+    doc = json.loads(out.read_text())
+    assert doc["$schema"].endswith("2020-12/schema")
+    if kind == "slurm":
+        assert doc["properties"]["partition"]["description"] == "SLURM partition (sbatch -p)."
+
+
+def test_committed_examples_validate_against_the_json_schema() -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "workflow" / "schemas" / "backend.schema.json").read_text())
+    for path in BACKENDS:
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+@pytest.mark.parametrize("kind", ["local", "slurm", "kubernetes"])
+@pytest.mark.parametrize("examples", [False, True])
+def test_create_writes_a_commented_template_that_validates(
+    kind: str, examples: bool, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / f"{kind}.yaml"
+    argv = ["backends", "create", "--type", kind, "-o", str(out)]
+    assert main(argv + (["--with-examples"] if examples else [])) == 0
+    text = out.read_text()
+    assert text.startswith("# yaml-language-server: $schema=")
+    assert "# retries: 2" in text
+    assert load_backend(out).type == kind
+    assert main(argv) == 1  # refuses to overwrite
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_help_has_examples_on_every_command(capsys) -> None:
+    for argv in (
+        ["backends"],
+        ["backends", "validate"],
+        ["backends", "list"],
+        ["backends", "schema"],
+        ["backends", "create"],
+        ["profiles", "build"],
+        ["profiles", "check"],
+        ["profiles", "install"],
+        ["show"],
+    ):
+        with pytest.raises(SystemExit):
+            main([*argv, "--help"])
+        assert "examples:" in capsys.readouterr().out, argv
+
+
+@pytest.mark.parametrize("flag", [[], ["--user"]])
+def test_install_user_copies_profiles(flag, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert main(["profiles", "install", *flag, "--root", str(ROOT)]) == 0
+    for env in ("localdev", "staging", "production"):
+        installed = tmp_path / "home" / ".config" / "snakemake" / env / "profile.yaml"
+        assert installed.read_bytes() == (ROOT / "profiles" / env / "profile.yaml").read_bytes()
+
+
+def test_install_refuses_stale_profiles(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "profiles", tmp_path / "profiles")
+    (tmp_path / "profiles" / "localdev" / "profile.yaml").write_text("executor: local\n")
+    assert main(["profiles", "install", "--root", str(tmp_path)]) == 1
+    assert not (tmp_path / "home" / ".config").exists()
+
+
+def test_site_install_dir() -> None:
+    from wavecast.cli.profiles import install_dir
+
+    assert install_dir(site=True) == Path("/etc/xdg/snakemake")
+
+
+def test_units() -> None:
+    assert [parse_memory(t) for t in ("512m", "2g", "1.5t", "1.5G", "0.5m")] == [
+        512,
+        2048,
+        1572864,
+        1536,
+        1,
+    ]
+    assert [runtime_minutes(s) for s in (60, 61, 3600, 86400)] == [1, 2, 60, 1440]
+
+
+def test_secret_names_are_words_not_substrings() -> None:
+    from wavecast.backends.models import is_secret_name
+
+    assert all(map(is_secret_name, ["API_TOKEN", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "key"]))
+    assert not any(map(is_secret_name, ["MONKEY", "KEYBOARD_LAYOUT", "TOKENIZER", "OMP_PLACES"]))
+
+
+def test_top_level_timeout_is_the_default_and_both_is_an_error() -> None:
+    from wavecast.backends.resolve import resolve
+
+    backend = validate_data({"type": "local", "timeout": 120}, "x")
+    assert {r.runtime for r in resolve(backend)} == {2}
+    with pytest.raises(Exception, match="given twice"):
+        validate_data({"type": "local", "timeout": 120, "defaults": {"timeout": 60}}, "x")

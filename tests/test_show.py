@@ -1,0 +1,56 @@
+"""``wavecast show``: resolved resources and what they become, env from --env/$WAVECAST_ENV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wavecast.cli.main import main
+
+ROOT = str(Path(__file__).parents[1])
+
+
+def test_production_run_member(capsys) -> None:
+    assert main(["show", "--env", "production", "--rule", "run_member", "--root", ROOT]) == 0
+    out = capsys.readouterr().out
+    assert "environment: production (config/backends/production.yaml, type slurm)" in out
+    assert "cpu 16, mem_mb 32768 MiB (retries up to 262144), runtime 240 min" in out
+    assert "mpi 'srun --mpi=pmix'" in out
+    sbatch = next(line for line in out.splitlines() if "sbatch:" in line)
+    for flag in ("-p science", "-A wavecast", "-t 240", "--mem 32768", "--ntasks=16"):
+        assert flag in sbatch
+    apptainer = next(line for line in out.splitlines() if "apptainer:" in line)
+    assert "--bind /data/wavecast/input:/data/input:ro" in apptainer
+    assert "docker://ghcr.io/wavecast/wavecast:0.1.0" in apptainer
+    assert "build_grid:" not in out
+
+
+def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WAVECAST_ENV", "staging")
+    assert main(["show", "--rule", "run_member", "--root", ROOT]) == 0
+    out = capsys.readouterr().out
+    assert "pod: requests cpu=3800m, memory=8192M; limits cpu=4000m, memory=8192M" in out
+
+
+def test_default_env_is_localdev_and_lists_every_rule(monkeypatch, capsys) -> None:
+    monkeypatch.delenv("WAVECAST_ENV", raising=False)
+    assert main(["show", "--root", ROOT]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("environment: localdev")
+    from wavecast.rules import RULE_NAMES
+
+    assert all(f"\n{rule}:" in out for rule in RULE_NAMES)
+
+
+def test_env_flag_beats_variable(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WAVECAST_ENV", "staging")
+    assert main(["show", "--env", "localdev", "--root", ROOT]) == 0
+    assert capsys.readouterr().out.startswith("environment: localdev")
+
+
+def test_unknown_env_is_a_clear_error(capsys) -> None:
+    assert main(["show", "--env", "nowhere", "--root", ROOT]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.strip()
+        == "config/backends/nowhere.yaml::<top>: the file does not exist; check the path"
+    )
