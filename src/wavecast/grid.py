@@ -1,0 +1,426 @@
+"""The model grid and its bathymetry (``results/build_grid/grid.nc``).
+
+Geometry (docs/architecture.md): a local Cartesian grid, ``x`` east and ``y`` north in metres.
+Grid point ``(j, i)`` sits at ``x = i * dx``, ``y = j * dx`` (``dx = resolution_km * 1000``), so
+the first point is the south-west corner ``grid.origin``; each point is the centre of a square
+``dx`` cell. 2-D auxiliary ``lat``/``lon`` come from an equirectangular projection about the
+origin (:func:`latlon`, inverse :func:`xy_from_latlon`) on a sphere of radius
+:data:`EARTH_RADIUS_M`; at the ~1000 km scale of a regional hindcast its distortion (the
+``cos(lat)`` scale is fixed at the origin latitude) is a few per cent at most.
+
+Config slices read here (the schema in ``workflow/schemas`` documents them for users)::
+
+    grid_cfg  = {"origin": {"lat": float, "lon": float}, "nx": int, "ny": int,
+                 "resolution_km": float}
+    bathy_cfg = {"source": "idealised" | "file",
+                 "file": str | None,                      # NetCDF path, source == "file"
+                 "idealised": {"coast_side": "west" | "east" | "north" | "south",
+                               "coast_width_km": float,   # land strip along that side
+                               "shelf_width_km": float,   # shelf: 0 m -> shelf_depth_m
+                               "shelf_depth_m": float,
+                               "slope_width_km": float,   # optional, default 50 km
+                               "basin_depth_m": float,
+                               "islands": [{"lat": float, "lon": float, "radius_km": float}]}}
+
+Depth is positive down in metres and exactly 0 on land; ``land`` is int8 1 on land, 0 on water,
+and ``land == (depth <= 0)`` always holds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from wavecast.errors import Problem, ValidationError
+
+#: Sphere radius for the equirectangular projection (m); the value the whole package uses.
+EARTH_RADIUS_M = 6_371_000.0
+
+#: Shallowest water depth (m) a water cell of the idealised basin gets, so that no water cell
+#: has depth 0 (which the contract reserves for land).
+MIN_WATER_DEPTH_M = 1.0
+
+#: Default width (km) of the continental slope between the shelf edge and the basin floor.
+DEFAULT_SLOPE_WIDTH_KM = 50.0
+
+COAST_SIDES = ("west", "east", "north", "south")
+
+_LAT_NAMES = ("lat", "latitude")
+_LON_NAMES = ("lon", "longitude")
+
+CONFIG_FILE = "config/config.yaml"
+
+
+def make_axes(nx: int, ny: int, resolution_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the 1-D ``x`` (nx,) and ``y`` (ny,) axes in metres: ``i * dx`` from the SW corner."""
+    if nx < 1 or ny < 1:
+        raise ValueError(f"grid needs nx >= 1 and ny >= 1, got nx={nx}, ny={ny}")
+    if not resolution_km > 0:
+        raise ValueError(f"resolution_km must be > 0, got {resolution_km}")
+    dx = float(resolution_km) * 1000.0
+    return np.arange(nx, dtype=float) * dx, np.arange(ny, dtype=float) * dx
+
+
+def latlon(
+    x: np.ndarray | float, y: np.ndarray | float, origin_lat: float, origin_lon: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude (degrees) of points ``x``, ``y`` (m east/north of the origin).
+
+    Equirectangular about the origin: ``lat = lat0 + y / R``, ``lon = lon0 + x / (R cos lat0)``
+    (radians converted to degrees). ``x`` and ``y`` broadcast against each other; pass
+    ``np.meshgrid(x, y)`` for a 2-D (y, x) field.
+    """
+    x_arr, y_arr = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    coslat0 = np.cos(np.radians(origin_lat))
+    lat = origin_lat + np.degrees(y_arr / EARTH_RADIUS_M)
+    lon = origin_lon + np.degrees(x_arr / (EARTH_RADIUS_M * coslat0))
+    return lat, lon
+
+
+def xy_from_latlon(
+    lat: np.ndarray | float, lon: np.ndarray | float, origin_lat: float, origin_lon: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`latlon`: ``x``, ``y`` (m) of points given in degrees.
+
+    Longitude differences are wrapped into [-180, 180) so a grid near the dateline works with
+    either longitude convention.
+    """
+    lat_arr, lon_arr = np.broadcast_arrays(
+        np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    )
+    dlon = (lon_arr - origin_lon + 180.0) % 360.0 - 180.0
+    coslat0 = np.cos(np.radians(origin_lat))
+    x = np.radians(dlon) * EARTH_RADIUS_M * coslat0
+    y = np.radians(lat_arr - origin_lat) * EARTH_RADIUS_M
+    return x, y
+
+
+def _distance_from_side(x2: np.ndarray, y2: np.ndarray, side: str) -> np.ndarray:
+    """Distance (m) of every point from the grid edge on ``side``."""
+    if side == "west":
+        return x2 - x2.min()
+    if side == "east":
+        return x2.max() - x2
+    if side == "south":
+        return y2 - y2.min()
+    if side == "north":
+        return y2.max() - y2
+    raise ValueError(f"coast_side must be one of {', '.join(COAST_SIDES)}, got {side!r}")
+
+
+def idealised_bathymetry(
+    x: np.ndarray,
+    y: np.ndarray,
+    origin_lat: float,
+    origin_lon: float,
+    *,
+    coast_side: str = "west",
+    coast_width_km: float = 0.0,
+    shelf_width_km: float = 50.0,
+    shelf_depth_m: float = 100.0,
+    basin_depth_m: float = 3000.0,
+    slope_width_km: float = DEFAULT_SLOPE_WIDTH_KM,
+    islands: Sequence[Mapping[str, float]] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Depth (m, positive down) and land mask (bool) of an idealised basin on the (y, x) grid.
+
+    Profile with distance ``s`` offshore of the coastline (the line ``coast_width_km`` in from
+    the ``coast_side`` edge; points with ``s < 0`` are land):
+
+    * shelf, ``0 <= s < shelf_width``: linear from 0 to ``shelf_depth_m``;
+    * slope, the next ``slope_width_km``: linear from ``shelf_depth_m`` to ``basin_depth_m``;
+    * basin floor beyond: ``basin_depth_m``.
+
+    Water depths are at least :data:`MIN_WATER_DEPTH_M`. Each island ``{lat, lon, radius_km}``
+    makes every point within ``radius_km`` of its centre land. Land has depth 0.
+    """
+    x2, y2 = np.meshgrid(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    s = _distance_from_side(x2, y2, coast_side) - coast_width_km * 1000.0
+    shelf_w = shelf_width_km * 1000.0
+    slope_w = slope_width_km * 1000.0
+    shelf = np.clip(s / shelf_w, 0.0, 1.0) * shelf_depth_m if shelf_w > 0 else shelf_depth_m
+    beyond = np.clip((s - shelf_w) / slope_w, 0.0, 1.0) if slope_w > 0 else (s >= shelf_w) * 1.0
+    depth = shelf + beyond * (basin_depth_m - shelf_depth_m)
+    depth = np.maximum(depth, MIN_WATER_DEPTH_M)
+    land = s < 0
+    for island in islands:
+        ix, iy = xy_from_latlon(island["lat"], island["lon"], origin_lat, origin_lon)
+        land |= np.hypot(x2 - ix, y2 - iy) <= float(island["radius_km"]) * 1000.0
+    depth = np.where(land, 0.0, depth)
+    return depth, land
+
+
+def _problem(message: str, fix: str, config_file: str, config_path: str) -> ValidationError:
+    return ValidationError([Problem(config_file, config_path, message, fix)])
+
+
+def _first_present(names: Sequence[str], available: Sequence[str]) -> str | None:
+    for name in names:
+        if name in available:
+            return name
+    return None
+
+
+def _axis_weights(axis: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower index, upper index and upper weight of ``q`` on ascending ``axis`` (linear)."""
+    if axis.size == 1:
+        zeros = np.zeros(q.shape, dtype=int)
+        return zeros, zeros, np.zeros(q.shape)
+    hi = np.clip(np.searchsorted(axis, q, side="right"), 1, axis.size - 1)
+    lo = hi - 1
+    w = (q - axis[lo]) / (axis[hi] - axis[lo])
+    return lo, hi, np.clip(w, 0.0, 1.0)
+
+
+def bilinear(
+    ya: np.ndarray, xa: np.ndarray, values: np.ndarray, qy: np.ndarray, qx: np.ndarray
+) -> np.ndarray:
+    """Bilinear interpolation of ``values`` (len(ya), len(xa)) on ascending 1-D axes at (qy, qx).
+
+    A NaN in any of the four surrounding source points makes the result NaN.
+    """
+    y0, y1, wy = _axis_weights(ya, qy)
+    x0, x1, wx = _axis_weights(xa, qx)
+    return (
+        (1 - wy) * (1 - wx) * values[y0, x0]
+        + (1 - wy) * wx * values[y0, x1]
+        + wy * (1 - wx) * values[y1, x0]
+        + wy * wx * values[y1, x1]
+    )
+
+
+def bathymetry_from_file(
+    path: str | os.PathLike[str],
+    grid: xr.Dataset,
+    *,
+    config_file: str = CONFIG_FILE,
+    config_path: str = "bathymetry.file",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Depth (m, positive down) and land mask of a user NetCDF interpolated onto ``grid``.
+
+    The file needs a ``depth`` variable (positive down, metres) on 1-D coordinates, either
+    ``lat``/``lon`` (or ``latitude``/``longitude``, degrees) or ``x``/``y`` in metres in the
+    model's own frame (east/north of ``grid.origin``). ``grid`` must carry ``x``, ``y`` and 2-D
+    ``lat``, ``lon``. Interpolation is **bilinear**; a model point with a NaN among its four
+    source points, or an interpolated depth <= 0, is land (so coastlines are drawn on the
+    conservative, landward-dry side). Longitudes are matched modulo 360.
+
+    Every user mistake raises :class:`~wavecast.errors.ValidationError` located at
+    ``config_file::config_path``: missing or unreadable file, no ``depth`` variable,
+    unrecognised coordinates, or a file that does not cover the whole model grid.
+    """
+    p = os.fspath(path)
+
+    def fail(message: str, fix: str) -> ValidationError:
+        return _problem(message, fix, config_file, config_path)
+
+    if not os.path.isfile(p):
+        raise fail(f"bathymetry file '{p}' does not exist", "give the path of a NetCDF file")
+    try:
+        src = xr.open_dataset(p, engine="netcdf4")
+    except Exception as exc:  # any reader failure is a problem with the user's file
+        raise fail(
+            f"cannot read bathymetry file '{p}' as NetCDF ({type(exc).__name__})",
+            "give a NetCDF-3/4 file with a 'depth' variable",
+        ) from None
+    with src:
+        if "depth" not in src.variables:
+            names = ", ".join(sorted(str(v) for v in src.data_vars)) or "none"
+            raise fail(
+                f"bathymetry file '{p}' has no variable 'depth' (variables: {names})",
+                "name the depth variable 'depth' (metres, positive down)",
+            )
+        dims = tuple(str(d) for d in src["depth"].dims)
+        names = list(src.variables)
+        lat_name = _first_present(_LAT_NAMES, names)
+        lon_name = _first_present(_LON_NAMES, names)
+        if lat_name and lon_name and src[lat_name].ndim == 1 and src[lon_name].ndim == 1:
+            ya_name, xa_name = lat_name, lon_name
+            qy = np.asarray(grid["lat"].values, dtype=float)
+            qx = np.asarray(grid["lon"].values, dtype=float)
+            geographic = True
+        elif "x" in names and "y" in names and src["x"].ndim == 1 and src["y"].ndim == 1:
+            ya_name, xa_name = "y", "x"
+            qx, qy = np.meshgrid(grid["x"].values.astype(float), grid["y"].values.astype(float))
+            geographic = False
+        else:
+            raise fail(
+                f"bathymetry file '{p}': coordinates of 'depth' {dims} not recognised",
+                "use 1-D 'lat'/'lon' (or 'latitude'/'longitude') in degrees, "
+                "or 1-D 'x'/'y' in metres east/north of grid.origin",
+            )
+        depth_var = src["depth"]
+        ydim, xdim = src[ya_name].dims[0], src[xa_name].dims[0]
+        if set(depth_var.dims) != {ydim, xdim}:
+            raise fail(
+                f"bathymetry file '{p}': 'depth' has dims {dims}, expected ({ydim}, {xdim})",
+                "store depth as a 2-D field on the file's coordinate axes",
+            )
+        values = np.asarray(depth_var.transpose(ydim, xdim).values, dtype=float)
+        ya = np.asarray(src[ya_name].values, dtype=float)
+        xa = np.asarray(src[xa_name].values, dtype=float)
+
+    if geographic:
+        # Bring the model longitudes into the file's convention (0..360 or -180..180).
+        lon_lo = np.nanmin(xa)
+        qx = (qx - lon_lo) % 360.0 + lon_lo
+    order_y, order_x = np.argsort(ya), np.argsort(xa)
+    ya, xa = ya[order_y], xa[order_x]
+    values = values[np.ix_(order_y, order_x)]
+    tol_y = 1e-6 * max(1.0, float(np.abs(ya).max()))
+    tol_x = 1e-6 * max(1.0, float(np.abs(xa).max()))
+    outside = (
+        (qy < ya[0] - tol_y) | (qy > ya[-1] + tol_y) | (qx < xa[0] - tol_x) | (qx > xa[-1] + tol_x)
+    )
+    if outside.any():
+        unit = "degrees" if geographic else "m"
+        raise fail(
+            f"bathymetry file '{p}' covers {ya_name} {ya[0]:g}..{ya[-1]:g}, "
+            f"{xa_name} {xa[0]:g}..{xa[-1]:g} ({unit}) but the model grid spans "
+            f"{ya_name} {qy.min():g}..{qy.max():g}, {xa_name} {qx.min():g}..{qx.max():g}; "
+            f"{int(outside.sum())} of {outside.size} grid points lie outside",
+            "extend the file or shrink/move the grid (grid.origin, grid.nx, grid.ny)",
+        )
+    depth = bilinear(ya, xa, values, np.clip(qy, ya[0], ya[-1]), np.clip(qx, xa[0], xa[-1]))
+    land = ~(depth > 0)  # NaN counts as land
+    depth = np.where(land, 0.0, depth)
+    return depth, land
+
+
+def grid_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    depth: np.ndarray,
+    land: np.ndarray,
+    origin_lat: float,
+    origin_lon: float,
+    attrs: Mapping[str, Any] | None = None,
+) -> xr.Dataset:
+    """Assemble the ``grid.nc`` dataset with CF-1.8 attributes."""
+    lat, lon = latlon(*np.meshgrid(x, y), origin_lat, origin_lon)
+    ds = xr.Dataset(
+        {
+            "depth": (
+                ("y", "x"),
+                np.asarray(depth, dtype=float),
+                {
+                    "units": "m",
+                    "long_name": "water depth (0 on land)",
+                    "standard_name": "sea_floor_depth_below_sea_surface",
+                    "positive": "down",
+                    "coordinates": "lat lon",
+                },
+            ),
+            "land": (
+                ("y", "x"),
+                np.asarray(land, dtype=np.int8),
+                {
+                    "long_name": "land mask",
+                    "flag_values": np.array([0, 1], dtype=np.int8),
+                    "flag_meanings": "water land",
+                    "coordinates": "lat lon",
+                },
+            ),
+        },
+        coords={
+            "x": (
+                "x",
+                np.asarray(x, dtype=float),
+                {
+                    "units": "m",
+                    "long_name": "distance east of the grid origin",
+                    "standard_name": "projection_x_coordinate",
+                    "axis": "X",
+                },
+            ),
+            "y": (
+                "y",
+                np.asarray(y, dtype=float),
+                {
+                    "units": "m",
+                    "long_name": "distance north of the grid origin",
+                    "standard_name": "projection_y_coordinate",
+                    "axis": "Y",
+                },
+            ),
+            "lat": (
+                ("y", "x"),
+                lat,
+                {"units": "degrees_north", "long_name": "latitude", "standard_name": "latitude"},
+            ),
+            "lon": (
+                ("y", "x"),
+                lon,
+                {"units": "degrees_east", "long_name": "longitude", "standard_name": "longitude"},
+            ),
+        },
+        attrs={
+            "Conventions": "CF-1.8",
+            "title": "wavecast model grid and bathymetry",
+            "origin_lat": float(origin_lat),
+            "origin_lon": float(origin_lon),
+            "projection": "equirectangular about (origin_lat, origin_lon), R = 6371000 m",
+            **(dict(attrs) if attrs else {}),
+        },
+    )
+    return ds
+
+
+def build_grid(
+    grid_cfg: Mapping[str, Any],
+    bathy_cfg: Mapping[str, Any],
+    *,
+    config_file: str = CONFIG_FILE,
+) -> xr.Dataset:
+    """Build the model grid with bathymetry from the ``grid`` and ``bathymetry`` config slices.
+
+    See the module docstring for the dict shapes. Returns a dataset with ``depth``, ``land``,
+    coordinates ``x``, ``y``, ``lat``, ``lon`` and attributes ``origin_lat``, ``origin_lon``,
+    ``resolution_km``, ``bathymetry_source``.
+    """
+    origin_lat = float(grid_cfg["origin"]["lat"])
+    origin_lon = float(grid_cfg["origin"]["lon"])
+    resolution_km = float(grid_cfg["resolution_km"])
+    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), resolution_km)
+    source = bathy_cfg.get("source", "idealised")
+    attrs = {"resolution_km": resolution_km, "bathymetry_source": str(source)}
+    if source == "idealised":
+        ideal = dict(bathy_cfg.get("idealised") or {})
+        depth, land = idealised_bathymetry(
+            x,
+            y,
+            origin_lat,
+            origin_lon,
+            coast_side=str(ideal.get("coast_side", "west")),
+            coast_width_km=float(ideal.get("coast_width_km", 0.0)),
+            shelf_width_km=float(ideal.get("shelf_width_km", 50.0)),
+            shelf_depth_m=float(ideal.get("shelf_depth_m", 100.0)),
+            basin_depth_m=float(ideal.get("basin_depth_m", 3000.0)),
+            slope_width_km=float(ideal.get("slope_width_km", DEFAULT_SLOPE_WIDTH_KM)),
+            islands=list(ideal.get("islands") or []),
+        )
+    elif source == "file":
+        path = bathy_cfg.get("file")
+        if not path:
+            raise _problem(
+                "bathymetry.source is 'file' but no file is given",
+                "set bathymetry.file to a NetCDF path, or use source: idealised",
+                config_file,
+                "bathymetry.file",
+            )
+        shape = (y.size, x.size)
+        base = grid_dataset(x, y, np.ones(shape), np.zeros(shape), origin_lat, origin_lon)
+        depth, land = bathymetry_from_file(path, base, config_file=config_file)
+        attrs["bathymetry_file"] = str(path)
+    else:
+        raise _problem(
+            f"unknown bathymetry source {source!r}",
+            "use 'idealised' or 'file'",
+            config_file,
+            "bathymetry.source",
+        )
+    return grid_dataset(x, y, depth, land, origin_lat, origin_lon, attrs)
