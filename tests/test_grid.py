@@ -129,6 +129,7 @@ def test_bathymetry_from_latlon_file(
     ds = build_grid(grid_cfg, {"source": "file", "file": str(path)})
     expected = truth(base["lat"].values, base["lon"].values)
     water = expected > 0
+    assert water.any() and (~water).any()
     np.testing.assert_allclose(ds["depth"].values[water], expected[water], rtol=1e-9)
     np.testing.assert_array_equal(ds["land"].values == 1, ~water)
     assert ds["depth"].values[~water].max() == 0.0
@@ -170,7 +171,7 @@ def test_missing_depth_variable(tmp_path: Path, grid_cfg: dict[str, Any]) -> Non
     path = tmp_path / "nodepth.nc"
     xr.Dataset(
         {"elevation": (("lat", "lon"), np.zeros((2, 2)))}, coords={"lat": [0, 1], "lon": [0, 1]}
-    ).to_netcdf(path)  # noqa: E501
+    ).to_netcdf(path)
     with pytest.raises(ValidationError) as exc:
         build_grid(grid_cfg, {"source": "file", "file": str(path)})
     assert errors_of(exc) == [
