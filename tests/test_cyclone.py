@@ -78,10 +78,8 @@ def test_same_profile_in_both_hemispheres() -> None:
 def test_rotation_sense_and_inflow(center_lat: float, expected_from: float) -> None:
     """East of the centre the wind blows north (NH, counter-clockwise) or south (SH,
     clockwise), turned 20 degrees towards the centre, i.e. towards the west."""
-    u, v = wind_uv(
-        np.array([center_lat]), np.array([-60.0 + 0.5]), center_lat, -60.0, DP, RMAX, B, RHO,
-        0.8, 20.0,
-    )  # fmt: skip
+    lat, lon = np.array([center_lat]), np.array([-60.0 + 0.5])
+    u, v = wind_uv(lat, lon, center_lat, -60.0, DP, RMAX, B, RHO, 0.8, 20.0)
     assert from_direction(u, v)[0] == pytest.approx(expected_from, abs=1e-9)
 
 

@@ -48,10 +48,10 @@ def test_xy_from_latlon_accepts_either_longitude_convention() -> None:
 @pytest.mark.parametrize("side", ["west", "east", "north", "south"])
 def test_idealised_coast_shelf_and_basin(side: str) -> None:
     x, y = make_axes(60, 50, 5.0)
+    shape = {"shelf_width_km": 50.0, "shelf_depth_m": 100.0, "slope_width_km": 50.0}
     depth, land = idealised_bathymetry(
-        x, y, 15.0, -65.0, coast_side=side, coast_width_km=20.0, shelf_width_km=50.0,
-        shelf_depth_m=100.0, basin_depth_m=2000.0, slope_width_km=50.0,
-    )  # fmt: skip
+        x, y, 15.0, -65.0, coast_side=side, coast_width_km=20.0, basin_depth_m=2000.0, **shape
+    )
     # profile along the offshore direction, starting at the coast side
     profile = {
         "west": depth[25, :],
