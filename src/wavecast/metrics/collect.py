@@ -1,0 +1,260 @@
+"""Collect the job records of one run: pick the run, detect the backend, fetch, parse, join.
+
+The run log (:mod:`.runlog`) lists every attempt Snakemake scheduled; the backend adds what it
+measured (sacct on SLURM, Job/pod status on Kubernetes, benchmark files everywhere). When a
+source cannot answer, the records keep what the others said, are marked partial, and
+:attr:`Collection.messages` says what is missing and what still works.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from ..rules import LOCAL_RULES
+from . import kubernetes as k8s
+from . import slurm
+from .local import (
+    apply_requested,
+    fill_from_benchmark,
+    local_records,
+    record_from_attempt,
+    requested_from_log,
+)
+from .record import JobRecord, derive, drop_notes, info, note
+from .runlog import LoggedAttempt, RunLog, run_in_progress, select_run
+
+BACKENDS = ("auto", "local", "slurm", "kubernetes")
+SLURM_LOG_DIR = Path(".snakemake") / "slurm_logs"
+WHAT_STILL_WORKS = (
+    "what still works: the run log's list of jobs with status and times, benchmark files "
+    "for CPU time and peak memory, and 'wavecast logs'"
+)
+T = TypeVar("T")
+
+
+@dataclass
+class Collection:
+    """The records of one run and what could not be read."""
+
+    run_id: str
+    backend: str
+    run_log: str
+    in_progress: bool
+    records: list[JobRecord] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return self.in_progress or bool(self.messages) or any(r.partial for r in self.records)
+
+
+class Progress:
+    """``collect: 4000/10000 jobs`` on stderr, at most twice a second, for long collections."""
+
+    def __init__(self, stream: TextIO | None = sys.stderr, threshold: int = 500):
+        self.stream, self.threshold = stream, threshold
+
+    def track(self, items: list[T], what: str) -> Iterator[T]:
+        total = len(items)
+        show = self.stream is not None and total >= self.threshold
+        last = 0.0
+        for index, item in enumerate(items, start=1):
+            if show and (time.monotonic() - last > 0.5 or index == total):
+                last = time.monotonic()
+                print(f"collect: {index}/{total} {what}", file=self.stream, flush=True)
+            yield item
+
+
+def detect_backend(run: RunLog) -> str:
+    """SLURM when the plugin logged its run id, Kubernetes when it logged Jobs, else local."""
+    if run.slurm_run_id:
+        return "slurm"
+    if run.kubernetes:
+        return "kubernetes"
+    return "local"
+
+
+def collect(
+    workdir: Path = Path("."),
+    run: str = "latest",
+    backend: str = "auto",
+    requested: dict[str, dict] | None = None,
+    sacct_runner: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+    kubernetes_source: Callable[[list[str]], tuple[list, dict]] | Any = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Collection:
+    """Records of one run. ``requested`` (rule → cpu, mem_mb, runtime_min) is the resolved
+    backend YAML, used where the run log or backend did not record a request."""
+    progress = progress or Progress(None)
+    runlog = select_run(workdir, run)
+    newest = runlog.path == str(max((workdir / ".snakemake" / "log").glob("*.snakemake.log")))
+    in_progress = not runlog.ended and newest and run_in_progress(workdir)
+    chosen = detect_backend(runlog) if backend == "auto" else backend
+    result = Collection(runlog.run_id, chosen, runlog.path, in_progress)
+    if runlog.nothing_to_do or not runlog.attempts:
+        result.messages.append(f"{runlog.path}: this run ran no jobs (nothing to be done)")
+        return result
+    if in_progress:
+        result.messages.append(f"{runlog.path}: run still in progress; records are a snapshot")
+    elif not runlog.ended:
+        result.messages.append(
+            f"{runlog.path}: the run log ends without Snakemake's final message; "
+            "Snakemake was stopped, unfinished jobs are marked unfinished"
+        )
+    if chosen == "slurm":
+        result.records = _slurm(runlog, workdir, requested, sacct_runner, result, now, progress)
+    elif chosen == "kubernetes":
+        result.records = _kubernetes(runlog, workdir, requested, kubernetes_source, result)
+    else:
+        attempts = progress.track(runlog.attempts, "jobs")
+        runlog_view = RunLog(**{**runlog.__dict__, "attempts": list(attempts)})
+        result.records = local_records(
+            runlog_view, workdir, requested, in_progress, LOCAL_RULES, runlog.host
+        )
+    return result
+
+
+def _attempts(run: RunLog) -> list[LoggedAttempt]:
+    return [a for a in run.attempts if a.rule not in LOCAL_RULES]
+
+
+def _fallback(run: RunLog, attempt: LoggedAttempt, backend: str, requested, workdir) -> JobRecord:
+    record = record_from_attempt(run, attempt, backend)
+    apply_requested(record, requested_from_log(attempt), (requested or {}).get(attempt.rule))
+    fill_from_benchmark(record, attempt, workdir)
+    return record
+
+
+def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRecord]:
+    attempts = _attempts(run)
+    by_id = {a.external_id: a for a in attempts if a.external_id}
+    if not run.slurm_run_id:
+        result.messages.append(f"{run.path}: no 'SLURM run ID' in this run log; not a SLURM run")
+        return [derive(_fallback(run, a, "local", requested, workdir)) for a in attempts]
+    started = (run.started or now or datetime.now().astimezone()) - timedelta(minutes=10)
+    if run.ended and run.last_time:
+        ended = run.last_time + timedelta(hours=1)
+    else:
+        ended = (now or datetime.now().astimezone()) + timedelta(minutes=1)
+    command = slurm.sacct_command(run.slurm_run_id, started, ended)
+    try:
+        jobs = slurm.parse_sacct(slurm.fetch_sacct(command, runner))
+    except slurm.SacctUnavailable as exc:
+        result.messages.append(f"{exc}; {WHAT_STILL_WORKS}")
+        records = [_fallback(run, a, "slurm", requested, workdir) for a in attempts]
+        for record in records:
+            note(record, str(exc))
+        return [derive(r) for r in records]
+    records = slurm.sacct_records(jobs, run.run_id, by_id)
+    seen = {r.backend_job_id for r in records}
+    for record, job in zip(progress.track(records, "jobs"), jobs, strict=True):
+        logged = by_id.get(job.job_id)
+        _complete(record, logged, requested, workdir)
+        if record.log_path is None:
+            record.log_path = _slurm_log(workdir, record)
+    for attempt in attempts:
+        if attempt.local:
+            records.append(derive(_fallback(run, attempt, "local", requested, workdir)))
+        elif attempt.external_id not in seen:
+            record = _fallback(run, attempt, "slurm", requested, workdir)
+            note(record, "not in sacct's answer (submission failed, or outside the window)")
+            records.append(derive(record))
+    return records
+
+
+def _complete(record: JobRecord, logged, requested, workdir: Path) -> None:
+    """Fill what the backend left out: requests from the backend YAML, usage from the
+    benchmark file of a completed attempt."""
+    base = (requested or {}).get(record.rule) or {}
+    if record.requested_cpus is None and base.get("cpu") is not None:
+        record.requested_cpus = float(base["cpu"])
+    if record.requested_memory_gb is None and base.get("mem_mb") is not None:
+        record.requested_memory_gb = float(base["mem_mb"]) / 1024
+    if record.requested_runtime_seconds is None and base.get("runtime_min") is not None:
+        record.requested_runtime_seconds = float(base["runtime_min"]) * 60
+    usable = logged is not None and record.status == "completed" and logged.benchmark
+    if usable and (record.peak_memory_gb is None or record.cpu_seconds is None):
+        probe = record.model_copy(deep=True)
+        probe.notes, probe.peak_memory_gb, probe.cpu_seconds = [], None, None
+        fill_from_benchmark(probe, logged, workdir)
+        if probe.peak_memory_gb is not None and record.peak_memory_gb is None:
+            record.peak_memory_gb = probe.peak_memory_gb
+            drop_notes(record, "MaxRSS")
+            info(record, f"peak memory from {logged.benchmark}")
+        if probe.cpu_seconds is not None and record.cpu_seconds is None:
+            record.cpu_seconds = probe.cpu_seconds
+            drop_notes(record, "TotalCPU")
+            info(record, f"CPU time from {logged.benchmark}")
+    derive(record)
+
+
+def _slurm_log(workdir: Path, record: JobRecord) -> str | None:
+    base = workdir / SLURM_LOG_DIR / f"rule_{record.rule}"
+    job = record.backend_job_id or ""
+    for candidate in (
+        base / "_".join(record.wildcards.values()) / f"{job}.log",
+        base / f"{job}.log",
+    ):
+        if candidate.is_file():
+            return str(candidate.relative_to(workdir))
+    return None
+
+
+def _kubernetes(run, workdir, requested, source, result) -> list[JobRecord]:
+    attempts = _attempts(run)
+    try:
+        if source is None:
+            jobs, pods = k8s.fetch_jobs(run.kubernetes_jobs)
+        elif callable(source):
+            jobs, pods = source(run.kubernetes_jobs)
+        else:
+            jobs, pods = k8s.items(source)
+    except Exception as exc:  # noqa: BLE001 - any client/config failure: say it, keep going
+        result.messages.append(f"Kubernetes API unavailable ({exc}); {WHAT_STILL_WORKS}")
+        records = [_fallback(run, a, "kubernetes", requested, workdir) for a in attempts]
+        for record in records:
+            note(record, "Kubernetes API unavailable")
+        return [derive(r) for r in records]
+    logged = {(a.rule, tuple(sorted(a.wildcards.items())), a.attempt): a for a in attempts}
+    records = []
+    for job in jobs:
+        name = k8s.get(job, "metadata", "name")
+        record = k8s.parse_job(job, pods.get(name, []), run.run_id)
+        attempt = logged.pop(record.key(), None)
+        if attempt is not None:
+            record.log_path = attempt.logs[0] if attempt.logs else None
+            saved = workdir / ".snakemake" / "auxiliary" / "kubernetes-logs" / f"{name}.log"
+            if saved.is_file():
+                record.log_path = str(saved.relative_to(workdir))
+            _k8s_usage(record, attempt, requested, workdir)
+        records.append(record)
+    for attempt in logged.values():
+        record = _fallback(run, attempt, "kubernetes", requested, workdir)
+        note(record, "Job not found in the cluster (cleaned up? set kubernetes-omit-job-cleanup)")
+        records.append(derive(record))
+    return records
+
+
+def _k8s_usage(record: JobRecord, attempt, requested, workdir) -> None:
+    if record.status == "completed" and attempt.benchmark:
+        probe = record.model_copy(deep=True)
+        probe.notes = []
+        fill_from_benchmark(probe, attempt, workdir)
+        if probe.peak_memory_gb is not None:
+            record.peak_memory_gb, record.cpu_seconds = probe.peak_memory_gb, probe.cpu_seconds
+            drop_notes(record, k8s.NO_USAGE)
+            info(record, f"CPU time and peak memory from {attempt.benchmark}")
+    _complete(record, None, requested, workdir)
+
+
+def iter_rows(records: Iterable[JobRecord]) -> Iterator[dict[str, Any]]:
+    for record in records:
+        yield record.to_row()

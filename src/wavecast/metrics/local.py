@@ -1,0 +1,240 @@
+"""Local runs: Snakemake benchmark files joined to the run log's job attempts.
+
+A benchmark file (TSV, or JSON lines when its path ends in ``.jsonl``) holds what Snakemake
+measured for the attempt that succeeded: ``s`` wall seconds, ``max_rss`` MiB, ``cpu_time``
+seconds and, with ``--benchmark-extended``, jobid, rule, wildcards, threads and resources.
+Snakemake removes it when the attempt fails, so failed attempts keep only what the run log says
+(start, end, exit status) and are marked partial. :func:`parse_benchmark` is pure.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Problem
+from .record import JobRecord, derive, note
+from .runlog import LoggedAttempt, RunLog
+from .units import GIB, duration_seconds
+
+MIB = 1024**2
+#: A benchmark file written this long after the run log says the job ended belongs to a later run.
+STALE_AFTER_SECONDS = 120.0
+
+
+@dataclass
+class BenchmarkRow:
+    """One measured repetition of one job."""
+
+    seconds: float | None
+    max_rss_mib: float | None
+    cpu_time: float | None
+    jobid: int | None = None
+    rule: str | None = None
+    wildcards: dict[str, str] = field(default_factory=dict)
+    threads: int | None = None
+    resources: dict[str, object] = field(default_factory=dict)
+
+
+class BenchmarkError(ValueError):
+    """A benchmark file that cannot be read; ``problem`` says which and what to do."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def _number(value: object) -> float | None:
+    if value is None or value in ("NA", "-", ""):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def _literal(value: object) -> dict:
+    if isinstance(value, dict):
+        return value
+    if not value or value in ("-", "NA"):
+        return {}
+    parsed = ast.literal_eval(str(value))
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _row(data: dict[str, object]) -> BenchmarkRow:
+    seconds = _number(data.get("s"))
+    if seconds is None and data.get("h:m:s") not in (None, "NA"):
+        seconds = duration_seconds(str(data["h:m:s"]))
+    jobid = data.get("jobid")
+    threads = data.get("threads")
+    return BenchmarkRow(
+        seconds=seconds,
+        max_rss_mib=_number(data.get("max_rss")),
+        cpu_time=_number(data.get("cpu_time")),
+        jobid=int(jobid) if jobid not in (None, "-", "NA", "") else None,  # type: ignore[arg-type]
+        rule=str(data["rule_name"]) if data.get("rule_name") not in (None, "-") else None,
+        wildcards={str(k): str(v) for k, v in _literal(data.get("wildcards")).items()},
+        threads=int(threads) if threads not in (None, "-", "NA", "") else None,  # type: ignore[arg-type]
+        resources=_literal(data.get("resources")),
+    )
+
+
+def parse_benchmark(text: str, path: str = "<benchmark>") -> list[BenchmarkRow]:
+    """Rows of one benchmark file; JSON lines when ``path`` ends in ``.jsonl``, else TSV.
+
+    Raises :class:`BenchmarkError` for an empty or truncated file (no data row, a row with fewer
+    columns than the header, a value that is not a number).
+    """
+    fix = "the job was interrupted while writing it; rerun the job or delete the file"
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        if path.endswith(".jsonl"):
+            rows = [_row(json.loads(line)) for line in lines]
+        else:
+            if not lines:
+                raise BenchmarkError(Problem(path, "", "empty benchmark file", fix))
+            header = lines[0].split("\t")
+            if header[:2] != ["s", "h:m:s"]:
+                raise BenchmarkError(
+                    Problem(path, "", "not a Snakemake benchmark file (header)", fix)
+                )
+            rows = []
+            for number, line in enumerate(lines[1:], start=2):
+                cells = line.split("\t")
+                if len(cells) != len(header):
+                    raise BenchmarkError(
+                        Problem(
+                            path,
+                            f"line{number}",
+                            f"truncated row ({len(cells)} of {len(header)} columns)",
+                            fix,
+                        )
+                    )
+                rows.append(_row(dict(zip(header, cells, strict=True))))
+    except (ValueError, SyntaxError) as exc:
+        if isinstance(exc, BenchmarkError):
+            raise
+        raise BenchmarkError(Problem(path, "", f"unreadable value ({exc})", fix)) from exc
+    if not rows:
+        raise BenchmarkError(Problem(path, "", "no measurement in benchmark file", fix))
+    return rows
+
+
+def apply_benchmark(record: JobRecord, rows: list[BenchmarkRow], path: str) -> None:
+    """Fill wall time, CPU time and peak memory from benchmark rows (repeats: summed/max)."""
+    seconds = [r.seconds for r in rows if r.seconds is not None]
+    if seconds:
+        record.wall_time_seconds = sum(seconds)
+    rss = [r.max_rss_mib for r in rows if r.max_rss_mib]
+    cpu = [r.cpu_time for r in rows if r.cpu_time is not None]
+    if rss:
+        record.peak_memory_gb = max(rss) * MIB / GIB
+        if cpu:
+            record.cpu_seconds = sum(cpu)
+    else:
+        note(
+            record,
+            f"{path}: no memory or CPU sample (the job ended before Snakemake's first "
+            "benchmark sample)",
+        )
+
+
+def requested_from_log(attempt: LoggedAttempt) -> dict[str, float]:
+    """What Snakemake asked for this attempt (resources line of the run log)."""
+    out: dict[str, float] = {"cpu": float(attempt.threads)}
+    res = attempt.resources
+    if "mem_mb" in res:
+        out["mem_mb"] = float(res["mem_mb"])
+    elif "mem_mib" in res:
+        out["mem_mb"] = float(res["mem_mib"])
+    if "runtime" in res:
+        out["runtime_min"] = float(res["runtime"])
+    if "cpus_per_task" in res:
+        out["cpu"] = float(res["cpus_per_task"])
+    return out
+
+
+def apply_requested(record: JobRecord, observed: dict[str, float], base: dict | None) -> None:
+    """Requested resources: what the run log/backend recorded for this attempt, else the
+    resolved backend YAML (``base``: cpu, mem_mb, runtime_min)."""
+    merged = dict(base or {})
+    merged.update({k: v for k, v in observed.items() if v is not None})
+    if merged.get("cpu") is not None:
+        record.requested_cpus = float(merged["cpu"])
+    if merged.get("mem_mb") is not None:
+        record.requested_memory_gb = float(merged["mem_mb"]) * MIB / GIB
+    if merged.get("runtime_min") is not None:
+        record.requested_runtime_seconds = float(merged["runtime_min"]) * 60
+
+
+def record_from_attempt(run: RunLog, attempt: LoggedAttempt, backend: str = "local") -> JobRecord:
+    """A record with what the run log alone says about one attempt."""
+    record = JobRecord(
+        run_id=run.run_id,
+        rule=attempt.rule,
+        wildcards=attempt.wildcards,
+        attempt=attempt.attempt,
+        backend=backend,  # type: ignore[arg-type]
+        backend_job_id=attempt.external_id or str(attempt.jobid),
+        status=attempt.status,  # type: ignore[arg-type]
+        raw_state=attempt.raw_state,
+        exit_code=attempt.exit_code,
+        start=attempt.start,
+        end=attempt.end,
+        log_path=attempt.logs[0] if attempt.logs else attempt.backend_log,
+    )
+    if attempt.start and attempt.end:
+        record.wall_time_seconds = (attempt.end - attempt.start).total_seconds()
+    return record
+
+
+def local_records(
+    run: RunLog,
+    workdir: Path,
+    requested: dict[str, dict] | None = None,
+    in_progress: bool = False,
+    skip_rules: tuple[str, ...] = ("all",),
+    node: str | None = None,
+) -> list[JobRecord]:
+    """One record per attempt in the run log, measured values from benchmark files."""
+    records = []
+    for attempt in run.attempts:
+        if attempt.rule in skip_rules:
+            continue
+        record = record_from_attempt(run, attempt)
+        record.node = node
+        apply_requested(record, requested_from_log(attempt), (requested or {}).get(attempt.rule))
+        fill_from_benchmark(record, attempt, workdir)
+        if record.status == "running" and not in_progress:
+            record.raw_state = "unfinished"
+            note(record, "the run log ends before this job did (Snakemake was stopped?)")
+        derive(record)
+        records.append(record)
+    return records
+
+
+def fill_from_benchmark(record: JobRecord, attempt: LoggedAttempt, workdir: Path) -> None:
+    """Read the attempt's benchmark file when it belongs to this attempt; note why not."""
+    if attempt.benchmark is None:
+        note(record, "rule has no benchmark: directive; CPU time and peak memory unknown")
+        return
+    path = workdir / attempt.benchmark
+    if record.status != "completed":
+        if record.status == "failed":
+            note(record, f"{attempt.benchmark}: Snakemake keeps no benchmark for a failed attempt")
+        else:
+            note(record, "still running; no benchmark yet")
+        return
+    try:
+        stat = path.stat()
+        if attempt.end and stat.st_mtime > attempt.end.timestamp() + STALE_AFTER_SECONDS:
+            note(record, f"{attempt.benchmark}: rewritten by a later run; not used")
+            return
+        rows = parse_benchmark(path.read_text(errors="replace"), attempt.benchmark)
+    except FileNotFoundError:
+        note(record, f"{attempt.benchmark}: benchmark file missing; CPU time and peak unknown")
+        return
+    except BenchmarkError as exc:
+        note(record, str(exc.problem))
+        return
+    apply_benchmark(record, rows, attempt.benchmark)

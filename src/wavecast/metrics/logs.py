@@ -1,0 +1,107 @@
+"""Find the log files of one job, wherever the backend put them.
+
+Sources, in order: the rule's own ``log:`` file (``logs/<rule>/<name>.log``; it holds the
+last attempt only, Snakemake rewrites it), the SLURM job log under
+``.snakemake/slurm_logs/rule_<rule>/<wildcard values>/<jobid>.log`` (one per attempt) and the
+Kubernetes pod log the plugin saves for a failed job under
+``.snakemake/auxiliary/kubernetes-logs/<job>.log``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Problem, ValidationError
+from .runlog import RunLog, select_run
+
+SLURM_LOGS = Path(".snakemake") / "slurm_logs"
+K8S_LOGS = Path(".snakemake") / "auxiliary" / "kubernetes-logs"
+
+
+@dataclass(frozen=True)
+class FoundLog:
+    path: Path
+    what: str  # "rule log" | "SLURM job log" | "Kubernetes pod log"
+    attempt: int | None
+
+
+def parse_wildcards(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValidationError(
+                [Problem("<command line>", item, "not WILDCARD=VALUE", "write e.g. member=003")]
+            )
+        out[key] = value
+    return out
+
+
+def find_logs(
+    workdir: Path,
+    rule: str,
+    wildcards: dict[str, str],
+    run: str = "latest",
+    attempt: int | None = None,
+) -> list[FoundLog]:
+    """Existing log files of the job, newest attempt last; ValidationError when none."""
+    runlog: RunLog | None
+    try:
+        runlog = select_run(workdir, run)
+    except ValidationError:
+        if run != "latest":
+            raise
+        runlog = None
+    found: list[FoundLog] = []
+    matches = []
+    if runlog is not None:
+        matches = [
+            a
+            for a in runlog.attempts
+            if a.rule == rule
+            and all(a.wildcards.get(k) == v for k, v in wildcards.items())
+            and (attempt is None or a.attempt == attempt)
+        ]
+    for a in matches:
+        last = a.attempt == max(m.attempt for m in matches if m.jobid == a.jobid)
+        if last:
+            found += [FoundLog(workdir / p, "rule log", a.attempt) for p in a.logs]
+        if a.backend_log:
+            found.append(FoundLog(_within(workdir, a.backend_log), "SLURM job log", a.attempt))
+        if a.external_id and a.external_id.startswith("snakejob-"):
+            found.append(
+                FoundLog(
+                    workdir / K8S_LOGS / f"{a.external_id}.log", "Kubernetes pod log", a.attempt
+                )
+            )
+    if not matches:  # no run log entry: look where the backends put logs by convention
+        wc = "_".join(wildcards.values())
+        base = workdir / SLURM_LOGS / f"rule_{rule}"
+        for path in sorted((base / wc).glob("*.log") if wc else base.glob("*.log")):
+            found.append(FoundLog(path, "SLURM job log", None))
+        for path in sorted((workdir / "logs" / rule).glob("*.log")):
+            if all(v in path.stem for v in wildcards.values()):
+                found.append(FoundLog(path, "rule log", None))
+    existing = [f for f in found if f.path.is_file()]
+    if not existing:
+        looked = ", ".join(str(f.path) for f in found) or f"logs/{rule}/, {SLURM_LOGS}/rule_{rule}/"
+        what = f"{rule} {' '.join(f'{k}={v}' for k, v in wildcards.items())}".strip()
+        if attempt:
+            what += f" attempt {attempt}"
+        raise ValidationError(
+            [
+                Problem(
+                    str(workdir),
+                    rule,
+                    f"no log found for {what} (looked in {looked})",
+                    "check the rule name and wildcards, or pass --run with the run's id",
+                )
+            ]
+        )
+    return existing
+
+
+def _within(workdir: Path, path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else workdir / p

@@ -1,0 +1,279 @@
+"""Snakemake's own record of a run: ``.snakemake/log/<timestamp>.snakemake.log``.
+
+Snakemake writes one log per invocation. It names the run (``Workflow ID``; on SLURM also the
+plugin's ``SLURM run ID``, the job name of every sbatch job) and, per job attempt, when it was
+scheduled (``rule X:`` block with jobid, wildcards, benchmark, log, threads and the resources it
+asked for), which backend id it got (``Job N has been submitted with SLURM jobid M``, ``kubectl
+describe job snakejob-...``) and how it ended (``Finished jobid: N``, ``Error in rule X:``,
+``... returned non-zero exit status N``). Retries reuse the jobid, so the n-th block for a jobid
+is attempt n. :func:`parse_run_log` is pure; :func:`find_run_logs` / :func:`select_run` read disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import Problem, ValidationError
+
+LOG_DIR = Path(".snakemake") / "log"
+LOCK_DIR = Path(".snakemake") / "locks"
+
+_TS_RE = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
+_RULE_RE = re.compile(r"^(local)?(rule|checkpoint) (\S+):$")
+_ITEM_RE = re.compile(r"^    (\w[\w-]*): ?(.*)$")
+_FINISHED_RE = re.compile(r"^Finished jobid: (\d+) \(Rule: (\S+)\)")
+_ERROR_RE = re.compile(r"^Error in rule (\S+):$")
+_EXC_RE = re.compile(r"^(\w+(?:Exception|Error)) in rule (\S+) in file")
+_EXC_JOB_RE = re.compile(r"^Job (\d+) ")
+_EXIT_RE = re.compile(r"returned non-zero exit status (\d+)")
+_SLURM_SUBMIT_RE = re.compile(
+    r"Job (\d+) has been submitted with SLURM jobid (\S+) \(log: (.*)\)\.$"
+)
+_SLURM_ARRAY_RE = re.compile(
+    r"Submitted array job with Snakemake IDs ([\d,]+) and SLURM job ID (\S+)\. "
+    r"The individual task IDs are (\d+)-(\d+)\."
+)
+_K8S_JOB_RE = re.compile(r"kubectl describe job (snakejob-[0-9a-f-]+)")
+_STATE_RE = re.compile(r"status is: '(\w+)'")
+_END_RE = re.compile(r"^(Complete log\(s\):|Nothing to be done|Elapsed time:)")
+
+
+@dataclass
+class LoggedAttempt:
+    """One scheduled attempt of one Snakemake job, as the run log tells it."""
+
+    jobid: int
+    rule: str
+    attempt: int
+    local: bool
+    wildcards: dict[str, str] = field(default_factory=dict)
+    start: datetime | None = None
+    end: datetime | None = None
+    status: str = "running"  # running | completed | failed
+    raw_state: str = "started"
+    exit_code: int | None = None
+    benchmark: str | None = None
+    logs: list[str] = field(default_factory=list)
+    threads: int = 1
+    resources: dict[str, str] = field(default_factory=dict)
+    external_id: str | None = None
+    backend_log: str | None = None
+
+
+@dataclass
+class RunLog:
+    """A parsed run log: identity, backend hints and the job attempts in order."""
+
+    path: str
+    workflow_id: str | None = None
+    slurm_run_id: str | None = None
+    started: datetime | None = None
+    host: str | None = None
+    ended: bool = False
+    nothing_to_do: bool = False
+    kubernetes: bool = False
+    kubernetes_jobs: list[str] = field(default_factory=list)
+    attempts: list[LoggedAttempt] = field(default_factory=list)
+
+    @property
+    def run_id(self) -> str:
+        return self.slurm_run_id or self.workflow_id or Path(self.path).name
+
+    @property
+    def ids(self) -> set[str]:
+        return {i for i in (self.workflow_id, self.slurm_run_id) if i}
+
+    @property
+    def last_time(self) -> datetime | None:
+        times = [t for a in self.attempts for t in (a.start, a.end) if t]
+        return max(times) if times else self.started
+
+
+@lru_cache(maxsize=4096)
+def _asctime(text: str) -> datetime:
+    return datetime.strptime(text, "%a %b %d %H:%M:%S %Y").astimezone()
+
+
+def _split_items(text: str) -> dict[str, str]:
+    """``a=1, b=x`` → dict (the form Snakemake prints wildcards and resources in)."""
+    out: dict[str, str] = {}
+    for part in text.split(", "):
+        key, sep, value = part.partition("=")
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
+    """Turn the text of one Snakemake run log into a :class:`RunLog`; pure."""
+    run = RunLog(path=path)
+    by_jobid: dict[int, LoggedAttempt] = {}
+    counts: dict[int, int] = {}
+    now: datetime | None = None
+    block: LoggedAttempt | None = None
+    error_job: dict[str, str] | None = None  # items of an 'Error in rule' block
+    error_time: datetime | None = None
+    exit_code: int | None = None
+    exc: tuple[str, str] | None = None
+
+    def fail(attempt: LoggedAttempt | None, raw: str, when: datetime | None) -> None:
+        nonlocal exit_code
+        if attempt is None or attempt.status != "running":
+            return
+        attempt.status, attempt.raw_state, attempt.end = "failed", raw, when
+        if exit_code is not None:
+            attempt.exit_code, exit_code = exit_code, None
+
+    def flush() -> None:
+        nonlocal block, error_job
+        if block is not None:
+            counts[block.jobid] = counts.get(block.jobid, 0) + 1
+            block.attempt = counts[block.jobid]
+            by_jobid[block.jobid] = block
+            run.attempts.append(block)
+        if error_job is not None and error_job.get("jobid", "").isdigit():
+            state = _STATE_RE.search(error_job.get("message", ""))
+            raw = state.group(1) if state else "error"
+            fail(by_jobid.get(int(error_job["jobid"])), raw, error_time)
+        block, error_job = None, None
+
+    for line in text.splitlines():
+        if block is not None or error_job is not None:
+            item = _ITEM_RE.match(line)
+            if item:
+                key, value = item.groups()
+                if block is not None:
+                    _block_item(block, key, value)
+                elif error_job is not None:
+                    error_job[key] = value
+                continue
+            if line.startswith("        "):
+                continue  # shell command lines inside an error block
+            flush()
+        ts = _TS_RE.match(line)
+        if ts:
+            now = _asctime(ts.group(1))
+            continue
+        if line.startswith("  Workflow ID: "):
+            run.workflow_id = line.split(":", 1)[1].strip()
+        elif line.startswith("  Date: ") and run.started is None:
+            with contextlib.suppress(ValueError):
+                run.started = datetime.fromisoformat(line[8:].strip()).astimezone()
+        elif line.startswith("  Host: ") and run.host is None:
+            run.host = line.split(":", 1)[1].strip()
+        elif line.startswith("SLURM run ID: "):
+            run.slurm_run_id = line.split(":", 1)[1].strip()
+        elif (m := _RULE_RE.match(line)) is not None:
+            block = LoggedAttempt(jobid=-1, rule=m.group(3), attempt=1, local=bool(m.group(1)))
+            block.start = now
+        elif (m := _FINISHED_RE.match(line)) is not None:
+            attempt = by_jobid.get(int(m.group(1)))
+            if attempt is not None and attempt.status == "running":
+                attempt.status, attempt.raw_state, attempt.end = "completed", "finished", now
+                attempt.exit_code = 0 if attempt.local else attempt.exit_code
+        elif (m := _ERROR_RE.match(line)) is not None:
+            error_job, error_time = {"rule": m.group(1)}, now
+        elif (m := _EXIT_RE.search(line)) is not None:
+            exit_code = int(m.group(1))
+        elif (m := _EXC_RE.match(line)) is not None:
+            exc = (m.group(1), m.group(2))
+        elif exc is not None and (m := _EXC_JOB_RE.match(line)) is not None:
+            fail(by_jobid.get(int(m.group(1))), exc[0], now)
+            exc = None
+        elif (m := _SLURM_SUBMIT_RE.search(line)) is not None:
+            attempt = by_jobid.get(int(m.group(1)))
+            if attempt is not None:
+                attempt.external_id, attempt.backend_log = m.group(2), m.group(3)
+        elif (m := _SLURM_ARRAY_RE.search(line)) is not None:
+            first = int(m.group(3))
+            for offset, jobid in enumerate(m.group(1).split(",")):
+                attempt = by_jobid.get(int(jobid))
+                if attempt is not None:
+                    attempt.external_id = f"{m.group(2)}_{first + offset}"
+        elif (m := _K8S_JOB_RE.search(line)) is not None:
+            run.kubernetes = True
+            run.kubernetes_jobs.append(m.group(1))
+        elif "for Kubernetes jobs" in line:
+            run.kubernetes = True
+        elif _END_RE.match(line):
+            run.ended = True
+            run.nothing_to_do = run.nothing_to_do or line.startswith("Nothing to be done")
+    flush()  # a log cut off inside a block: the job was scheduled all the same
+    return run
+
+
+def _block_item(block: LoggedAttempt, key: str, value: str) -> None:
+    if key == "jobid":
+        block.jobid = int(value)
+    elif key == "wildcards":
+        block.wildcards = _split_items(value)
+    elif key == "benchmark":
+        block.benchmark = value
+    elif key == "log":
+        block.logs = [v.strip() for v in value.split(", ") if v.strip()]
+    elif key == "threads":
+        block.threads = int(value)
+    elif key == "resources":
+        block.resources = _split_items(value)
+
+
+def find_run_logs(workdir: Path) -> list[Path]:
+    """Run logs in ``workdir/.snakemake/log``, oldest first (their names are timestamps)."""
+    directory = workdir / LOG_DIR
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob("*.snakemake.log"))
+
+
+def run_in_progress(workdir: Path) -> bool:
+    """Snakemake holds lock files in ``.snakemake/locks`` while a run is going on."""
+    directory = workdir / LOCK_DIR
+    return directory.is_dir() and any(directory.iterdir())
+
+
+def select_run(workdir: Path, run: str = "latest") -> RunLog:
+    """The run log for ``latest`` (newest with jobs) or for a run id (Workflow or SLURM id)."""
+    logs = find_run_logs(workdir)
+    where = str(workdir / LOG_DIR)
+    if not logs:
+        raise ValidationError(
+            [
+                Problem(
+                    where,
+                    "",
+                    "no Snakemake run logs here, so no run to collect",
+                    "run the workflow from this directory first, or pass --workdir",
+                )
+            ]
+        )
+    parsed_newest_first = (
+        parse_run_log(p.read_text(errors="replace"), str(p)) for p in reversed(logs)
+    )
+    if run == "latest":
+        first: RunLog | None = None
+        for parsed in parsed_newest_first:
+            first = first or parsed
+            if parsed.attempts:
+                return parsed
+        assert first is not None
+        return first
+    runs = list(parsed_newest_first)
+    exact = [p for p in runs if run in p.ids or Path(p.path).name.startswith(run)]
+    prefix = [p for p in runs if any(i.startswith(run) for i in p.ids)] if len(run) >= 4 else []
+    if exact or len(prefix) == 1:
+        return (exact or prefix)[0]
+    message = f"no run with id {run!r} among {len(logs)} run log(s)"
+    if len(prefix) > 1:
+        message = f"run id {run!r} is ambiguous: {', '.join(p.run_id for p in prefix)}"
+    raise ValidationError(
+        [Problem(where, "", message, "use --run latest, or an id from 'wavecast metrics runs'")]
+    )
+
+
+def list_runs(workdir: Path) -> list[RunLog]:
+    return [parse_run_log(p.read_text(errors="replace"), str(p)) for p in find_run_logs(workdir)]

@@ -1,0 +1,286 @@
+"""SLURM: job records from ``sacct``.
+
+The slurm executor plugin names every sbatch job after the run uuid (``--job-name``) and
+comments it ``rule_<rule>_wildcards_<values joined by _>``. :func:`sacct_command` asks for
+exactly that run in an explicit time window (sacct's default window starts at midnight today,
+which is how the plugin's own efficiency report loses rows of runs that cross midnight),
+with ``--duplicates`` so requeued jobs show every incarnation and without ``-X`` so the
+``.batch``/``.extern``/``.N`` steps that carry MaxRSS and TotalCPU come along.
+
+:func:`fetch_sacct` runs the command; :func:`parse_sacct` and :func:`sacct_records` are pure.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .record import JobRecord, derive, info, note
+from .runlog import LoggedAttempt
+from .units import GIB, duration_seconds, memory_bytes, reqmem_bytes, timestamp
+
+FIELDS: tuple[str, ...] = (
+    "JobID",
+    "JobIDRaw",
+    "JobName",
+    "Comment",
+    "State",
+    "ExitCode",
+    "Submit",
+    "Start",
+    "End",
+    "Elapsed",
+    "TotalCPU",
+    "NCPUS",
+    "NNodes",
+    "ReqMem",
+    "MaxRSS",
+    "Timelimit",
+    "NodeList",
+)
+
+PENDING = {"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"}
+RUNNING = {"RUNNING", "COMPLETING", "CONFIGURING", "SIGNALING", "STAGE_OUT", "RESIZING"}
+RUNNING |= {"SUSPENDED", "STOPPED"}
+COMPLETED = {"COMPLETED"}
+_COMMENT_RE = re.compile(r"^rule_(?P<rule>.+?)(?:_wildcards_(?P<wc>.*))?$")
+_STEP_KINDS = ("batch", "extern", "interactive")
+
+
+class SacctUnavailable(RuntimeError):
+    """sacct cannot answer: not installed, accounting disabled, or an error."""
+
+
+@dataclass
+class SacctRow:
+    cells: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.cells.get(key, "")
+
+
+@dataclass
+class SacctJob:
+    """One job allocation (one incarnation, for requeued jobs) with its steps."""
+
+    main: SacctRow
+    steps: list[SacctRow] = field(default_factory=list)
+
+    @property
+    def job_id(self) -> str:
+        return self.main["JobID"]
+
+
+def sacct_command(run_uuid: str, start: datetime, end: datetime) -> list[str]:
+    """The sacct call for one run's jobs between ``start`` and ``end`` (local time)."""
+    fmt = "%Y-%m-%dT%H:%M:%S"
+    return [
+        "sacct",
+        "--name",
+        run_uuid,
+        "--starttime",
+        start.astimezone().strftime(fmt),
+        "--endtime",
+        end.astimezone().strftime(fmt),
+        "--duplicates",
+        "--parsable2",
+        "--format",
+        ",".join(FIELDS),
+    ]
+
+
+def fetch_sacct(
+    command: list[str], runner: Callable[..., subprocess.CompletedProcess] = subprocess.run
+) -> str:
+    """Run sacct; :class:`SacctUnavailable` says why when it cannot answer."""
+    try:
+        done = runner(command, capture_output=True, text=True, timeout=120)
+    except FileNotFoundError as exc:
+        raise SacctUnavailable("sacct is not installed on this machine") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise SacctUnavailable("sacct did not answer within 120 s") from exc
+    if done.returncode != 0:
+        err = (done.stderr or "").strip()
+        if "accounting storage is disabled" in err.lower():
+            raise SacctUnavailable("SLURM accounting is disabled on this cluster (sacct)")
+        raise SacctUnavailable(f"sacct failed: {err.splitlines()[0] if err else done.returncode}")
+    return done.stdout
+
+
+def parse_sacct(text: str) -> list[SacctJob]:
+    """``sacct --parsable2`` output (with header; without one, :data:`FIELDS` order) → jobs.
+
+    Steps (``123.batch``, ``123.extern``, ``123.0``, ``123_4.batch``) attach to the allocation
+    row above them with the same id; a repeated allocation id (``--duplicates`` on a requeued
+    job) starts a new incarnation.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    if lines[0].split("|", 1)[0] == "JobID":
+        header, body = lines[0].split("|"), lines[1:]
+    else:
+        header, body = list(FIELDS), lines
+    jobs: list[SacctJob] = []
+    current: dict[str, SacctJob] = {}
+    for line in body:
+        row = SacctRow(dict(zip(header, line.split("|"), strict=False)))
+        job_id = row["JobID"]
+        base, dot, _step = job_id.partition(".")
+        if not dot:
+            job = SacctJob(main=row)
+            jobs.append(job)
+            current[base] = job
+        elif base in current:
+            current[base].steps.append(row)
+    return jobs
+
+
+def status_of(state: str) -> str:
+    word = state.split()[0] if state.strip() else "UNKNOWN"
+    if word in COMPLETED:
+        return "completed"
+    if word in PENDING:
+        return "pending"
+    if word in RUNNING:
+        return "running"
+    return "failed"
+
+
+def exit_code_of(text: str) -> tuple[int | None, int]:
+    """``"0:9"`` → (137, 9): the shell convention 128+signal when a signal ended the job."""
+    if not text or ":" not in text:
+        return None, 0
+    code, _, signal = text.partition(":")
+    code_i, signal_i = int(code or 0), int(signal or 0)
+    return (128 + signal_i if code_i == 0 and signal_i else code_i), signal_i
+
+
+def parse_comment(comment: str) -> tuple[str | None, str | None]:
+    """``rule_run_member_wildcards_000`` → (``run_member``, ``000``)."""
+    match = _COMMENT_RE.match(comment.strip())
+    if not match:
+        return None, None
+    return match.group("rule"), match.group("wc")
+
+
+def sacct_records(
+    jobs: list[SacctJob],
+    run_id: str,
+    attempts: dict[str, LoggedAttempt] | None = None,
+) -> list[JobRecord]:
+    """One record per job incarnation. ``attempts`` maps SLURM job ids to the run log's
+    attempts, which know wildcard names and the attempt number; without it the comment is
+    used and attempts are numbered by submit time."""
+    attempts = attempts or {}
+    records = [_record(job, run_id, attempts.get(job.job_id)) for job in jobs]
+    _number_attempts(records, [job.job_id in attempts for job in jobs])
+    return [derive(r) for r in records]
+
+
+def _record(job: SacctJob, run_id: str, logged: LoggedAttempt | None) -> JobRecord:
+    main = job.main
+    state = main["State"] or "UNKNOWN"
+    rule, wildcards, notes = _identity(job, logged)
+    exit_code, signal = exit_code_of(main["ExitCode"])
+    step_states = {s["State"].split()[0] for s in job.steps if s["State"].strip()}
+    if "OUT_OF_MEMORY" in step_states and not state.startswith("OUT_OF_MEMORY"):
+        state = f"{state} (step OUT_OF_MEMORY)"
+    ncpus = _int(main["NCPUS"])
+    record = JobRecord(
+        run_id=run_id,
+        rule=rule,
+        wildcards=wildcards,
+        attempt=logged.attempt if logged else 1,
+        backend="slurm",
+        backend_job_id=job.job_id,
+        status=status_of(main["State"]),  # type: ignore[arg-type]
+        raw_state=state,
+        exit_code=exit_code,
+        start=timestamp(main["Start"]),
+        end=timestamp(main["End"]),
+        wall_time_seconds=duration_seconds(main["Elapsed"]),
+        requested_cpus=float(ncpus) if ncpus else None,
+        node=None if main["NodeList"] in ("", "None assigned") else main["NodeList"],
+        log_path=logged.backend_log if logged else None,
+        notes=notes,
+        partial=bool(notes),
+    )
+    if state.startswith("REQUEUED") and record.end is not None:
+        record.status = "failed"  # an earlier incarnation that was stopped, then requeued
+    if record.status == "pending":
+        record.wall_time_seconds = None
+    if signal:
+        info(record, f"ended by signal {signal}")
+    reqmem = reqmem_bytes(main["ReqMem"], ncpus, _int(main["NNodes"]))
+    if reqmem is not None:
+        record.requested_memory_gb = reqmem / GIB
+    record.requested_runtime_seconds = duration_seconds(main["Timelimit"])
+    _usage(record, job)
+    return record
+
+
+def _identity(job: SacctJob, logged: LoggedAttempt | None) -> tuple[str, dict[str, str], list]:
+    if logged is not None:
+        return logged.rule, dict(logged.wildcards), []
+    rule, wc = parse_comment(job.main["Comment"])
+    if rule is None:
+        return (
+            "unknown",
+            {},
+            ["no rule in the SLURM comment (AccountingStoreFlags=job_comment?) and no run log"],
+        )
+    if "_" in job.job_id.split(".")[0]:
+        return rule, {}, ["array task: the SLURM comment names only the first task's wildcards"]
+    if not wc:
+        return rule, {}, []
+    return rule, {"wildcards": wc}, ["wildcard names are not in the SLURM comment (no run log)"]
+
+
+def _usage(record: JobRecord, job: SacctJob) -> None:
+    rss = [memory_bytes(s["MaxRSS"]) for s in job.steps]
+    measured = [r for r in rss if r]
+    if measured:
+        record.peak_memory_gb = max(measured) / GIB
+    elif record.status != "pending":
+        note(record, "no MaxRSS sample (shorter than JobAcctGatherFrequency, or still running)")
+    total = duration_seconds(job.main["TotalCPU"])
+    if not total:
+        steps = [duration_seconds(s["TotalCPU"]) for s in job.steps]
+        summed = sum(s for s in steps if s)
+        total = summed if summed else total
+    if total or (record.status == "completed" and total is not None):
+        record.cpu_seconds = total
+    elif record.status not in ("pending",):
+        note(record, "no TotalCPU from sacct yet")
+
+
+def _number_attempts(records: list[JobRecord], from_log: list[bool]) -> None:
+    """Attempts by submit order per (rule, wildcards) for records the run log did not name.
+    Requeued incarnations of one SLURM job share its attempt number."""
+    seen: dict[tuple, list[str]] = {}
+    for record, known in zip(records, from_log, strict=True):
+        if known or record.backend_job_id is None:
+            continue
+        key = (record.rule, tuple(sorted(record.wildcards.items())))
+        ids = seen.setdefault(key, [])
+        if record.backend_job_id not in ids:
+            ids.append(record.backend_job_id)
+        record.attempt = ids.index(record.backend_job_id) + 1
+    counts: dict[str, int] = {}
+    for record in records:
+        if record.backend_job_id:
+            counts[record.backend_job_id] = counts.get(record.backend_job_id, 0) + 1
+    for record in records:
+        if record.backend_job_id and counts[record.backend_job_id] > 1:
+            info(record, f"SLURM requeued job {record.backend_job_id}: one record per run")
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None

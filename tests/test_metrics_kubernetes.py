@@ -1,0 +1,116 @@
+"""Kubernetes Job/pod parsing on literal API objects (kubectl JSON and client models).
+
+No API server runs on the build machines, so :func:`fetch_jobs` is documented, not run here.
+"""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from wavecast.metrics import kubernetes as k8s
+
+DATA = Path(__file__).parent / "metrics_data"
+
+
+@pytest.fixture
+def objects():
+    return k8s.items(json.loads((DATA / "k8s_jobs_pods.json").read_text()))
+
+
+def test_completed_job(objects):
+    jobs, pods = objects
+    name = jobs[0]["metadata"]["name"]
+    rec = k8s.parse_job(jobs[0], pods[name], "run-1")
+    assert (rec.rule, rec.wildcards, rec.attempt) == ("run_member", {"member": "003"}, 1)
+    assert (rec.status, rec.raw_state, rec.exit_code) == ("completed", "Completed", 0)
+    assert rec.start == datetime(2026, 11, 21, 10, 0, 5, tzinfo=UTC)
+    assert rec.wall_time_seconds == 42 * 60 + 24
+    assert rec.requested_cpus == pytest.approx(3.8)
+    assert rec.requested_memory_gb == pytest.approx(8192e6 / 1024**3)
+    assert rec.node == "pool-a-node-3" and rec.backend_job_id == name
+    assert rec.partial and rec.notes == [k8s.NO_USAGE]
+
+
+def test_oom_killed_retry(objects):
+    jobs, pods = objects
+    rec = k8s.parse_job(jobs[1], pods[jobs[1]["metadata"]["name"]], "run-1")
+    assert (rec.rule, rec.attempt, rec.status) == ("make_forcing", 2, "failed")
+    assert (rec.raw_state, rec.exit_code) == ("OOMKilled", 137)
+    assert rec.requested_memory_gb == 2.0
+
+
+def test_pending_pod(objects):
+    jobs, pods = objects
+    rec = k8s.parse_job(jobs[2], pods[jobs[2]["metadata"]["name"]], "run-1")
+    assert (rec.rule, rec.wildcards, rec.status, rec.raw_state) == (
+        "build_grid",
+        {},
+        "pending",
+        "ContainerCreating",
+    )
+    assert rec.start is None and not rec.partial
+
+
+def test_job_without_pod():
+    job = {"metadata": {"name": "snakejob-x"}, "spec": {}, "status": {}}
+    rec = k8s.parse_job(job, [], "r")
+    assert rec.rule == "unknown" and rec.status == "pending" and rec.partial
+
+
+def test_client_model_objects_parse_the_same():
+    kubernetes = pytest.importorskip("kubernetes")
+    c = kubernetes.client
+    job = c.V1Job(
+        metadata=c.V1ObjectMeta(name="snakejob-y", labels={"app": "snakemake"}),
+        spec=c.V1JobSpec(
+            template=c.V1PodTemplateSpec(
+                spec=c.V1PodSpec(
+                    containers=[
+                        c.V1Container(
+                            name="snakemake",
+                            command=["/bin/sh"],
+                            args=["-c", "snakemake --target-jobs 'plot_maps:' --attempt 1"],
+                            resources=c.V1ResourceRequirements(requests={"cpu": "950m"}),
+                        )
+                    ]
+                )
+            )
+        ),
+    )
+    pod = c.V1Pod(
+        spec=c.V1PodSpec(containers=[], node_name="n1"),
+        status=c.V1PodStatus(
+            container_statuses=[
+                c.V1ContainerStatus(
+                    name="snakemake",
+                    image="i",
+                    image_id="",
+                    ready=False,
+                    restart_count=0,
+                    state=c.V1ContainerState(
+                        terminated=c.V1ContainerStateTerminated(
+                            exit_code=1,
+                            reason="Error",
+                            started_at=datetime(2026, 1, 1, 0, 0, tzinfo=UTC),
+                            finished_at=datetime(2026, 1, 1, 0, 1, tzinfo=UTC),
+                        )
+                    ),
+                )
+            ]
+        ),
+    )
+    rec = k8s.parse_job(job, [pod], "r")
+    assert (rec.rule, rec.status, rec.exit_code, rec.wall_time_seconds) == (
+        "plot_maps",
+        "failed",
+        1,
+        60,
+    )
+    assert rec.node == "n1" and rec.requested_cpus == pytest.approx(0.95)
+
+
+def test_target_with_comma_in_value():
+    rule, wc, attempt = k8s.parse_target("""--target-jobs 'a:x=1,y="p,q"' --attempt 3""")
+    assert (rule, wc, attempt) == ("a", {"x": "1", "y": "p,q"}, 3)

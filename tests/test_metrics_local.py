@@ -1,0 +1,222 @@
+"""Benchmark files and Snakemake run logs on literal inputs, then a real local snakemake run."""
+
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from wavecast.errors import ValidationError
+from wavecast.metrics.collect import collect
+from wavecast.metrics.local import BenchmarkError, parse_benchmark
+from wavecast.metrics.runlog import parse_run_log, select_run
+
+DATA = Path(__file__).parent / "metrics_data"
+SNAKEMAKE = shutil.which("snakemake") or "/tmp/venv/bin/snakemake"
+
+
+def read(name):
+    return (DATA / name).read_text()
+
+
+def test_extended_tsv():
+    (row,) = parse_benchmark(read("bench_extended.tsv"), "b.tsv")
+    assert row.seconds == 1.67 and row.max_rss_mib == 44.93 and row.cpu_time == 0.05
+    assert (row.jobid, row.rule, row.wildcards, row.threads) == (1, "work", {"m": "000"}, 1)
+    assert row.resources["mem_mb"] == 100
+
+
+def test_basic_tsv_and_na_values():
+    (row,) = parse_benchmark(read("bench_basic.tsv"), "b.tsv")
+    assert (row.seconds, row.max_rss_mib, row.cpu_time, row.rule) == (61.25, 2048.0, 58.2, None)
+    (na,) = parse_benchmark(read("bench_na.tsv"), "b.tsv")
+    assert na.max_rss_mib is None and na.cpu_time is None and na.seconds == 0.0036
+
+
+def test_jsonl_with_repeats_and_day_durations():
+    rows = parse_benchmark(read("bench_repeat.jsonl"), "b.jsonl")
+    assert [r.max_rss_mib for r in rows] == [100.5, 120.25]
+    assert rows[1].wildcards == {"member": "003"} and rows[1].threads == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "bench_truncated.tsv",
+            "x/bench_truncated.tsv::line2: truncated row (4 of 10 columns); the job was "
+            "interrupted while writing it; rerun the job or delete the file",
+        ),
+        (
+            "bench_header_only.tsv",
+            "x/bench_header_only.tsv::<top>: no measurement in benchmark file; the job was "
+            "interrupted while writing it; rerun the job or delete the file",
+        ),
+    ],
+)
+def test_truncated_benchmark_messages(name, message):
+    with pytest.raises(BenchmarkError) as err:
+        parse_benchmark(read(name), f"x/{name}")
+    assert str(err.value) == message
+
+
+def test_empty_benchmark():
+    with pytest.raises(BenchmarkError, match="empty benchmark file"):
+        parse_benchmark("", "e.tsv")
+
+
+def test_run_log_attempts_retries_and_exit_codes():
+    run = parse_run_log(read("runlog_local_retry.log"))
+    assert run.ended and not run.slurm_run_id and run.host == "vm"
+    bad = [a for a in run.attempts if a.rule == "bad"]
+    assert [(a.attempt, a.status, a.exit_code) for a in bad] == [(1, "failed", 3), (2, "failed", 3)]
+    assert [a.resources["mem_mb"] for a in bad] == ["100", "200"]
+    work = [a for a in run.attempts if a.rule == "work"]
+    assert {a.wildcards["m"] for a in work} == {"000", "001"}
+    assert all(a.status == "completed" and a.start and a.end for a in work)
+    assert work[0].benchmark == "logs/benchmarks/work/000.tsv"
+
+
+def test_run_log_cut_off_leaves_job_running():
+    text = read("runlog_local_retry.log")
+    cut = text[: text.index("Finished jobid")]
+    run = parse_run_log(cut)
+    assert not run.ended
+    assert any(a.status == "running" for a in run.attempts)
+
+
+def test_missing_output_exception_counts_as_failure():
+    text = (
+        "[Sat Nov 21 14:59:57 2026]\nlocalrule bad:\n    output: out/bad.txt\n    jobid: 3\n"
+        "    resources: tmpdir=/tmp\n"
+        'MissingOutputException in rule bad in file "/x/Snakefile", line 12:\n'
+        "Job 3  completed successfully, but some output files are missing.\n"
+    )
+    (attempt,) = parse_run_log(text).attempts
+    assert (attempt.status, attempt.raw_state) == ("failed", "MissingOutputException")
+
+
+def test_no_runs_and_unknown_run_messages(tmp_path):
+    with pytest.raises(ValidationError) as err:
+        select_run(tmp_path)
+    assert str(err.value) == (
+        f"{tmp_path}/.snakemake/log::<top>: no Snakemake run logs here, so no run to collect; "
+        "run the workflow from this directory first, or pass --workdir"
+    )
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    (logs / "2026-11-21T145857.859582.snakemake.log").write_text(read("runlog_local_retry.log"))
+    with pytest.raises(ValidationError) as err:
+        select_run(tmp_path, "no-such-run")
+    assert str(err.value) == (
+        f"{logs}::<top>: no run with id 'no-such-run' among 1 run log(s); use --run latest, "
+        "or an id from 'wavecast metrics runs'"
+    )
+
+
+SNAKEFILE = """
+rule all:
+    input: expand("out/{m}.txt", m=["000", "001"]), "out/bad.txt", "out/quick.txt"
+
+rule work:
+    output: "out/{m}.txt"
+    log: "logs/work/{m}.log"
+    benchmark: "logs/benchmarks/work/{m}.tsv"
+    resources: mem_mb=200, runtime=2
+    shell:
+        "python3 -c 'import time; b=bytearray(40_000_000); time.sleep(1.5)' > {log} 2>&1;"
+        " echo hi > {output}"
+
+rule quick:
+    output: "out/quick.txt"
+    log: "logs/quick/quick.log"
+    benchmark: "logs/benchmarks/quick/quick.jsonl"
+    shell: "echo hi > {output} 2> {log}"
+
+rule bad:
+    output: "out/bad.txt"
+    log: "logs/bad/bad.log"
+    benchmark: "logs/benchmarks/bad/bad.tsv"
+    resources: mem_mb=lambda wc, attempt: 100 * attempt
+    shell: "echo oops > {log}; exit 3"
+"""
+
+
+def run_snakemake(workdir: Path) -> None:
+    (workdir / "Snakefile").write_text(SNAKEFILE)
+    subprocess.run(
+        [SNAKEMAKE, "-c1", "--benchmark-extended", "--retries", "1", "-k"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("localrun")
+    run_snakemake(workdir)
+    return workdir
+
+
+@pytest.mark.slow
+def test_collect_real_local_run(local_run):
+    result = collect(local_run)
+    assert result.backend == "local" and not result.in_progress
+    by = {(r.rule, r.wildcards_str(), r.attempt): r for r in result.records}
+    assert set(by) == {
+        ("work", "m=000", 1),
+        ("work", "m=001", 1),
+        ("quick", "", 1),
+        ("bad", "", 1),
+        ("bad", "", 2),
+    }
+    work = by[("work", "m=000", 1)]
+    assert work.status == "completed" and work.exit_code == 0 and not work.partial
+    assert work.peak_memory_gb > 30 / 1024  # the 40 MB bytearray is in the peak
+    assert work.requested_memory_gb == pytest.approx(200 / 1024)
+    assert work.requested_runtime_seconds == 120 and work.requested_cpus == 1
+    assert work.memory_efficiency == pytest.approx(work.peak_memory_gb / (200 / 1024))
+    assert work.log_path == "logs/work/000.log"
+    retry = by[("bad", "", 2)]
+    assert (retry.status, retry.exit_code, retry.requested_memory_gb) == ("failed", 3, 200 / 1024)
+    assert retry.partial and retry.peak_memory_gb is None  # no benchmark survives a failure
+    assert retry.notes == [
+        "logs/benchmarks/bad/bad.tsv: Snakemake keeps no benchmark for a failed attempt"
+    ]
+    quick = by[("quick", "", 1)]  # ran faster than the first benchmark sample
+    assert quick.status == "completed" and quick.peak_memory_gb is None and quick.partial
+
+
+@pytest.mark.slow
+def test_missing_and_truncated_benchmark_files_mark_records_partial(local_run, tmp_path):
+    shutil.copytree(local_run, tmp_path / "w")
+    w = tmp_path / "w"
+    (w / "logs/benchmarks/work/000.tsv").unlink()
+    (w / "logs/benchmarks/work/001.tsv").write_text(read("bench_truncated.tsv"))
+    by = {r.wildcards_str(): r for r in collect(w).records if r.rule == "work"}
+    assert by["m=000"].notes == [
+        "logs/benchmarks/work/000.tsv: benchmark file missing; CPU time and peak unknown"
+    ]
+    assert by["m=001"].notes == [
+        "logs/benchmarks/work/001.tsv::line2: truncated row (4 of 10 columns); the job was "
+        "interrupted while writing it; rerun the job or delete the file"
+    ]
+    assert all(r.partial and r.peak_memory_gb is None for r in by.values())
+    assert by["m=000"].wall_time_seconds is not None  # the run log still gives times
+
+
+def test_run_in_progress_is_a_snapshot(tmp_path):
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    text = read("runlog_local_retry.log")
+    (logs / "2026-11-21T145857.859582.snakemake.log").write_text(text[: text.index("Finished")])
+    (tmp_path / ".snakemake" / "locks").mkdir()
+    (tmp_path / ".snakemake" / "locks" / "0.output.lock").write_text("x")
+    result = collect(tmp_path, now=datetime(2026, 11, 21, 15, 0).astimezone())
+    assert result.in_progress and result.partial
+    running = [r for r in result.records if r.status == "running"]
+    assert running and all(r.end is None and r.peak_memory_gb is None for r in running)
+    assert result.messages[0].endswith("run still in progress; records are a snapshot")

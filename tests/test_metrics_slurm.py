@@ -1,0 +1,231 @@
+"""sacct parsing on literal output: a real single-node cluster's rows and written edge cases."""
+
+import shutil
+import subprocess
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from wavecast.metrics import slurm
+from wavecast.metrics.collect import collect
+from wavecast.metrics.runlog import parse_run_log
+
+DATA = Path(__file__).parent / "metrics_data"
+
+
+def records(name, attempts=None):
+    jobs = slurm.parse_sacct((DATA / name).read_text())
+    return slurm.sacct_records(jobs, "run-abc", attempts)
+
+
+def test_command_has_explicit_window_name_and_steps():
+    cmd = slurm.sacct_command(
+        "run-abc", datetime(2026, 11, 20, 23, 0).astimezone(), datetime(2026, 11, 21, 2, 0)
+    )
+    assert cmd[:3] == ["sacct", "--name", "run-abc"]
+    assert cmd[cmd.index("--starttime") + 1] == "2026-11-20T23:00:00"
+    assert cmd[cmd.index("--endtime") + 1] == "2026-11-21T02:00:00"
+    assert "--parsable2" in cmd and "--duplicates" in cmd and "-X" not in cmd
+    assert cmd[-1] == ",".join(slurm.FIELDS)
+
+
+def test_real_cluster_rows_memory_kill_timeout_and_steps():
+    by_id = {r.backend_job_id: r for r in records("sacct_real_cluster.txt")}
+    assert set(by_id) == {"1", "2", "3", "4", "5", "6", "7"}
+    killed = by_id["2"]  # OverMemoryKill without cgroups: FAILED 0:9, batch CANCELLED
+    assert (killed.status, killed.raw_state, killed.exit_code) == ("failed", "FAILED", 137)
+    assert killed.peak_memory_gb == pytest.approx(152624 / 1024**2)
+    assert killed.requested_memory_gb == pytest.approx(100 / 1024)
+    timeout = by_id["3"]
+    assert (timeout.status, timeout.raw_state, timeout.exit_code) == ("failed", "TIMEOUT", 143)
+    assert timeout.requested_runtime_seconds == 60
+    assert by_id["5"].exit_code == 3
+    assert by_id["5"].peak_memory_gb is None and by_id["5"].partial
+    assert any("no MaxRSS sample" in n for n in by_id["5"].notes)
+    hog = by_id["6"]  # snakemake job: .batch + srun step .0, peak is the max over steps
+    assert (hog.rule, hog.wildcards, hog.status) == ("hog", {"wildcards": "001"}, "completed")
+    assert hog.peak_memory_gb == pytest.approx(190052 / 1024**2)
+    assert hog.cpu_seconds == pytest.approx(3.647)
+    assert hog.wall_time_seconds == 10 and hog.node == "vm"
+    assert hog.cpu_efficiency == pytest.approx(3.647 / 10)
+    assert hog.start == datetime(2026, 11, 21, 15, 2, 0).astimezone()
+    assert by_id["1"].rule == "unknown" and by_id["1"].partial  # plain sbatch, no comment
+
+
+def test_requeued_job_gives_one_record_per_incarnation_across_midnight():
+    rows = [r for r in records("sacct_edge_cases.txt") if r.backend_job_id == "20"]
+    first, second = rows
+    assert (first.status, first.raw_state) == ("failed", "REQUEUED")
+    assert (second.status, second.attempt, first.attempt) == ("completed", 1, 1)
+    assert second.notes == [
+        "wildcard names are not in the SLURM comment (no run log)",
+        "info: SLURM requeued job 20: one record per run",
+    ]
+    assert second.wall_time_seconds == 93724
+    assert second.cpu_seconds == 295200
+    assert second.requested_runtime_seconds == 2 * 86400
+    assert second.peak_memory_gb == pytest.approx(12345678 / 1024**2)
+    assert second.memory_efficiency == pytest.approx(12345678 / 1024**2 / 16)
+    assert second.cpu_efficiency == pytest.approx(295200 / (93724 * 4))
+
+
+def test_array_tasks_pending_array_running_and_cancelled():
+    by_id = {r.backend_job_id: r for r in records("sacct_edge_cases.txt")}
+    task = by_id["30_1"]
+    assert task.rule == "make_forcing" and task.wildcards == {}  # comment names task 1 only
+    assert any("array task" in n for n in task.notes)
+    assert task.cpu_seconds == pytest.approx(240.5)
+    oom = by_id["30_2"]
+    assert (oom.status, oom.raw_state) == ("failed", "OUT_OF_MEMORY")
+    pending = by_id["30_[3-4]"]
+    assert (
+        pending.status == "pending" and pending.start is None and pending.wall_time_seconds is None
+    )
+    running = by_id["40"]
+    assert running.status == "running" and running.end is None
+    assert running.requested_memory_gb == 4  # 2Gc × 2 CPUs
+    assert running.cpu_seconds is None and running.partial
+    cancelled = by_id["41"]
+    assert (cancelled.status, cancelled.raw_state) == ("failed", "CANCELLED by 1000")
+
+
+def test_run_log_names_wildcards_and_attempts():
+    """A real run of the slurm executor plugin: member 001 hit its memory limit (300 MB)
+    and its retry got 600 MB; the run log maps SLURM job ids to wildcards and attempts."""
+    run = parse_run_log((DATA / "runlog_slurm_retry.log").read_text())
+    assert run.slurm_run_id == "26ecd07a-71f9-4b88-99fd-280d95019bbd"
+    by_ext = {a.external_id: a for a in run.attempts if a.external_id}
+    assert by_ext["10"].status == "failed" and by_ext["10"].raw_state == "FAILED"
+    assert (by_ext["12"].attempt, by_ext["12"].status) == (2, "completed")
+    recs = {r.backend_job_id: r for r in records("sacct_slurm_run.txt", by_ext)}
+    first, retry = recs["10"], recs["12"]
+    assert (first.wildcards, first.attempt, first.status) == ({"member": "001"}, 1, "failed")
+    assert first.requested_memory_gb == pytest.approx(300 / 1024)
+    assert first.peak_memory_gb == pytest.approx(538496 / 1024**2)  # the .0 step, above 300M
+    assert (retry.wildcards, retry.attempt) == ({"member": "001"}, 2)
+    assert retry.requested_memory_gb == pytest.approx(600 / 1024)
+    assert first.log_path == "/home/ops/wavecast-run/.snakemake/slurm_logs/rule_hog/001/10.log"
+
+
+def _log_dir(tmp_path, name):
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    (logs / "2026-11-21T150332.470058.snakemake.log").write_text((DATA / name).read_text())
+    return tmp_path
+
+
+def test_collect_slurm_run_with_literal_sacct(tmp_path):
+    workdir = _log_dir(tmp_path, "runlog_slurm_retry.log")
+    calls = []
+
+    def runner(cmd, **kwargs):
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, (DATA / "sacct_slurm_run.txt").read_text(), "")
+
+    result = collect(workdir, sacct_runner=runner)
+    assert result.backend == "slurm" and result.messages == []
+    assert calls[0][:3] == ["sacct", "--name", "26ecd07a-71f9-4b88-99fd-280d95019bbd"]
+    assert [(r.wildcards["member"], r.attempt, r.status) for r in result.records] == [
+        ("001", 1, "failed"),
+        ("000", 1, "completed"),
+        ("001", 2, "completed"),
+    ]
+
+
+def test_collect_without_sacct_says_what_still_works(tmp_path):
+    workdir = _log_dir(tmp_path, "runlog_slurm_retry.log")
+
+    def runner(cmd, **kwargs):
+        raise FileNotFoundError("sacct")
+
+    result = collect(workdir, sacct_runner=runner)
+    assert result.messages == [
+        "sacct is not installed on this machine; what still works: the run log's list of jobs "
+        "with status and times, benchmark files for CPU time and peak memory, and "
+        "'wavecast logs'"
+    ]
+    assert len(result.records) == 3 and all(r.partial for r in result.records)
+    assert {r.status for r in result.records} == {"failed", "completed"}
+    assert all(r.peak_memory_gb is None for r in result.records)  # never invented
+
+
+def test_parse_without_header_uses_field_order():
+    line = (
+        "9|9|u|rule_build_grid|COMPLETED|0:0|2026-01-01T00:00:00|2026-01-01T00:00:00|"
+        "2026-01-01T00:00:09|00:00:09|00:09.000|1|1|1G||00:10:00|n1"
+    )
+    (job,) = slurm.parse_sacct(line)
+    (rec,) = slurm.sacct_records([job], "r")
+    assert rec.rule == "build_grid" and rec.wildcards == {} and rec.cpu_seconds == 9
+
+
+def _runner(returncode=0, stdout="", stderr="", exc=None):
+    def run(cmd, **kwargs):
+        if exc:
+            raise exc
+        return subprocess.CompletedProcess(cmd, returncode, stdout, stderr)
+
+    return run
+
+
+def test_fetch_reports_missing_sacct_and_disabled_accounting():
+    with pytest.raises(slurm.SacctUnavailable, match="not installed"):
+        slurm.fetch_sacct(["sacct"], _runner(exc=FileNotFoundError()))
+    disabled = "sacct: error: Slurm accounting storage is disabled\n"
+    with pytest.raises(slurm.SacctUnavailable, match="accounting is disabled"):
+        slurm.fetch_sacct(["sacct"], _runner(1, stderr=disabled))
+
+
+def _cluster_up() -> str | None:
+    if not shutil.which("sinfo") or not shutil.which("sbatch"):
+        return "no SLURM commands on this machine"
+    done = subprocess.run(["sinfo", "-h"], capture_output=True, text=True, timeout=20)
+    if done.returncode != 0:
+        return f"sinfo fails: {done.stderr.strip().splitlines()[-1] if done.stderr else ''}"
+    return None
+
+
+@pytest.mark.slurm
+def test_real_cluster_sbatch_then_sacct(tmp_path):
+    reason = _cluster_up()
+    if reason:
+        print(f"skipped: {reason} (start scripts/slurm-local-cluster)")
+        pytest.skip(reason)
+    name = f"wavecast-metrics-test-{int(time.time())}"
+    started = datetime.now().astimezone()
+    out = subprocess.run(
+        [
+            "sbatch",
+            "--parsable",
+            "--job-name",
+            name,
+            "--comment",
+            "rule_build_grid_wildcards_x",
+            "--mem",
+            "200M",
+            "-t",
+            "2",
+            "-o",
+            str(tmp_path / "%j.log"),
+            "--wrap",
+            "python3 -c 'import time; b=bytearray(60_000_000); time.sleep(4)'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    job_id = out.stdout.strip().split(";")[0]
+    command = slurm.sacct_command(name, started.replace(second=0), datetime.now().astimezone())
+    for _ in range(120):  # wait for the job to end (polling, no wall-clock assertion)
+        time.sleep(1)
+        command[command.index("--endtime") + 1] = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
+        recs = slurm.sacct_records(slurm.parse_sacct(slurm.fetch_sacct(command)), name)
+        if recs and recs[0].status in ("completed", "failed"):
+            break
+    (rec,) = recs
+    assert rec.backend_job_id == job_id and rec.rule == "build_grid"
+    assert rec.status == "completed" and rec.exit_code == 0
+    assert rec.requested_memory_gb == pytest.approx(200 / 1024)
+    assert rec.wall_time_seconds and rec.wall_time_seconds >= 4

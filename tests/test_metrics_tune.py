@@ -1,0 +1,143 @@
+"""Tune: proposals from records, and the comment-keeping edit of a backend YAML."""
+
+from pathlib import Path
+
+import pytest
+
+from wavecast.errors import ValidationError
+from wavecast.metrics.record import JobRecord, derive
+from wavecast.metrics.requested import EnvResources, load_env
+from wavecast.metrics.tune import changes_of, edit_stages, propose
+
+ROOT = Path(__file__).parents[1]
+
+
+def rec(rule, peak_gb, wall, cpu_s, status="completed"):
+    return derive(
+        JobRecord(
+            run_id="r",
+            rule=rule,
+            backend="slurm",
+            status=status,
+            raw_state="X",
+            wall_time_seconds=wall,
+            cpu_seconds=cpu_s,
+            peak_memory_gb=peak_gb,
+        )
+    )
+
+
+def env(**requested):
+    return EnvResources(
+        path="p",
+        kind="slurm",
+        requested=requested,
+        limit_cpu=64,
+        limit_mem_mb=64 * 1024,
+        limit_timeout=86400,
+    )
+
+
+def test_memory_cpu_timeout_proposals():
+    e = env(run_member={"cpu": 16.0, "mem_mb": 32768.0, "runtime_min": 240.0})
+    records = [
+        rec("run_member", 10.0, 3000, 3000 * 6.5),
+        rec("run_member", 11.2, 3300, 3300 * 7.1),
+        rec("run_member", 60.0, 10, 10, status="failed"),  # failures do not count
+    ]
+    proposals, notes = propose(records, e, 1.2)
+    got = {p.key: (p.current, p.proposed) for p in proposals}
+    # 11.2 GiB × 1.2 = 13.44 GiB → 1g steps → 14g; 7.1 CPUs × 1.2 = 8.52 → 9;
+    # 3300 s × 1.2 = 3960 s → 15 min steps → 4500
+    assert got == {"memory": ("32g", "14g"), "cpu": ("16", "9"), "timeout": ("14400", "4500")}
+    assert notes == []
+
+
+def test_never_above_limits_never_below_use():
+    e = env(a={"cpu": 2.0, "mem_mb": 1024.0, "runtime_min": 10.0})
+    e = EnvResources(
+        "p", "slurm", e.requested, limit_cpu=4, limit_mem_mb=6 * 1024, limit_timeout=7200
+    )
+    proposals, _ = propose([rec("a", 5.5, 7000, 7000 * 1.9)], e, 1.5)
+    got = {p.key: p.proposed for p in proposals}
+    assert got["memory"] == "6g"  # 8.25g wanted, capped at the limit, still ≥ the 5.5g used
+    assert got["timeout"] == "7200"
+    assert "cpu" not in got  # 1.9 used → ≥ 2, and cpu is never raised above the request
+    proposals, notes = propose([rec("a", 7.0, 60, 60)], e, 1.2)
+    assert "memory" not in {p.key for p in proposals}
+    assert notes == [
+        "a: a successful attempt used 7168 MiB, above limits.memory (6g); "
+        "memory left as is, raise limits.memory"
+    ]
+
+
+def test_small_memory_steps_and_no_data():
+    e = env(
+        a={"cpu": 1.0, "mem_mb": 4096.0, "runtime_min": 60.0},
+        b={"cpu": 1.0, "mem_mb": 1.0, "runtime_min": 1.0},
+    )
+    proposals, notes = propose([rec("a", 0.3, 30, 20)], e, 1.2)
+    assert {p.key: p.proposed for p in proposals} == {"memory": "512m", "timeout": "300"}
+    assert notes == ["b: no successful attempt measured; left as is"]
+
+
+YAML = """\
+# production backend
+type: slurm
+defaults:
+  cpu: 1
+  memory: 4g  # most stages are small
+stages:
+  # the ensemble members are the big ones
+  run_member:
+    cpu: 16   # one node's socket
+    memory: 32g
+    mpiexec: srun --mpi=pmix
+  summarise_ensemble:
+    memory: 16g
+
+limits:
+  cpu: 64
+"""
+
+
+def test_edit_keeps_comments_and_order():
+    out = edit_stages(
+        YAML,
+        {"run_member": {"cpu": "8", "timeout": "4500"}, "plot_maps": {"memory": "2g"}},
+    )
+    assert out == YAML.replace(
+        "cpu: 16   # one node's socket", "cpu: 8   # one node's socket"
+    ).replace(
+        "    mpiexec: srun --mpi=pmix\n", "    mpiexec: srun --mpi=pmix\n    timeout: 4500\n"
+    ).replace("    memory: 16g\n", "    memory: 16g\n  plot_maps:\n    memory: 2g\n")
+
+
+def test_edit_adds_stages_and_refuses_flow_style():
+    assert (
+        edit_stages("type: local\n", {"a": {"cpu": "2"}})
+        == "type: local\nstages:\n  a:\n    cpu: 2\n"
+    )
+    assert edit_stages("stages: {}\nlimits: {}\n", {"a": {"cpu": "2"}}) == (
+        "stages:\n  a:\n    cpu: 2\nlimits: {}\n"
+    )
+    with pytest.raises(ValidationError) as err:
+        edit_stages("stages: {a: {cpu: 1}}\n", {"a": {"cpu": "2"}}, "f.yaml")
+    assert str(err.value) == "f.yaml::stages: written in flow style; write it as a block mapping"
+
+
+def test_edited_production_yaml_still_validates(tmp_path):
+    source = ROOT / "config" / "backends" / "production.yaml"
+    if not source.is_file():
+        pytest.skip("config/backends/production.yaml not in this tree yet")
+    target = tmp_path / "production.yaml"
+    target.write_text(source.read_text())
+    resources = load_env(target)
+    records = [rec("run_member", 20.0, 5000, 5000 * 12), rec("build_grid", 0.2, 100, 90)]
+    proposals, _ = propose(records, resources, 1.2)
+    target.write_text(edit_stages(target.read_text(), changes_of(proposals)))
+    again = load_env(target)
+    assert again.requested["run_member"]["mem_mb"] == 24 * 1024
+    assert again.requested["build_grid"]["mem_mb"] == 256
+    text = target.read_text()
+    assert text.startswith(source.read_text().splitlines()[0]) and "# production:" in text
