@@ -1,5 +1,78 @@
-"""Placeholder until this command group lands; replaced by its implementation."""
+"""``wavecast tune``: propose per-stage cpu/memory/timeout for an environment from measured jobs."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from ..metrics.collect import Progress, collect
+from ..metrics.recordio import load_records
+from ..metrics.requested import backend_path, load_env
+from ..metrics.runlog import list_runs
+from ..metrics.tune import changes_of, edit_stages, propose
+from .common import add_env_option, resolve_env, subcommand
 
 
 def register(sub) -> None:
-    return None
+    p = subcommand(
+        sub,
+        "tune",
+        "propose per-stage cpu/memory/timeout for an environment's backend YAML from the "
+        "jobs of past runs (peak × headroom, rounded, within limits), shown as a diff",
+        "  wavecast tune --env production                     # every run in .snakemake/log\n"
+        "  wavecast tune --env production --input m1.jsonl m2.jsonl --headroom 1.3\n"
+        "  wavecast tune --env production --write && wavecast profiles build production\n",
+    )
+    add_env_option(p)
+    p.add_argument("--headroom", type=float, default=1.2, help="multiplier on peaks (≥ 1)")
+    p.add_argument("--write", action="store_true", help="edit the backend YAML in place")
+    p.add_argument("--input", nargs="+", type=Path, help="records from 'metrics collect'")
+    p.add_argument("--workdir", type=Path, default=Path("."), help="workflow directory")
+    p.set_defaults(func=cmd_tune)
+
+
+def _past_records(workdir: Path, kind: str):
+    records = []
+    for run in list_runs(workdir):
+        if not run.attempts:
+            continue
+        result = collect(workdir, run.run_id, "auto", progress=Progress(None))
+        records += result.records
+    return [r for r in records if r.backend == kind]
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    env = resolve_env(args.env)
+    path = backend_path(env, args.workdir)
+    resources = load_env(path)
+    records = (
+        load_records(args.input) if args.input else _past_records(args.workdir, resources.kind)
+    )
+    records = [r for r in records if r.backend == resources.kind]
+    if not records:
+        print(
+            f"{path}::stages: no {resources.kind} job records to learn from; "
+            f"run the workflow with --env {env} first, or pass --input",
+            file=sys.stderr,
+        )
+        return 1
+    proposals, notes = propose(records, resources, args.headroom)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    for p in proposals:
+        print(f"{p.rule}.{p.key}: {p.current} → {p.proposed}  ({p.reason})", file=sys.stderr)
+    if not proposals:
+        print(f"{path}: no change proposed")
+        return 0
+    text = path.read_text(encoding="utf-8")
+    edited = edit_stages(text, changes_of(proposals), str(path))
+    sys.stdout.writelines(
+        difflib.unified_diff(text.splitlines(True), edited.splitlines(True), str(path), str(path))
+    )
+    if args.write:
+        path.write_text(edited, encoding="utf-8")
+        load_env(path)  # the edited file must still validate
+        print(f"wrote {path}; now run: wavecast profiles build {env}", file=sys.stderr)
+    return 0

@@ -1,0 +1,196 @@
+"""wavecast metrics / tune / logs, in-process through main(argv), inputs in tmp_path."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wavecast.cli.main import main
+
+DATA = Path(__file__).parent / "metrics_data"
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture
+def local_workdir(tmp_path):
+    """A run log and the benchmark files it names, as a local run leaves them."""
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    (logs / "2026-11-21T145857.859582.snakemake.log").write_text(
+        (DATA / "runlog_local_retry.log").read_text()
+    )
+    for member in ("000", "001"):
+        bench = tmp_path / "logs" / "benchmarks" / "work" / f"{member}.tsv"
+        bench.parent.mkdir(parents=True, exist_ok=True)
+        bench.write_text((DATA / "bench_extended.tsv").read_text())
+        log = tmp_path / "logs" / "work" / f"{member}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(f"log of member {member}\n")
+    (tmp_path / "logs" / "bad").mkdir()
+    (tmp_path / "logs" / "bad" / "bad.log").write_text("oops\n")
+    import os
+
+    old = 1795273137  # the run's own time: the files are not from a later run
+    for path in (tmp_path / "logs").rglob("*.tsv"):
+        os.utime(path, (old, old))
+    return tmp_path
+
+
+def test_collect_jsonl_and_csv(local_workdir, capsys):
+    assert main(["metrics", "collect", "--workdir", str(local_workdir)]) == 0
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert sorted(
+        (r["rule"], r["wildcards"].get("m"), r["attempt"], r["status"]) for r in rows
+    ) == [
+        ("bad", None, 1, "failed"),
+        ("bad", None, 2, "failed"),
+        ("work", "000", 1, "completed"),
+        ("work", "001", 1, "completed"),
+    ]
+    assert "run 29dc68c7-1e17-4858-b246-32c4d77379b5 (local): 4 records, 2 partial" in err
+    target = local_workdir / "m.csv"
+    assert main(["metrics", "collect", "--workdir", str(local_workdir), "-o", str(target)]) == 0
+    header = target.read_text().splitlines()[0]
+    assert header.startswith("run_id,rule,wildcards,attempt,backend,backend_job_id,status")
+
+
+def test_summary_from_collected_file(local_workdir, capsys):
+    target = local_workdir / "m.jsonl"
+    main(["metrics", "collect", "--workdir", str(local_workdir), "-o", str(target), "--quiet"])
+    capsys.readouterr()
+    assert main(["metrics", "summary", "--input", str(target)]) == 0
+    out = capsys.readouterr().out
+    rows = {line.replace("*", " ").split()[0]: line for line in out.splitlines()[1:3]}
+    assert rows["work"].replace("*", " ").split()[:4] == ["work", "2", "2", "0"]
+    assert rows["bad"].split()[:5] == ["*", "bad", "1", "2", "2"]
+    assert main(["metrics", "summary", "--input", str(target), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    bad = next(d for d in data if d["rule"] == "bad")
+    assert bad["flags"] == ["failures", "partial"] and bad["worst"]
+
+
+def test_report_writes_html_and_pngs(local_workdir, capsys):
+    out = local_workdir / "report.html"
+    assert main(["metrics", "report", "--workdir", str(local_workdir), "-o", str(out)]) == 0
+    assert out.read_text().count("data:image/png;base64,") == 3
+    assert sorted(p.name for p in (local_workdir / "report_figures").iterdir()) == [
+        "resources.png",
+        "timeline.png",
+        "walltime.png",
+    ]
+
+
+def test_unknown_run_is_one_clear_line(local_workdir, capsys):
+    assert main(["metrics", "collect", "--workdir", str(local_workdir), "--run", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().endswith(
+        "no run with id 'nope' among 1 run log(s); use --run latest, or an id from "
+        "'wavecast metrics runs'"
+    )
+    assert "Traceback" not in err
+
+
+def test_bad_input_file(tmp_path, capsys):
+    bad = tmp_path / "m.jsonl"
+    bad.write_text('{"rule": "x"\n')
+    assert main(["metrics", "summary", "--input", str(bad)]) == 1
+    assert capsys.readouterr().err.startswith(f"{bad}::line1: not JSON")
+
+
+def test_runs_lists_ids(local_workdir, capsys):
+    assert main(["metrics", "runs", "--workdir", str(local_workdir)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("29dc68c7-1e17-4858-b246-32c4d77379b5  2026-11-21 15:03:00  local")
+    assert "4 attempts  2 failed  ended" in line
+
+
+def test_logs_prints_rule_log(local_workdir, capsys):
+    assert main(["logs", "work", "m=001", "--workdir", str(local_workdir)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        out
+        == f"==> {local_workdir}/logs/work/001.log (rule log, attempt 1) <==\nlog of member 001\n"
+    )
+    assert main(["logs", "work", "m=042", "--workdir", str(local_workdir)]) == 1
+    err = capsys.readouterr().err
+    assert "no log found for work m=042" in err
+
+
+def test_logs_bad_wildcard_argument(local_workdir, capsys):
+    assert main(["logs", "work", "001", "--workdir", str(local_workdir)]) == 1
+    assert capsys.readouterr().err == (
+        "<command line>::001: not WILDCARD=VALUE; write e.g. member=003\n"
+    )
+
+
+def test_tune_diff_and_write(tmp_path, capsys):
+    source = ROOT / "config" / "backends" / "production.yaml"
+    if not source.is_file():
+        pytest.skip("config/backends/production.yaml not in this tree yet")
+    backends = tmp_path / "config" / "backends"
+    backends.mkdir(parents=True)
+    shutil.copy(source, backends / "production.yaml")
+    records = tmp_path / "m.jsonl"
+    row = {
+        "run_id": "r",
+        "rule": "run_member",
+        "backend": "slurm",
+        "status": "completed",
+        "raw_state": "COMPLETED",
+        "wall_time_seconds": 5000,
+        "cpu_seconds": 60000,
+        "peak_memory_gb": 20.0,
+    }
+    records.write_text(json.dumps(row) + "\n")
+    argv = ["tune", "--env", "production", "--workdir", str(tmp_path), "--input", str(records)]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert (
+        "-    cpu: 16\n-    memory: 32g\n-    timeout: 14400\n"
+        "+    cpu: 15\n+    memory: 24g\n+    timeout: 6300\n"
+    ) in out
+    assert "run_member.memory: 32g → 24g  (peak 20480 MiB × 1.2)" in err
+    assert "run_member.cpu: 16 → 15  (busiest attempt used 12.00 CPUs × 1.2)" in err
+    assert "build_grid: no successful attempt measured; left as is" in err
+    assert (backends / "production.yaml").read_text() == source.read_text()  # no --write
+    assert main([*argv, "--write"]) == 0
+    text = (backends / "production.yaml").read_text()
+    assert (
+        "    memory: 24g\n" in text and text.splitlines()[:3] == source.read_text().splitlines()[:3]
+    )
+
+
+def test_tune_without_records(tmp_path, capsys):
+    source = ROOT / "config" / "backends" / "production.yaml"
+    if not source.is_file():
+        pytest.skip("config/backends/production.yaml not in this tree yet")
+    backends = tmp_path / "config" / "backends"
+    backends.mkdir(parents=True)
+    shutil.copy(source, backends / "production.yaml")
+    empty = tmp_path / "e.jsonl"
+    empty.write_text("")
+    assert (
+        main(["tune", "--env", "production", "--workdir", str(tmp_path), "--input", str(empty)])
+        == 1
+    )
+    assert capsys.readouterr().err == (
+        f"{backends}/production.yaml::stages: no slurm job records to learn from; run the "
+        "workflow with --env production first, or pass --input\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["metrics", "--help"],
+        ["metrics", "collect", "--help"],
+        ["tune", "--help"],
+        ["logs", "--help"],
+    ],
+)
+def test_help_has_examples(argv, capsys):
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert "examples:" in capsys.readouterr().out
