@@ -18,8 +18,9 @@ Output (``results/run_member/member_{member}.nc``): ``hs``, ``tp``, ``wspd``, ``
 (time, y, x) float32 and ``depth`` (y, x), CF-1.8 attributes. ``hs`` and ``tp`` are **NaN over
 land** (written as ``_FillValue``, so plots leave land blank); calm water is 0. ``wspd``/``wdir``
 are the forcing, everywhere. ``depth`` is copied from the grid (0 on land, as in ``grid.nc``).
-Memory: the four (time, y, x) float32 fields plus the fetch table (2 bytes x 72 sectors per
-cell) plus a few (y, x) float64 temporaries; one time step is computed at a time.
+Memory: the four (time, y, x) float32 fields (the wind ones shared with the forcing when it is
+already in memory) plus the fetch table (2 bytes x 72 sectors per cell) plus a few (y, x)
+float64 temporaries; one time step is computed at a time. See benchmarks/model_throughput.py.
 """
 
 from __future__ import annotations
@@ -91,28 +92,26 @@ def run_member(grid: xr.Dataset, forcing: xr.Dataset, model_cfg: Mapping[str, An
     """Hs and Tp (time, y, x) for one member's ``forcing`` on ``grid`` (see module docstring).
 
     ``grid`` needs ``depth``, ``land`` (y, x) and ``x`` (or a ``resolution_km`` attribute);
-    ``forcing`` needs ``wspd``, ``wdir`` (time, y, x) on the same (y, x) shape. Either may be
-    lazily opened files: forcing is read one time step at a time.
+    ``forcing`` needs ``wspd``, ``wdir`` (time, y, x) on the same (y, x) shape; it may be a lazily
+    opened file (its wind is loaded once, since the output carries it as well).
     """
     boundary_m, duration_s, min_wind = _settings(model_cfg)
     land = np.asarray(grid["land"].transpose("y", "x").values).astype(bool)
     depth = np.asarray(grid["depth"].transpose("y", "x").values, dtype=float)
-    wspd_in = forcing["wspd"].transpose("time", "y", "x")
-    wdir_in = forcing["wdir"].transpose("time", "y", "x")
-    nt, ny, nx = wspd_in.shape
+    # The output carries the forcing wind too: load it once as float32 and share the arrays
+    # (no copy when the forcing is already in memory as float32).
+    wspd = np.asarray(forcing["wspd"].transpose("time", "y", "x").values, dtype=np.float32)
+    wdir = np.asarray(forcing["wdir"].transpose("time", "y", "x").values, dtype=np.float32)
+    nt, ny, nx = wspd.shape
     if (ny, nx) != land.shape:
         raise ValueError(f"forcing (y, x) shape {(ny, nx)} differs from grid {land.shape}")
     table = fetch_table(land, grid_spacing_m(grid), boundary_m, DEFAULT_SECTORS)
 
-    shape = (nt, ny, nx)
-    hs = np.empty(shape, dtype=np.float32)
-    tp = np.empty(shape, dtype=np.float32)
-    wspd = np.empty(shape, dtype=np.float32)
-    wdir = np.empty(shape, dtype=np.float32)
+    hs = np.empty((nt, ny, nx), dtype=np.float32)
+    tp = np.empty((nt, ny, nx), dtype=np.float32)
     for k in range(nt):
-        u = np.asarray(wspd_in[k].values, dtype=float)
-        d = np.asarray(wdir_in[k].values, dtype=float)
-        wspd[k], wdir[k] = u, d
+        u = wspd[k].astype(float)
+        d = wdir[k].astype(float)
         fetch = table.lookup(d)
         if duration_s is not None:
             fetch = np.minimum(fetch, duration_limited_fetch(u, duration_s, G))
