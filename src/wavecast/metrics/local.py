@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem
@@ -33,9 +33,18 @@ class BenchmarkRow:
     cpu_time: float | None
     jobid: int | None = None
     rule: str | None = None
-    wildcards: dict[str, str] = field(default_factory=dict)
     threads: int | None = None
-    resources: dict[str, object] = field(default_factory=dict)
+    raw_wildcards: object = None
+    raw_resources: object = None
+
+    @property
+    def wildcards(self) -> dict[str, str]:
+        """Parsed on demand: the TSV holds a Python dict literal (``{'member': '003'}``)."""
+        return {str(k): str(v) for k, v in _literal(self.raw_wildcards).items()}
+
+    @property
+    def resources(self) -> dict[str, object]:
+        return _literal(self.raw_resources)
 
 
 class BenchmarkError(ValueError):
@@ -73,9 +82,9 @@ def _row(data: dict[str, object]) -> BenchmarkRow:
         cpu_time=_number(data.get("cpu_time")),
         jobid=int(jobid) if jobid not in (None, "-", "NA", "") else None,  # type: ignore[arg-type]
         rule=str(data["rule_name"]) if data.get("rule_name") not in (None, "-") else None,
-        wildcards={str(k): str(v) for k, v in _literal(data.get("wildcards")).items()},
         threads=int(threads) if threads not in (None, "-", "NA", "") else None,  # type: ignore[arg-type]
-        resources=_literal(data.get("resources")),
+        raw_wildcards=data.get("wildcards"),
+        raw_resources=data.get("resources"),
     )
 
 

@@ -94,9 +94,17 @@ class RunLog:
         return max(times) if times else self.started
 
 
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
+
+
 @lru_cache(maxsize=4096)
 def _asctime(text: str) -> datetime:
-    return datetime.strptime(text, "%a %b %d %H:%M:%S %Y").astimezone()
+    """``Sat Nov 21 14:58:57 2026`` (``time.asctime``, always English) → local aware time."""
+    _day, month, mday, clock, year = text.split()
+    hour, minute, second = clock.split(":")
+    naive = datetime(int(year), _MONTHS[month], int(mday), int(hour), int(minute), int(second))
+    return naive.astimezone()
 
 
 def _split_items(text: str) -> dict[str, str]:
