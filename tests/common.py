@@ -7,6 +7,7 @@ never touch the repository's results/.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).resolve().parent / "cases"
 SNAKEFILE = REPO / "Snakefile"
+
+
+def venv_env(extra: dict | None = None) -> dict:
+    """The environment of an activated venv: jobs' `python` is the one running the tests."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, "PATH": path, **(extra or {})}
 
 
 def make_workdir(case: str, dest: Path) -> Path:
@@ -33,9 +40,10 @@ def snakemake(
     timeout: float = 900,
     env: dict | None = None,
 ) -> subprocess.CompletedProcess:
+    """Run snakemake; ``env`` entries are added to the activated-venv environment."""
     """``snakemake -s <repo>/Snakefile -d <workdir> ARGS``, output captured as text."""
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=venv_env(env))
     if check and proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -130,9 +131,7 @@ def fake_apptainer(bindir: Path) -> dict:
     exe = bindir / "apptainer"
     exe.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "apptainer version 1.3.4"\nexit 0\n')
     exe.chmod(0o755)
-    import os
-
-    return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
+    return {"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
 
 
 def test_rules_use_the_pinned_image_by_default(tmp_path):

@@ -1,4 +1,4 @@
-"""One error format for every user mistake: ``<file>::<dotted.path>: <what is wrong>; <what to do>``.
+"""One error format for every user mistake: ``<file>::<dotted.path>: <what is wrong>; <fix>``.
 
 Validation code collects :class:`Problem` objects (all of them, not the first) and raises one
 :class:`ValidationError` carrying the list; the CLI and the Snakefile print them, one per line,

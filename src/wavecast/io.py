@@ -24,12 +24,20 @@ import xarray as xr
 DEFAULT_COMPLEVEL = 1
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _temp_path_next_to(path: Path) -> Iterator[Path]:
     """Yield a fresh temporary path beside ``path``; remove it unless it was moved into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    # mkstemp creates 0600; products on a shared cluster must be readable like any new file.
+    os.chmod(tmp, 0o666 & ~_current_umask())
     tmp_path = Path(tmp)
     try:
         yield tmp_path

@@ -41,7 +41,7 @@ def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) 
                         (
                             path + (key,),
                             f"the key '{key}' is read as a boolean by YAML 1.1 parsers",
-                            f"quote it: \"{key}\"",
+                            f'quote it: "{key}"',
                         )
                     )
                 if key in seen:
@@ -59,16 +59,16 @@ def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) 
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, path + (i,), problems)
-    elif isinstance(node, yaml.ScalarNode):
-        if node.style is None and node.value in YAML11_BOOL_WORDS:
-            problems.append(
-                (
-                    path,
-                    f"'{node.value}' is read as a boolean by YAML 1.1 parsers (Snakemake's among "
-                    "them)",
-                    f'write true/false for a switch, or quote it ("{node.value}") for a string',
-                )
+    elif (
+        isinstance(node, yaml.ScalarNode) and node.style is None and node.value in YAML11_BOOL_WORDS
+    ):
+        problems.append(
+            (
+                path,
+                f"'{node.value}' is read as a boolean by YAML 1.1 parsers (Snakemake's among them)",
+                f'write true/false for a switch, or quote it ("{node.value}") for a string',
             )
+        )
 
 
 def load_text(text: str, file: str) -> tuple[Any, list[Problem]]:
@@ -124,9 +124,7 @@ def load_file(path: str | Path, display: str | None = None) -> tuple[Any, list[P
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None, [
-            Problem(file, "", "the file is not UTF-8 text", "save it as UTF-8 YAML")
-        ]
+        return None, [Problem(file, "", "the file is not UTF-8 text", "save it as UTF-8 YAML")]
     return load_text(text, file)
 
 

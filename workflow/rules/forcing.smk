@@ -8,14 +8,14 @@ rule make_forcing:
         "logs/make_forcing/member_{member}.log",
     benchmark:
         "logs/benchmarks/make_forcing/member_{member}.tsv"
+    wildcard_constraints:
+        member=r"\d{3}",
     container:
         CONTAINER_IMAGE
     threads: 1
     resources:
         mem_mb=2048,
         runtime=20,
-    wildcard_constraints:
-        member=r"\d{3}",
     params:
         cyclone=SCIENCE["cyclone"],
         ensemble=get_ensemble_params(),

@@ -108,6 +108,8 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
     data["show-failed-logs"] = True
     data["benchmark-extended"] = True
     data["rerun-triggers"] = list(RERUN_TRIGGERS)
+    # An interrupted run left outputs marked incomplete: redo those jobs instead of stopping.
+    data["rerun-incomplete"] = True
     image = container_image(backend, env)
     if image is not None:
         data["software-deployment-method"] = ["apptainer"]

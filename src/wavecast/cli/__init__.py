@@ -1,1 +1,1 @@
-"""The ``wavecast`` command line: one module per command group, each with ``register(subparsers)``."""
+"""The ``wavecast`` command line: one module per command group, each with ``register(sub)``."""

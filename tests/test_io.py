@@ -1,0 +1,46 @@
+"""Atomic writes: nothing half-written, no temp file left, permissions like any new file."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from wavecast.io import write_netcdf_atomic, write_text_atomic
+
+
+def test_outputs_honour_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = write_text_atomic(tmp_path / "a.json", "{}")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failed_write_leaves_neither_output_nor_temp_file(tmp_path):
+    ds = xr.Dataset({"v": ("x", np.arange(3.0))})
+    target = tmp_path / "out.nc"
+
+    class Boom(Exception):
+        pass
+
+    def explode(*args, **kwargs):
+        raise Boom
+
+    original = xr.Dataset.to_netcdf
+    xr.Dataset.to_netcdf = explode
+    try:
+        with pytest.raises(Boom):
+            write_netcdf_atomic(ds, target)
+    finally:
+        xr.Dataset.to_netcdf = original
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_netcdf_round_trip(tmp_path):
+    ds = xr.Dataset({"v": (("y", "x"), np.arange(6.0).reshape(2, 3))})
+    with xr.open_dataset(write_netcdf_atomic(ds, tmp_path / "sub" / "o.nc")) as back:
+        np.testing.assert_array_equal(back["v"].values, ds["v"].values)

@@ -1,0 +1,221 @@
+"""The pipeline end to end on a small case, with the real snakemake binary.
+
+One full run (module fixture) then dry runs after edits prove that only the affected stages
+rerun: (a) nothing after a finished run; (b) a plot or postprocess setting reruns no member;
+(c) a cyclone intensity change reruns forcing onwards but not the grid; (d) replacing the
+bathymetry file reruns everything. Dry-run job lists are what Snakemake would execute.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from wavecast.archive import verify_manifest
+from wavecast.rules import RULE_NAMES
+
+from .common import SNAKEFILE, make_workdir, planned_jobs, snakemake, venv_env
+
+pytestmark = pytest.mark.slow
+
+POSTPROCESS_AND_AFTER = {"summarise_ensemble", "extract_stations", "plot_maps", "archive_run"}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    work = make_workdir("small", tmp_path_factory.mktemp("small"))
+    snakemake(work, "--cores", "2")
+    return work
+
+
+@contextlib.contextmanager
+def edited(config: Path, old: str, new: str):
+    """Edit the config for the duration of a check, then restore its text and mtime."""
+    text = config.read_text()
+    assert old in text, old
+    stat = config.stat()
+    config.write_text(text.replace(old, new))
+    try:
+        yield
+    finally:
+        config.write_text(text)
+        os.utime(config, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_products_are_complete(finished):
+    results = finished / "results"
+    with xr.open_dataset(results / "run_member/member_001.nc") as ds:
+        assert set(ds.data_vars) >= {"hs", "tp", "wspd", "wdir", "depth"}
+        assert ds["hs"].dims == ("time", "y", "x")
+        assert ds["hs"].attrs["units"] == "m"
+        assert ds["tp"].attrs["units"] == "s"
+        assert ds.sizes["time"] == 8
+        assert float(ds["hs"].max()) > 0.5
+    summary = json.loads((results / "summarise_ensemble/summary.json").read_text())
+    assert summary["members"] == ["000", "001"]
+    stations = (results / "extract_stations/stations.csv").read_text().splitlines()
+    assert stations[0].split(",")[:2] == ["station", "member"]
+    assert len(stations) == 1 + 2 * 2 * 8  # stations x members x hours
+    for png in ("max_hs_map", "member_max_hs", "station_series"):
+        assert (results / f"plot_maps/{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert verify_manifest(results / "archive_run/manifest.json", results) == []
+    manifest = json.loads((results / "archive_run/manifest.json").read_text())
+    assert manifest["container_image"].startswith("docker://ghcr.io/wavecast/wavecast:")
+
+
+def test_every_rule_left_a_log_and_a_benchmark(finished):
+    for rule in RULE_NAMES:
+        assert list((finished / "logs" / rule).glob("*.log")), rule
+        bench = list((finished / "logs/benchmarks" / rule).glob("*.tsv"))
+        assert bench, rule
+        assert bench[0].read_text().split("\t")[0] == "s"
+
+
+def test_a_second_run_does_nothing(finished):
+    assert planned_jobs(finished) == {}
+
+
+def test_plot_setting_reruns_only_plots_and_archive(finished):
+    with edited(finished / "config/config.yaml", "dpi: 60", "dpi: 72"):
+        assert planned_jobs(finished) == {"plot_maps": 1, "archive_run": 1, "all": 1}
+
+
+def test_postprocess_setting_reruns_no_member(finished):
+    with edited(finished / "config/config.yaml", "percentile: 90", "percentile: 75"):
+        jobs = planned_jobs(finished)
+    assert jobs == {"summarise_ensemble": 1, "plot_maps": 1, "archive_run": 1, "all": 1}
+
+
+def test_station_edit_reruns_stations_plots_archive(finished):
+    with edited(finished / "config/config.yaml", "lat: 14.5, lon: -59.0", "lat: 14.4, lon: -59.0"):
+        jobs = planned_jobs(finished)
+    assert set(jobs) == {"extract_stations", "plot_maps", "archive_run", "all"}
+
+
+def test_intensity_reruns_forcing_onwards_not_the_grid(finished):
+    with edited(
+        finished / "config/config.yaml", "pressure_deficit_hpa: 60.0", "pressure_deficit_hpa: 70.0"
+    ):
+        jobs = planned_jobs(finished)
+    assert jobs == {
+        "make_forcing": 2,
+        "run_member": 2,
+        "summarise_ensemble": 1,
+        "extract_stations": 1,
+        "plot_maps": 1,
+        "archive_run": 1,
+        "all": 1,
+    }
+
+
+def test_model_setting_reruns_members_but_not_forcing(finished):
+    with edited(
+        finished / "config/config.yaml", "boundary_fetch_km: 300.0", "boundary_fetch_km: 100.0"
+    ):
+        jobs = planned_jobs(finished)
+    assert "make_forcing" not in jobs and "build_grid" not in jobs
+    assert jobs["run_member"] == 2
+
+
+def test_adding_a_member_runs_only_the_new_one(finished):
+    with edited(finished / "config/config.yaml", "members: 2", "members: 3"):
+        jobs = planned_jobs(finished)
+    assert jobs["make_forcing"] == 1 and jobs["run_member"] == 1
+    assert "build_grid" not in jobs
+
+
+def write_bathymetry(path: Path, depth_m: float) -> None:
+    lat = np.linspace(11.5, 16.5, 60)
+    lon = np.linspace(-62.5, -57.5, 60)
+    depth = np.full((lat.size, lon.size), depth_m)
+    depth[:, :8] = -5.0  # land to the west
+    ds = xr.Dataset(
+        {"depth": (("lat", "lon"), depth, {"units": "m", "positive": "down"})},
+        coords={
+            "lat": ("lat", lat, {"units": "degrees_north"}),
+            "lon": ("lon", lon, {"units": "degrees_east"}),
+        },
+    )
+    ds.to_netcdf(path)
+
+
+def test_replacing_the_bathymetry_file_reruns_everything(tmp_path):
+    work = make_workdir("small", tmp_path)
+    write_bathymetry(work / "bathy.nc", 40.0)
+    config = work / "config/config.yaml"
+    config.write_text(
+        config.read_text()
+        .replace("source: idealised", "source: file")
+        .replace("file: null", "file: bathy.nc")
+    )
+    snakemake(work, "--cores", "2")
+    assert planned_jobs(work) == {}
+    time.sleep(1.1)  # a new mtime, as a real replacement would have
+    write_bathymetry(work / "bathy.nc", 20.0)
+    assert planned_jobs(work) == {
+        "build_grid": 1,
+        "make_forcing": 2,
+        "run_member": 2,
+        "summarise_ensemble": 1,
+        "extract_stations": 1,
+        "plot_maps": 1,
+        "archive_run": 1,
+        "all": 1,
+    }
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
+    """Interrupt once forcing is being written; the rerun keeps the finished grid.
+
+    After SIGKILL Snakemake's lock stays behind; `--unlock` (docs/scientists.md) removes it.
+    """
+    work = make_workdir("small", tmp_path)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(SNAKEFILE),
+        "-d",
+        str(work),
+        "--profile",
+        str(SNAKEFILE.parent / "profiles/localdev"),
+        "--cores",
+        "1",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=venv_env()
+    )
+    grid = work / "results/build_grid/grid.nc"
+    forcing = work / "results/make_forcing/member_000.nc"
+    for _ in range(1200):
+        if forcing.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(sig)
+    proc.wait(timeout=120)
+    grid_mtime = grid.stat().st_mtime_ns  # its job finished before forcing could start
+    for nc in (work / "results").rglob("*.nc"):  # whatever exists is whole and readable
+        with xr.open_dataset(nc) as ds:
+            ds.load()
+    assert not list((work / "results").rglob("*.tmp*")), "a temporary file was left behind"
+    assert not (work / "results/archive_run").exists()
+    if sig == signal.SIGKILL:
+        subprocess.run([*cmd, "--unlock"], check=True, capture_output=True, env=venv_env())
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=venv_env())
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert grid.stat().st_mtime_ns == grid_mtime, "a finished output was redone"
+    assert verify_manifest(work / "results/archive_run/manifest.json", work / "results") == []
+    assert planned_jobs(work) == {}
