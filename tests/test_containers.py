@@ -1,0 +1,91 @@
+"""The container definitions, checked as text.
+
+Neither Docker nor Apptainer can run on the machines these tests run on, so the images are not
+built here. These checks stop the definitions drifting from the project: they install the
+package, pin every dependency through the lock file, and do not run jobs as root. To build and
+smoke-test for real (docs/operators.md):
+
+    docker build -f containers/wavecast/Dockerfile -t wavecast:dev . && docker run wavecast:dev
+    apptainer build wavecast.sif containers/wavecast/wavecast.def && apptainer test wavecast.sif
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DOCKERFILE = (REPO / "containers/wavecast/Dockerfile").read_text()
+DEFFILE = (REPO / "containers/wavecast/wavecast.def").read_text()
+LOCK = REPO / "envs/runtime.lock.txt"
+
+
+def lock_pins() -> dict[str, str]:
+    pins = {}
+    for line in LOCK.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, version = line.partition("==")
+        assert sep, f"envs/runtime.lock.txt: '{line}' is not pinned with =="
+        pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return pins
+
+
+def test_every_runtime_dependency_is_pinned_in_the_lock():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = lock_pins()
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0]
+        assert re.sub(r"[-_.]+", "-", name).lower() in pins, f"{name} is not in the lock"
+
+
+def test_lock_matches_the_installed_versions_of_key_packages():
+    from importlib.metadata import version
+
+    pins = lock_pins()
+    for name in ("snakemake", "pydantic", "numpy", "xarray"):
+        assert pins[name] == version(name), f"{name}: lock {pins[name]}, installed {version(name)}"
+
+
+@pytest.mark.parametrize("text", [DOCKERFILE, DEFFILE], ids=["Dockerfile", "wavecast.def"])
+def test_base_image_is_pinned_to_a_version(text):
+    base = re.search(r"^(?:FROM|From:)\s+(\S+)", text, re.M).group(1)
+    name, _, tag = base.partition(":")
+    assert tag and tag != "latest" and re.search(r"\d+\.\d+", tag), base
+
+
+@pytest.mark.parametrize("text", [DOCKERFILE, DEFFILE], ids=["Dockerfile", "wavecast.def"])
+def test_installs_the_lock_without_resolving_and_then_the_package(text):
+    lock_install = text.index("pip install --no-deps -r /opt/wavecast/envs/runtime.lock.txt")
+    package_install = text.index("pip install --no-deps /opt/wavecast")
+    assert lock_install < package_install
+    assert "import wavecast, snakemake" in text  # smoke check inside the build
+
+
+def test_dockerfile_copies_what_the_package_needs_and_runs_as_non_root():
+    assert "COPY src /opt/wavecast/src" in DOCKERFILE
+    assert "COPY workflow /opt/wavecast/workflow" in DOCKERFILE
+    users = re.findall(r"^USER\s+(\S+)", DOCKERFILE, re.M)
+    assert users and users[-1] not in ("root", "0"), users
+    assert re.search(r"useradd .*--uid 1000 .*wavecast", DOCKERFILE)
+
+
+def test_apptainer_definition_has_files_user_and_a_test():
+    for part in ("src /opt/wavecast/src", "workflow /opt/wavecast/workflow"):
+        assert part in DEFFILE
+    assert re.search(r"useradd .*--uid 1000 .*wavecast", DEFFILE)
+    assert "%test" in DEFFILE and "wavecast --version" in DEFFILE
+
+
+def test_the_default_image_tag_is_the_package_version():
+    from wavecast import __version__
+
+    common = (REPO / "workflow/rules/common.smk").read_text()
+    assert 'f"docker://ghcr.io/wavecast/wavecast:{wavecast.__version__}"' in common
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["version"] == __version__
+    assert f"ghcr.io/wavecast/wavecast:{__version__}" in DOCKERFILE
