@@ -14,6 +14,7 @@ include: "workflow/rules/forcing.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/postprocess.smk"
 include: "workflow/rules/archive.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

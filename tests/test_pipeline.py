@@ -87,19 +87,30 @@ def test_a_second_run_does_nothing(finished):
 
 def test_plot_setting_reruns_only_plots_and_archive(finished):
     with edited(finished / "config/config.yaml", "dpi: 60", "dpi: 72"):
-        assert planned_jobs(finished) == {"plot_maps": 1, "archive_run": 1, "all": 1}
+        assert planned_jobs(finished) == {
+            "plot_maps": 1,
+            "archive_run": 1,
+            "report_metrics": 1,
+            "all": 1,
+        }
 
 
 def test_postprocess_setting_reruns_no_member(finished):
     with edited(finished / "config/config.yaml", "percentile: 90", "percentile: 75"):
         jobs = planned_jobs(finished)
-    assert jobs == {"summarise_ensemble": 1, "plot_maps": 1, "archive_run": 1, "all": 1}
+    assert jobs == {
+        "summarise_ensemble": 1,
+        "plot_maps": 1,
+        "archive_run": 1,
+        "report_metrics": 1,
+        "all": 1,
+    }
 
 
 def test_station_edit_reruns_stations_plots_archive(finished):
     with edited(finished / "config/config.yaml", "lat: 14.5, lon: -59.0", "lat: 14.4, lon: -59.0"):
         jobs = planned_jobs(finished)
-    assert set(jobs) == {"extract_stations", "plot_maps", "archive_run", "all"}
+    assert set(jobs) == {"extract_stations", "plot_maps", "archive_run", "report_metrics", "all"}
 
 
 def test_intensity_reruns_forcing_onwards_not_the_grid(finished):
@@ -114,6 +125,7 @@ def test_intensity_reruns_forcing_onwards_not_the_grid(finished):
         "extract_stations": 1,
         "plot_maps": 1,
         "archive_run": 1,
+        "report_metrics": 1,
         "all": 1,
     }
 
@@ -170,6 +182,7 @@ def test_replacing_the_bathymetry_file_reruns_everything(tmp_path):
         "extract_stations": 1,
         "plot_maps": 1,
         "archive_run": 1,
+        "report_metrics": 1,
         "all": 1,
     }
 

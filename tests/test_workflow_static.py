@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wavecast.rules import RULE_NAMES
+from wavecast.rules import LOCAL_RULES, RULE_NAMES
 
 from .common import REPO, make_workdir, planned_jobs, snakemake
 
@@ -36,13 +36,13 @@ def test_rule_names_match_snakemake_list_rules():
         check=True,
     ).stdout
     out = [line.split()[0] for line in out.splitlines() if line and not line[0].isspace()]
-    assert sorted(r for r in out if r != "all") == sorted(RULE_NAMES)
+    assert sorted(out) == sorted(RULE_NAMES + LOCAL_RULES)
 
 
 @pytest.mark.parametrize("directive", ["log:", "benchmark:", "resources:", "container:"])
 def test_every_rule_has(directive):
     blocks = rule_blocks()
-    assert set(blocks) == set(RULE_NAMES)
+    assert set(blocks) == set(RULE_NAMES) | set(LOCAL_RULES) - {"all"}
     missing = [name for name, body in blocks.items() if f"    {directive}" not in body]
     assert not missing, f"rules without {directive} {missing}"
 
@@ -84,7 +84,7 @@ def test_snakefile_is_thin():
 
 def test_one_rule_file_per_stage():
     names = {p.stem for p in RULE_FILES}
-    assert names == {"common", "grid", "forcing", "simulate", "postprocess", "archive"}
+    assert names == {"common", "grid", "forcing", "simulate", "postprocess", "archive", "report"}
 
 
 def test_demo_dry_run_plans_the_whole_ensemble(tmp_path):
@@ -96,6 +96,7 @@ def test_demo_dry_run_plans_the_whole_ensemble(tmp_path):
         "extract_stations": 1,
         "make_forcing": 8,
         "plot_maps": 1,
+        "report_metrics": 1,
         "run_member": 8,
         "summarise_ensemble": 1,
     }

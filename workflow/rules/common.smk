@@ -78,4 +78,5 @@ def get_final_outputs():
     return [
         "results/archive_run/wavecast_products.tar.gz",
         "results/archive_run/manifest.json",
+        "results/report_metrics/metrics.html",
     ]

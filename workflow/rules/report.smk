@@ -1,0 +1,26 @@
+rule report_metrics:
+    """Job metrics of this run as one HTML page, embedded in `snakemake --report`.
+
+    Runs on the machine that runs Snakemake (it reads the run log and, on SLURM, sacct).
+    """
+    input:
+        manifest="results/archive_run/manifest.json",
+    output:
+        html=report(
+            "results/report_metrics/metrics.html",
+            category="Job metrics",
+            caption="../report/metrics.rst",
+        ),
+    log:
+        "logs/report_metrics/metrics.log",
+    benchmark:
+        "logs/benchmarks/report_metrics/metrics.tsv"
+    localrule: True
+    container:
+        CONTAINER_IMAGE
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
+    shell:
+        "wavecast metrics report --no-png --quiet -o {output.html:q} > {log:q} 2>&1"
