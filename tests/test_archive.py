@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
 import tarfile
 from pathlib import Path
@@ -113,6 +114,17 @@ def test_archive_is_deterministic_for_a_fixed_created_time(run: dict, tmp_path: 
     make_archive(run, tmp_path / "b", products=run["products"][::-1])
     for name in ("wavecast_products.tar.gz", "manifest.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_archive_and_manifest_are_readable_like_any_new_file(run: dict, tmp_path: Path) -> None:
+    """Products on a shared cluster follow the umask (0644 here), not mkstemp's 0600."""
+    old = os.umask(0o022)
+    try:
+        make_archive(run, tmp_path / "out")
+    finally:
+        os.umask(old)
+    for name in ("wavecast_products.tar.gz", "manifest.json"):
+        assert (tmp_path / "out" / name).stat().st_mode & 0o777 == 0o644, name
 
 
 def test_verify_manifest_reports_tampering(run: dict, tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ same ``created`` time gives byte-identical archives.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import gzip
 import hashlib
@@ -19,8 +18,7 @@ import json
 import os
 import platform
 import tarfile
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -29,7 +27,7 @@ import yaml
 
 import wavecast
 
-from .io import write_text_atomic
+from .io import temp_path_next_to, write_text_atomic
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -134,19 +132,6 @@ def _tarinfo(name: str, size: int, mtime: int) -> tarfile.TarInfo:
     return info
 
 
-@contextlib.contextmanager
-def _temp_beside(path: Path) -> Iterator[Path]:
-    """A temp path in ``path``'s directory, removed unless the caller moved it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-
-
 def write_archive(
     manifest: Mapping[str, Any], base_dir: Path, out_tar: Path, mtime: int | None = None
 ) -> None:
@@ -156,7 +141,7 @@ def write_archive(
         created = dt.datetime.strptime(manifest["created_utc"], "%Y-%m-%dT%H:%M:%SZ")
         mtime = int(created.replace(tzinfo=dt.UTC).timestamp())
     text = manifest_text(manifest).encode("utf-8")
-    with _temp_beside(out_tar) as tmp:
+    with temp_path_next_to(out_tar) as tmp:
         with (
             open(tmp, "wb") as raw,
             gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=mtime) as gz,

@@ -31,7 +31,7 @@ def _current_umask() -> int:
 
 
 @contextlib.contextmanager
-def _temp_path_next_to(path: Path) -> Iterator[Path]:
+def temp_path_next_to(path: Path) -> Iterator[Path]:
     """Yield a fresh temporary path beside ``path``; remove it unless it was moved into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -54,7 +54,7 @@ def _fsync_file(path: Path) -> None:
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename)."""
     target = Path(path)
-    with _temp_path_next_to(target) as tmp:
+    with temp_path_next_to(target) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -101,7 +101,7 @@ def write_netcdf_atomic(
     """
     target = Path(path)
     encoding = netcdf_encoding(ds, complevel)
-    with _temp_path_next_to(target) as tmp:
+    with temp_path_next_to(target) as tmp:
         ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding)
         _fsync_file(tmp)
         os.replace(tmp, target)
