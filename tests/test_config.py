@@ -136,6 +136,25 @@ def test_unquoted_timestamps_are_accepted(demo):
     assert validate(demo)["cyclone"]["start"] == "2026-09-01T00:00:00"
 
 
+def test_time_offsets_become_utc_in_validation_and_forcing(demo):
+    """An offset is converted, never dropped: config checks and forcing see the same UTC time."""
+    from wavecast.cyclone import parse_time
+
+    aware = yaml.safe_load("t: 2026-09-01T02:00:00+02:00")["t"]  # YAML gives an aware datetime
+    demo["cyclone"]["start"] = aware
+    demo["cyclone"]["track"][0]["time"] = "2026-09-01T03:00:00+03:00"
+    cfg = validate(demo)
+    assert cfg["cyclone"]["start"] == "2026-09-01T00:00:00"
+    assert parse_time(aware) == parse_time(cfg["cyclone"]["start"])
+    assert parse_time(cfg["cyclone"]["track"][0]["time"]) == parse_time("2026-09-01T00:00:00")
+    demo["cyclone"]["start"] = "2026-09-01T00:00:00-01:00"  # 01:00 UTC
+    demo["cyclone"]["track"][0]["time"] = "2026-09-01T01:30:00Z"  # starts after the run
+    (msg,) = problems_of(demo)
+    assert msg.startswith(
+        "config/config.yaml::cyclone.track: the track covers 2026-09-01 01:30:00 to "
+    )
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(text)

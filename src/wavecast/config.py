@@ -64,10 +64,8 @@ def _normalise_times(data: Any) -> Any:
         return {k: _normalise_times(v) for k, v in data.items()}
     if isinstance(data, list):
         return [_normalise_times(v) for v in data]
-    if isinstance(data, dt.datetime):
-        return data.replace(tzinfo=None).isoformat()
-    if isinstance(data, dt.date):
-        return dt.datetime(data.year, data.month, data.day).isoformat()
+    if isinstance(data, dt.date):  # datetime or date; an offset is converted to UTC
+        return parse_time(data).isoformat()
     return data
 
 
@@ -140,9 +138,26 @@ def _types(value: Any) -> str:
     return " or ".join(names.get(v, v) for v in values)
 
 
+def parse_time(value: str | dt.date) -> dt.datetime:
+    """ISO 8601 text, a date or a datetime -> naive UTC datetime; an offset is converted to UTC.
+
+    The one time parser of config and forcing (:func:`wavecast.cyclone.parse_time` wraps it), so
+    validation and the forcing agree on every time. Raises ``ValueError``/``TypeError``.
+    """
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.strip())
+    if not isinstance(value, dt.date):
+        raise TypeError(f"{value!r} is not a time")
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
 def _parse_time(value: str) -> dt.datetime | None:
     try:
-        return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+        return parse_time(value)
     except (TypeError, ValueError):
         return None
 

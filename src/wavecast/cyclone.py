@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from wavecast import config
 from wavecast.grid import EARTH_RADIUS_M
 
 #: Earth's rotation rate (rad s-1), sidereal day.
@@ -109,13 +110,7 @@ def parse_time(value: str | dt.datetime | np.datetime64) -> np.datetime64:
     """
     if isinstance(value, np.datetime64):
         return value.astype("datetime64[s]")
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.strip())
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return np.datetime64(value, "s")
+    return np.datetime64(config.parse_time(value), "s")
 
 
 def forcing_times(cyclone_cfg: Mapping[str, Any]) -> np.ndarray:
