@@ -11,6 +11,8 @@ import math
 import re
 from datetime import UTC, datetime
 
+from ..backends.units import parse_memory
+
 #: Binary multipliers: SLURM's K/M/G/T and Snakemake's MiB are powers of 1024.
 _BINARY = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
 #: Kubernetes quantities: decimal suffixes are powers of 1000, ``Ki``/``Mi``... powers of 1024.
@@ -77,15 +79,13 @@ def reqmem_bytes(
     return total
 
 
-def size_bytes(text: str | int | float) -> float:
-    """Backend YAML memory (``"512m"``, ``"2g"``, ``"1.5t"``; a bare number is MiB) → bytes."""
-    if isinstance(text, int | float):
-        return float(text) * 1024**2
-    match = _MEM_RE.match(str(text))
-    if not match or match.group(3):
-        raise ValueError(f"not a memory size: {text!r}")
-    value, unit, _ = match.groups()
-    return float(value) * _BINARY[(unit or "M").upper()]
+def size_bytes(text: str) -> float:
+    """Backend YAML memory (``"512m"``, ``"2g"``, ``"1.5t"``) → bytes.
+
+    The backend YAML's own parser (:func:`wavecast.backends.units.parse_memory`), so metrics read
+    a memory setting exactly as validation and rendering do; raises ``ValueError`` otherwise.
+    """
+    return float(parse_memory(text) * 1024**2)
 
 
 def format_size(num_bytes: float) -> str:
