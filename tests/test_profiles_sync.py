@@ -52,6 +52,20 @@ def test_check_reports_drift_with_diff_and_command(tmp_path: Path, capsys) -> No
     assert out.rstrip().endswith("regenerate with: wavecast profiles build production")
 
 
+@pytest.mark.parametrize("argv", [["check"], ["build", "--all"], ["install", "--user"]])
+def test_no_backend_yaml_is_an_error_not_in_sync(argv, tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert main(["profiles", *argv, "--root", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "in sync" not in out and "installed" not in out
+    assert err == (
+        f"config/backends::<top>: no backend YAML files (looked in {tmp_path}/config/backends); "
+        "run wavecast from the repository root, or create one with "
+        "`wavecast backends create --type local -o config/backends/localdev.yaml`\n"
+    )
+    assert not (tmp_path / "home").exists()
+
+
 def test_rendering_is_deterministic_and_build_is_idempotent(tmp_path: Path, capsys) -> None:
     shutil.copytree(ROOT / "config" / "backends", tmp_path / "config" / "backends")
     assert main(["profiles", "build", "--all", "--root", str(tmp_path)]) == 0

@@ -65,7 +65,21 @@ def register(sub) -> None:
 
 
 def all_envs(root: Path) -> list[str]:
-    return sorted(p.stem for p in (root / "config" / "backends").glob("*.yaml"))
+    """Every environment with a backend YAML; none at all is an error, never a silent success."""
+    envs = sorted(p.stem for p in (root / "config" / "backends").glob("*.yaml"))
+    if not envs:
+        raise ValidationError(
+            [
+                Problem(
+                    "config/backends",
+                    "",
+                    f"no backend YAML files (looked in {root / 'config' / 'backends'})",
+                    "run wavecast from the repository root, or create one with "
+                    "`wavecast backends create --type local -o config/backends/localdev.yaml`",
+                )
+            ]
+        )
+    return envs
 
 
 def render_envs(root: Path, envs: list[str]) -> dict[str, str]:
