@@ -23,7 +23,7 @@ import logging
 import threading
 import types
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 
 import pytest
 import yaml
@@ -97,19 +97,22 @@ FULL: dict[str, dict[str, Any]] = {
 }
 
 
+def models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Every pydantic model an annotation mentions, at any depth: ``X | None``, ``list[X]``,
+    ``dict[str, X]``, ``Annotated[X, ...]``."""
+    if get_origin(annotation) is None and isinstance(annotation, type):
+        return [annotation] if issubclass(annotation, BaseModel) else []
+    return [m for arg in get_args(annotation) for m in models_in(arg)]
+
+
 def field_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
     """Dotted paths of every field, recursing into sub-models; stages as ``stages.*.<field>``."""
     out: set[str] = set()
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
-        sub = next(
-            (
-                a
-                for a in (field.annotation, *get_args(field.annotation))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ),
-            None,
-        )
+        subs = models_in(field.annotation)
+        assert len(subs) <= 1, f"{path}: several models {subs}; teach field_paths about it"
+        sub = subs[0] if subs else None
         if sub is Stages:
             out |= {f"stages.{rule}" for rule in RULE_NAMES}
             override = next(a for a in get_args(Stages.model_fields[RULE_NAMES[0]].annotation) if a)
@@ -470,6 +473,24 @@ LANDING = {
     "machine_type": check_k8s,
     "pod_limits": check_k8s,
 }
+
+
+def test_field_paths_finds_models_nested_in_containers() -> None:
+    """The walk must not stop at a list/dict/Annotated of sub-models (they would escape LANDING)."""
+    from typing import Annotated
+
+    from pydantic import Field
+
+    class Leaf(BaseModel):
+        a: int = 0
+
+    class Holder(BaseModel):
+        items: list[Leaf] = []
+        named: dict[str, Leaf] | None = None
+        annotated: Annotated[Leaf | None, Field(None)] = None
+        plain: int = 0
+
+    assert field_paths(Holder) == {"items.a", "named.a", "annotated.a", "plain"}
 
 
 def test_every_field_has_a_landing_check() -> None:
