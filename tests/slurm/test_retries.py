@@ -1,0 +1,149 @@
+"""Failure-aware retries through the real SLURM executor plugin: an out-of-memory kill raises
+memory only, a timeout raises runtime only, other failures and scancel retry unchanged, and the cap
+stops the run with a message that names the stage and the key to raise."""
+
+from __future__ import annotations
+
+import subprocess
+
+from tests.slurm.helpers import (
+    FAST_SLURM_SETTINGS,
+    Workflow,
+    account,
+    jobs_of_rule,
+    mem_mib,
+    minutes,
+    partition,
+    retry_expr,
+    running_jobs,
+    wait_for_accounting,
+    wait_until,
+)
+
+# The job step (Snakemake inside the allocation) holds ~190 MB itself and counts against --mem:
+# 500 MiB fails with a 450 MB allocation on top (~640 MB), 1000 MiB passes.
+SNAKEFILE = """\
+rule hog:
+    output: "out/hog/{member}.txt"
+    shell:
+        "python3 -c 'import time; b = bytearray(450 * 1024 * 1024); time.sleep(3)'"
+        " && echo ok > {output}"
+
+rule sleeper:
+    output: "out/sleeper/{member}.txt"
+    params: seconds=lambda wildcards: int(wildcards.member)
+    shell: "sleep {params.seconds} && echo ok > {output}"
+
+rule flaky:
+    output: "out/flaky/{member}.txt"
+    shell:
+        "if [ ! -e tried-{wildcards.member} ]; then touch tried-{wildcards.member};"
+        " echo boom >&2; exit 3; fi; echo ok > {output}"
+"""
+
+
+def profile(mem_limit: int = 2000, runtime_base: int = 5, runtime_limit: int = 20) -> dict:
+    resources = {
+        "mem_mb": None,
+        "runtime": None,
+        "slurm_partition": partition(),
+        "slurm_account": account(),
+    }
+    per_rule = {}
+    for rule in ("hog", "sleeper", "flaky"):
+        per_rule[rule] = dict(
+            resources,
+            mem_mb=retry_expr("mem_mb", rule, 500, mem_limit),
+            runtime=retry_expr("runtime", rule, runtime_base, runtime_limit),
+        )
+    return {**FAST_SLURM_SETTINGS, "retries": 2, "set-resources": per_rule}
+
+
+def requested(rows):
+    return [(mem_mib(r["ReqMem"]), minutes(r["Timelimit"])) for r in rows]
+
+
+def states(rows):
+    return [r["State"].split()[0] for r in rows]
+
+
+def test_out_of_memory_raises_memory_only(tmp_path):
+    wf = Workflow(tmp_path, SNAKEFILE, {**profile(), "slurm-keep-successful-logs": True})
+    run = wf.run("out/hog/001.txt")
+    assert run.returncode == 0, run.output[-4000:]
+    wait_for_accounting(run.run_uuid, 2)
+    rows = jobs_of_rule(run.run_uuid, "hog")
+    assert states(rows) == ["FAILED", "COMPLETED"]
+    assert requested(rows) == [(500, 5), (1000, 5)]
+    assert all(r["Comment"] == "rule_hog_wildcards_001" for r in rows)
+    assert (tmp_path / "out/hog/001.txt").read_text() == "ok\n"
+    # The job step re-evaluates the expression inside the allocation (with --attempt 2): it must
+    # agree with the submitter, so it must not count its own, still empty, log as an attempt.
+    retried = tmp_path / f".snakemake/slurm_logs/rule_hog/001/{rows[1]['JobID']}.log"
+    resources = [line for line in retried.read_text().splitlines() if "resources:" in line]
+    assert resources and all("mem_mb=1000," in line for line in resources), resources
+
+
+def test_timeout_raises_runtime_only(tmp_path):
+    # runtime 1 minute, the job needs 75 s: SLURM ends it TIMEOUT, the retry gets 2 minutes
+    wf = Workflow(tmp_path, SNAKEFILE, profile(runtime_base=1, runtime_limit=4))
+    run = wf.run("out/sleeper/75.txt", timeout=900)
+    assert run.returncode == 0, run.output[-4000:]
+    wait_for_accounting(run.run_uuid, 2)
+    rows = jobs_of_rule(run.run_uuid, "sleeper")
+    assert states(rows) == ["TIMEOUT", "COMPLETED"]
+    assert requested(rows) == [(500, 1), (500, 2)]
+
+
+def test_other_failure_retries_with_the_same_resources(tmp_path):
+    wf = Workflow(tmp_path, SNAKEFILE, profile())
+    run = wf.run("out/flaky/001.txt")
+    assert run.returncode == 0, run.output[-4000:]
+    wait_for_accounting(run.run_uuid, 2)
+    rows = jobs_of_rule(run.run_uuid, "flaky")
+    assert states(rows) == ["FAILED", "COMPLETED"]
+    assert requested(rows) == [(500, 5), (500, 5)]
+
+
+def test_scancel_mid_run_is_retried_and_the_run_completes(tmp_path):
+    wf = Workflow(tmp_path, SNAKEFILE, profile())
+    proc = wf.start("out/sleeper/30.txt")
+    try:
+        uuid = wait_until(
+            lambda: (
+                [
+                    line.split()[-1]
+                    for line in wf.output_so_far().splitlines()
+                    if "SLURM run ID:" in line
+                ]
+                or [None]
+            )[0],
+            60,
+            "the SLURM run id in snakemake's output",
+        )
+        (jobid,) = wait_until(lambda: running_jobs(uuid), 60, "the sleeper job to run")
+        subprocess.run(["scancel", jobid], check=True)
+        run = wf.finish(proc, timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert run.returncode == 0, run.output[-4000:]
+    wait_for_accounting(uuid, 2)
+    rows = jobs_of_rule(uuid, "sleeper")
+    assert states(rows) == ["CANCELLED", "COMPLETED"]
+    assert requested(rows) == [(500, 5), (500, 5)]
+
+
+def test_out_of_memory_at_the_limit_stops_with_a_clear_message(tmp_path):
+    wf = Workflow(tmp_path, SNAKEFILE, profile(mem_limit=500))
+    run = wf.run("out/hog/002.txt")
+    assert run.returncode != 0
+    assert ("hog (member=002) ran out of memory at the limit of 500 MiB (SLURM job ") in run.output
+    assert (
+        "raise limits.memory in your backend YAML (config/backends/<env>.yaml), "
+        "then `wavecast profiles build`"
+    ) in run.output
+    wait_for_accounting(run.run_uuid, 1)
+    rows = jobs_of_rule(run.run_uuid, "hog")
+    assert states(rows) == ["FAILED"], "no retry may be submitted once the cap is reached"
+    assert not (tmp_path / "out/hog/002.txt").exists()
