@@ -118,6 +118,17 @@ def test_logs_prints_rule_log(local_workdir, capsys):
     assert "no log found for work m=042" in err
 
 
+def test_logs_without_run_log_match_whole_wildcard_values(tmp_path, capsys):
+    logs = tmp_path / "logs" / "run_member"
+    logs.mkdir(parents=True)
+    for member in ("001", "010", "100"):
+        (logs / f"member_{member}.log").write_text(member)
+    assert main(["logs", "run_member", "member=010", "--list", "--workdir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == f"{logs}/member_010.log\trule log\n"
+    assert main(["logs", "run_member", "member=1", "--workdir", str(tmp_path)]) == 1
+    assert "no log found for run_member member=1" in capsys.readouterr().err
+
+
 def test_logs_bad_wildcard_argument(local_workdir, capsys):
     assert main(["logs", "work", "001", "--workdir", str(local_workdir)]) == 1
     assert capsys.readouterr().err == (

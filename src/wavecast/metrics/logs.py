@@ -9,6 +9,7 @@ Kubernetes pod log the plugin saves for a failed job under
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def find_logs(
         for path in sorted((base / wc).glob("*.log") if wc else base.glob("*.log")):
             found.append(FoundLog(path, "SLURM job log", None))
         for path in sorted((workdir / "logs" / rule).glob("*.log")):
-            if all(v in path.stem for v in wildcards.values()):
+            if all(_names_value(path.stem, v) for v in wildcards.values()):
                 found.append(FoundLog(path, "rule log", None))
     existing = [f for f in found if f.path.is_file()]
     if not existing:
@@ -100,6 +101,11 @@ def find_logs(
             ]
         )
     return existing
+
+
+def _names_value(stem: str, value: str) -> bool:
+    """``member_003`` names ``003`` but not ``3`` or ``00``: whole ``_``-separated parts only."""
+    return re.search(rf"(?:^|_){re.escape(value)}(?:_|$)", stem) is not None
 
 
 def _within(workdir: Path, path: str) -> Path:
