@@ -340,11 +340,13 @@ def check_stage_timeout(landed, mp, tmp) -> None:
 
 def check_stage_mpiexec(landed, mp, tmp) -> None:
     assert landed["local"].resources("run_member")["mpi"] == "mpirun"
+    assert landed["local"].resources("run_member")["launcher"] == "mpirun"
 
 
 def check_container_mpiexec(landed, mp, tmp) -> None:
     sb = landed["slurm"].sbatch("run_member", mp)
     assert landed["slurm"].resources("run_member")["mpi"] == "srun --mpi=pmix"
+    assert landed["slurm"].resources("run_member")["launcher"] == "srun --mpi=pmix"
     assert "--ntasks=16" in sb and "--cpus-per-task=1" in sb
     assert landed["kubernetes"].resources("run_member")["mpi"] == "mpirun -np 4"
     assert "mpi" not in landed["slurm"].resources("build_grid")

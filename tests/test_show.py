@@ -13,10 +13,10 @@ def test_production_run_member(capsys) -> None:
     assert main(["show", "--env", "production", "--rule", "run_member", "--root", ROOT]) == 0
     out = capsys.readouterr().out
     assert "environment: production (config/backends/production.yaml, type slurm)" in out
-    assert "cpu 16, mem_mb 32768 MiB (retries up to 262144), runtime 240 min" in out
-    assert "mpi 'srun --mpi=pmix'" in out
+    assert "cpu 1, mem_mb 8192 MiB (retries up to 262144), runtime 240 min" in out
+    assert "mpi" not in out  # the reference model is serial
     sbatch = next(line for line in out.splitlines() if "sbatch:" in line)
-    for flag in ("-p science", "-A wavecast", "-t 240", "--mem 32768", "--ntasks=16"):
+    for flag in ("-p science", "-A wavecast", "-t 240", "--mem 8192", "--cpus-per-task=1"):
         assert flag in sbatch
     apptainer = next(line for line in out.splitlines() if "apptainer:" in line)
     assert "--bind /data/wavecast/input:/data/input:ro" in apptainer

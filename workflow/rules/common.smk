@@ -39,11 +39,6 @@ def get_bathymetry_input(wildcards):
     return [bathy["file"]] if bathy["source"] == "file" else []
 
 
-def get_launcher(wildcards, resources):
-    """The MPI launcher set by a backend's `mpiexec` (resources.mpi), or nothing."""
-    return resources.get("mpi", "")
-
-
 def get_ensemble_params():
     """The ensemble slice minus `members`: adding members must not rerun the existing ones."""
     return {k: v for k, v in SCIENCE["ensemble"].items() if k != "members"}

@@ -1,8 +1,9 @@
 rule run_member:
     """The reference wave model (Young & Verhagen 1996) for one ensemble member.
 
-    `params.launcher` is the MPI launcher a backend's `mpiexec` sets as `resources.mpi`
-    (empty for serial runs; declaring an empty `mpi` would switch off the SLURM jobstep's srun).
+    `resources.launcher` prefixes the command with the MPI launcher a backend's `mpiexec` sets
+    (empty for serial runs). A resource, not a param: switching environments must not rerun
+    members, and an empty `mpi` resource would switch off the SLURM jobstep's srun.
     """
     input:
         grid="results/build_grid/grid.nc",
@@ -21,10 +22,10 @@ rule run_member:
     resources:
         mem_mb=2048,
         runtime=60,
+        launcher="",
     params:
         model=json.dumps(SCIENCE["model"], sort_keys=True),
-        launcher=get_launcher,
     shell:
-        "{params.launcher} python -m wavecast.stages run_member"
+        "{resources.launcher} python -m wavecast.stages run_member"
         " --grid {input.grid:q} --forcing {input.forcing:q} --output {output.member:q}"
         " --model {params.model:q} > {log:q} 2>&1"

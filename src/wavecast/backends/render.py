@@ -156,6 +156,7 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
             entry["tasks"] = values["tasks"]
         if r.mpi:
             entry["mpi"] = _py(r.mpi)
+            entry["launcher"] = _py(r.mpi)
         set_resources[r.rule] = entry
     data["set-resources"] = set_resources
 

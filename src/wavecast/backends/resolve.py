@@ -30,7 +30,8 @@ class ResolvedRule:
             "runtime": self.runtime,
         }
         if self.mpi:
-            res["mpi"] = self.mpi
+            res["mpi"] = self.mpi  # what the executor plugins read (tasks, no srun wrapper)
+            res["launcher"] = self.mpi  # what run_member's shell command is prefixed with
             if isinstance(backend, SlurmBackend):
                 # SLURM runs an MPI job as `cpu` tasks of one CPU each (sbatch --ntasks).
                 res["cpus_per_task"] = 1
