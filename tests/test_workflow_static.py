@@ -102,6 +102,15 @@ def test_demo_dry_run_plans_the_whole_ensemble(tmp_path):
     }
 
 
+def test_more_than_a_thousand_members_can_be_planned(tmp_path):
+    """Member names grow past three digits (1000, 1001): the wildcard must accept them."""
+    work = make_workdir("small", tmp_path)
+    cfg = work / "config" / "config.yaml"
+    cfg.write_text(cfg.read_text().replace("members: 2", "members: 1001"))
+    jobs = planned_jobs(work)
+    assert jobs["make_forcing"] == jobs["run_member"] == 1001
+
+
 def make_workdir_from_demo(tmp_path: Path) -> Path:
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.yaml").write_text((REPO / "config/config.yaml").read_text())

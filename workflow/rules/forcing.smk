@@ -9,7 +9,7 @@ rule make_forcing:
     benchmark:
         "logs/benchmarks/make_forcing/member_{member}.tsv"
     wildcard_constraints:
-        member=r"\d{3}",
+        member=r"\d{3}\d*",
     container:
         CONTAINER_IMAGE
     threads: 1

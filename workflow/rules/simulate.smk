@@ -15,7 +15,7 @@ rule run_member:
     benchmark:
         "logs/benchmarks/run_member/member_{member}.tsv"
     wildcard_constraints:
-        member=r"\d{3}",
+        member=r"\d{3}\d*",
     container:
         CONTAINER_IMAGE
     threads: 1
