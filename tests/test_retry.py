@@ -209,7 +209,7 @@ def test_request_at_the_runtime_limit_says_what_and_where():
         retry.request("build_grid", {}, 2, 60, 60, "runtime", history)
     assert str(info.value) == (
         "build_grid ran out of time at the limit of 60 minutes (SLURM job 7); "
-        "raise limits.runtime in your backend YAML (config/backends/<env>.yaml), "
+        "raise limits.timeout in your backend YAML (config/backends/<env>.yaml), "
         "then `wavecast profiles build`"
     )
 

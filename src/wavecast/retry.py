@@ -54,7 +54,7 @@ LOGDIR_ENV = "WAVECAST_SLURM_LOGDIR"
 DEFAULT_LOGDIR = Path(".snakemake/slurm_logs")
 
 #: Where to raise each limit; the environment name is not known where these run.
-LIMIT_KEYS = {"memory": "limits.memory", "runtime": "limits.runtime"}
+LIMIT_KEYS = {"memory": "limits.memory", "runtime": "limits.timeout"}
 
 
 class Failure(StrEnum):

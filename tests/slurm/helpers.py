@@ -125,7 +125,14 @@ class Workflow:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            # a shell that started pytest in the background may have SIGINT ignored, and an
+            # ignored signal stays ignored across exec: give snakemake its Ctrl-C back
+            preexec_fn=_default_sigint,
         )
+
+    def run_uuid_so_far(self) -> str | None:
+        found = re.findall(r"SLURM run ID: (\S+)", self.output_so_far())
+        return found[-1] if found else None
 
     def output_so_far(self) -> str:
         path = self.root / "snakemake.out"
@@ -134,6 +141,10 @@ class Workflow:
     def finish(self, proc: subprocess.Popen, timeout: float = 600) -> Run:
         proc.wait(timeout=timeout)
         return Run(proc.returncode, self.output_so_far())
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_until(predicate: Callable[[], object], timeout: float, what: str, poll: float = 0.5):

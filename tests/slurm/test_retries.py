@@ -109,18 +109,7 @@ def test_scancel_mid_run_is_retried_and_the_run_completes(tmp_path):
     wf = Workflow(tmp_path, SNAKEFILE, profile())
     proc = wf.start("out/sleeper/30.txt")
     try:
-        uuid = wait_until(
-            lambda: (
-                [
-                    line.split()[-1]
-                    for line in wf.output_so_far().splitlines()
-                    if "SLURM run ID:" in line
-                ]
-                or [None]
-            )[0],
-            60,
-            "the SLURM run id in snakemake's output",
-        )
+        uuid = wait_until(wf.run_uuid_so_far, 60, "the SLURM run id in snakemake's output")
         (jobid,) = wait_until(lambda: running_jobs(uuid), 60, "the sleeper job to run")
         subprocess.run(["scancel", jobid], check=True)
         run = wf.finish(proc, timeout=300)
