@@ -1,0 +1,227 @@
+"""The real pipeline (tests/cases/small) through the SLURM executor plugin, with a profile that
+`wavecast profiles build` renders from a test backend YAML of type slurm pointing at the local
+partition (containers off: apptainer cannot be installed on these machines).
+
+Every job's request must reach SLURM as the backend YAML resolves it: sacct's Partition, Account,
+ReqMem, ReqCPUS/AllocCPUS and Timelimit per rule equal what the resolver and `wavecast show` say,
+and the job comment names the rule and its wildcards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.slurm.helpers import (
+    account,
+    mem_mib,
+    minutes,
+    partition,
+    wait_for_accounting,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+ENV = "slurmtest"
+
+
+def missing_piece() -> str | None:
+    """What the pipeline test needs that is not in the tree (yet)."""
+    if not (REPO / "Snakefile").exists():
+        return "the pipeline (Snakefile) is missing"
+    if not (REPO / "tests/cases/small/config.yaml").exists():
+        return "the small test case tests/cases/small/config.yaml is missing"
+    try:
+        from wavecast.backends.load import load_backend  # noqa: F401
+        from wavecast.backends.resolve import resolve  # noqa: F401
+    except ImportError as err:
+        return f"the backend→profile renderer is missing ({err})"
+    return None
+
+
+def backend_yaml() -> str:
+    return f"""\
+# slurmtest: the local single-node cluster of scripts/slurm-local-cluster, no containers
+type: slurm
+partition: {partition()}
+account: {account()}
+init_seconds_before_status_checks: 1
+status_command: squeue
+jobs: 4
+retries: 1
+timeout: 600
+latency_wait: 10
+defaults:
+  cpu: 1
+  memory: 1g
+stages:
+  run_member:
+    cpu: 2
+    memory: 1536m
+    timeout: 900
+  plot_maps:
+    memory: 1280m
+    timeout: 420
+limits:
+  cpu: 2
+  memory: 4g
+  timeout: 3600
+"""
+
+
+def env_without_slurm() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def wavecast(*args: str, cwd: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "wavecast.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env_without_slurm(),
+        check=False,
+    )
+    assert done.returncode == 0, f"wavecast {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def show_values(text: str) -> dict[str, tuple[int, int, int]]:
+    """rule -> (cpu, mem_mb, runtime) from `wavecast show` output."""
+    found = re.findall(
+        r"^(\w+):\n  cpu (\d+), mem_mb (\d+) MiB .*?runtime (\d+) min", text, re.MULTILINE
+    )
+    return {rule: (int(c), int(m), int(t)) for rule, c, m, t in found}
+
+
+def expected_comments(output: str) -> set[str]:
+    """``rule_<rule>[_wildcards_<values>]`` for every job snakemake printed (``rule X:`` blocks;
+    ``localrule`` blocks run on the submitting machine and get no SLURM job)."""
+    comments = set()
+    rule, wildcards = None, ""
+    for line in output.splitlines() + [""]:
+        if line.startswith(" ") and rule:
+            found = re.match(r"^\s+wildcards: (.+)$", line)
+            if found:
+                wildcards = "_".join(kv.split("=", 1)[1] for kv in found.group(1).split(", "))
+            continue
+        if rule:
+            comments.add(
+                f"rule_{rule}_wildcards_{wildcards.replace('/', '_')}"
+                if wildcards
+                else f"rule_{rule}"
+            )
+        found = re.match(r"^rule (\w+):$", line)
+        rule, wildcards = (found.group(1), "") if found else (None, "")
+    return comments
+
+
+def rule_of(comment: str, rules: list[str]) -> str:
+    for rule in sorted(rules, key=len, reverse=True):
+        if comment == f"rule_{rule}" or comment.startswith(f"rule_{rule}_wildcards_"):
+            return rule
+    raise AssertionError(f"job comment {comment!r} names no workflow rule")
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory):
+    missing = missing_piece()
+    if missing:
+        pytest.skip(f"pipeline on SLURM: {missing}")
+    from tests.common import make_workdir
+
+    work = make_workdir("small", tmp_path_factory.mktemp("slurm-pipeline"))
+    (work / "config/backends").mkdir(parents=True)
+    (work / f"config/backends/{ENV}.yaml").write_text(backend_yaml())
+    wavecast("profiles", "build", ENV, "--root", str(work), cwd=work)
+    profile = work / f"profiles/{ENV}"
+    assert (profile / "profile.yaml").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work)]
+        + ["--profile", str(profile)],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env_without_slurm(),
+        timeout=1800,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-6000:]
+    uuid = re.findall(r"SLURM run ID: (\S+)", output)[-1]
+    submitted = len(re.findall(r"has been submitted with SLURM jobid", output))
+    rows = wait_for_accounting(uuid, submitted, timeout=60)
+    return work, output, rows
+
+
+def test_the_pipeline_completes_on_slurm(pipeline_run):
+    work, output, rows = pipeline_run
+    assert rows and all(r["State"] == "COMPLETED" for r in rows), rows
+    from wavecast.rules import RULE_NAMES
+
+    submitted_rules = {rule_of(r["Comment"], list(RULE_NAMES)) for r in rows}
+    assert submitted_rules == set(RULE_NAMES), "every rule runs as a SLURM job"
+    dry = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "-s", str(REPO / "Snakefile"), "-d", str(work)]
+        + ["--profile", str(work / f"profiles/{ENV}")],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env_without_slurm(),
+        check=False,
+    )
+    assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
+
+
+def test_every_job_got_what_the_backend_yaml_resolves_to(pipeline_run):
+    work, _, rows = pipeline_run
+    from wavecast.backends.load import load_backend
+    from wavecast.backends.resolve import resolve
+    from wavecast.rules import RULE_NAMES
+
+    backend = load_backend(work / f"config/backends/{ENV}.yaml")
+    resolved = {r.rule: r for r in resolve(backend)}
+    shown = show_values(wavecast("show", "--env", ENV, "--root", str(work), cwd=work))
+    assert set(shown) == set(RULE_NAMES)
+
+    problems = []
+    for row in rows:
+        rule = rule_of(row["Comment"], list(RULE_NAMES))
+        r = resolved[rule]
+        got = {
+            "Partition": row["Partition"],
+            "Account": row["Account"],
+            "ReqMem": mem_mib(row["ReqMem"]),
+            "ReqCPUS": int(row["ReqCPUS"]),
+            "AllocCPUS": int(row["AllocCPUS"]),
+            "Timelimit": minutes(row["Timelimit"]),
+        }
+        want = {
+            "Partition": partition(),
+            "Account": account(),
+            "ReqMem": r.mem_mb,
+            "ReqCPUS": r.cpu,
+            "AllocCPUS": r.cpu,
+            "Timelimit": r.runtime,
+        }
+        if got != want:
+            problems.append(f"{row['JobID']} {row['Comment']}: sacct {got} != resolved {want}")
+        if shown[rule] != (r.cpu, r.mem_mb, r.runtime):
+            problems.append(f"{rule}: wavecast show {shown[rule]} != resolver")
+    assert not problems, "\n".join(problems)
+    # the stage overrides of the test YAML really differ from the defaults
+    assert (resolved["run_member"].cpu, resolved["run_member"].mem_mb) == (2, 1536)
+    assert resolved["plot_maps"].runtime == 7
+
+
+def test_job_comments_name_rule_and_wildcards(pipeline_run):
+    _, output, rows = pipeline_run
+    comments = sorted(r["Comment"] for r in rows)
+    assert sorted(expected_comments(output)) == comments
+    assert "rule_run_member_wildcards_001" in comments
