@@ -316,3 +316,8 @@ def test_mem_mb_inside_the_retried_job_sees_what_the_submitter_saw(tmp_path, mon
     monkeypatch.setenv("SLURM_JOB_ID", "3")
     monkeypatch.setattr(retry.shutil, "which", lambda name: None)
     assert retry.mem_mb("run_member", {"member": "003"}, 2, 4096, 65536) == 8192
+
+
+def test_describe_job_without_wildcard_names():
+    assert retry.describe_job("run_member", ["003"]) == "run_member (003)"
+    assert retry.describe_job("build_grid", {}) == "build_grid"

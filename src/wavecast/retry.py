@@ -200,7 +200,7 @@ def describe_job(rule: str, wildcards: object) -> str:
     items = _wildcard_items(wildcards)
     if not items:
         return rule
-    return f"{rule} ({', '.join(f'{k}={v}' for k, v in items)})"
+    return f"{rule} ({', '.join(f'{k}={v}' if k else v for k, v in items)})"
 
 
 def _limit_message(rule: str, wildcards: object, kind: str, limit: int, last: Attempt | None):

@@ -51,7 +51,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slurm)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def slurm_cluster():
     """Skip (or, under WAVECAST_REQUIRE_SLURM=1, fail) when the cluster is not usable."""
     problem = cluster_problem()

@@ -130,7 +130,7 @@ def rule_of(comment: str, rules: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory):
+def pipeline_run(slurm_cluster, tmp_path_factory):
     missing = missing_piece()
     if missing:
         pytest.skip(f"pipeline on SLURM: {missing}")
@@ -225,3 +225,56 @@ def test_job_comments_name_rule_and_wildcards(pipeline_run):
     comments = sorted(r["Comment"] for r in rows)
     assert sorted(expected_comments(output)) == comments
     assert "rule_run_member_wildcards_001" in comments
+
+
+def test_a_member_short_of_memory_is_retried_with_more_memory_only(slurm_cluster, tmp_path):
+    """run_member asks for 128 MiB, less than the job step itself holds: SLURM kills it, the
+    retry doubles memory (and nothing else) until it fits, and the pipeline completes."""
+    missing = missing_piece()
+    if missing:
+        pytest.skip(f"pipeline on SLURM: {missing}")
+    from tests.common import make_workdir
+    from wavecast.retry import Failure, classify
+
+    work = make_workdir("small", tmp_path)
+    (work / "config/backends").mkdir(parents=True)
+    yaml_text = backend_yaml().replace("retries: 1", "retries: 3")
+    yaml_text = yaml_text.replace("    memory: 1536m\n", "    memory: 128m\n")
+    (work / f"config/backends/{ENV}.yaml").write_text(yaml_text)
+    wavecast("profiles", "build", ENV, "--root", str(work), cwd=work)
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work)]
+        + ["--profile", str(work / f"profiles/{ENV}"), "--until", "run_member"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env_without_slurm(),
+        timeout=1800,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-6000:]
+    uuid = re.findall(r"SLURM run ID: (\S+)", output)[-1]
+    submitted = len(re.findall(r"has been submitted with SLURM jobid", output))
+    rows = wait_for_accounting(uuid, submitted, timeout=60)
+    for member in ("000", "001"):
+        attempts = [r for r in rows if r["Comment"] == f"rule_run_member_wildcards_{member}"]
+        assert len(attempts) >= 2, attempts
+        memory = [mem_mib(r["ReqMem"]) for r in attempts]
+        assert memory == [128 * 2**i for i in range(len(attempts))], memory
+        assert {minutes(r["Timelimit"]) for r in attempts} == {15}
+        assert {int(r["ReqCPUS"]) for r in attempts} == {2}
+        assert attempts[-1]["State"] == "COMPLETED"
+        for failed in attempts[:-1]:
+            log = work / f".snakemake/slurm_logs/rule_run_member/{member}/{failed['JobID']}.log"
+            sacct_text = subprocess.run(
+                ["sacct", "-j", failed["JobID"], "--parsable2", "--noheader", "-o"]
+                + [",".join(("JobID", "JobName", "State", "ExitCode"))],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            failure = classify(
+                sacct_text, log.read_text(), fields=("JobID", "JobName", "State", "ExitCode")
+            )
+            assert failure is Failure.OUT_OF_MEMORY, (failed, sacct_text)
