@@ -129,22 +129,17 @@ def rule_of(comment: str, rules: list[str]) -> str:
     raise AssertionError(f"job comment {comment!r} names no workflow rule")
 
 
-@pytest.fixture(scope="module")
-def pipeline_run(slurm_cluster, tmp_path_factory):
-    missing = missing_piece()
-    if missing:
-        pytest.skip(f"pipeline on SLURM: {missing}")
-    from tests.common import make_workdir
-
-    work = make_workdir("small", tmp_path_factory.mktemp("slurm-pipeline"))
+def run_on_slurm(work: Path, backend_text: str, *extra: str) -> tuple[str, list[dict]]:
+    """Render a profile from ``backend_text``, run the pipeline with it, return the
+    Snakemake output and the sacct rows of the run's jobs (once accounting has them all)."""
     (work / "config/backends").mkdir(parents=True)
-    (work / f"config/backends/{ENV}.yaml").write_text(backend_yaml())
+    (work / f"config/backends/{ENV}.yaml").write_text(backend_text)
     wavecast("profiles", "build", ENV, "--root", str(work), cwd=work)
     profile = work / f"profiles/{ENV}"
     assert (profile / "profile.yaml").exists()
     done = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work)]
-        + ["--profile", str(profile)],
+        + ["--profile", str(profile), *extra],
         cwd=work,
         capture_output=True,
         text=True,
@@ -156,7 +151,18 @@ def pipeline_run(slurm_cluster, tmp_path_factory):
     assert done.returncode == 0, output[-6000:]
     uuid = re.findall(r"SLURM run ID: (\S+)", output)[-1]
     submitted = len(re.findall(r"has been submitted with SLURM jobid", output))
-    rows = wait_for_accounting(uuid, submitted, timeout=60)
+    return output, wait_for_accounting(uuid, submitted, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(slurm_cluster, tmp_path_factory):
+    missing = missing_piece()
+    if missing:
+        pytest.skip(f"pipeline on SLURM: {missing}")
+    from tests.common import make_workdir
+
+    work = make_workdir("small", tmp_path_factory.mktemp("slurm-pipeline"))
+    output, rows = run_on_slurm(work, backend_yaml())
     return work, output, rows
 
 
@@ -237,26 +243,9 @@ def test_a_member_short_of_memory_is_retried_with_more_memory_only(slurm_cluster
     from wavecast.retry import Failure, classify
 
     work = make_workdir("small", tmp_path)
-    (work / "config/backends").mkdir(parents=True)
     yaml_text = backend_yaml().replace("retries: 1", "retries: 3")
     yaml_text = yaml_text.replace("    memory: 1536m\n", "    memory: 128m\n")
-    (work / f"config/backends/{ENV}.yaml").write_text(yaml_text)
-    wavecast("profiles", "build", ENV, "--root", str(work), cwd=work)
-    done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work)]
-        + ["--profile", str(work / f"profiles/{ENV}"), "--until", "run_member"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        env=env_without_slurm(),
-        timeout=1800,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-6000:]
-    uuid = re.findall(r"SLURM run ID: (\S+)", output)[-1]
-    submitted = len(re.findall(r"has been submitted with SLURM jobid", output))
-    rows = wait_for_accounting(uuid, submitted, timeout=60)
+    output, rows = run_on_slurm(work, yaml_text, "--until", "run_member")
     for member in ("000", "001"):
         attempts = [r for r in rows if r["Comment"] == f"rule_run_member_wildcards_{member}"]
         assert len(attempts) >= 2, attempts
