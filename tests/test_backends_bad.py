@@ -45,6 +45,17 @@ EXPECTED: dict[str, list[str]] = {
     "env_rename.yaml": [
         "env_vars.DB_PASSWORD: '${MY_PASSWORD}' renames a variable; Snakemake passes variables to jobs by name; write '${DB_PASSWORD}' and export DB_PASSWORD where snakemake runs",
     ],
+    "groups_bad_names.yaml": [
+        "groups.Member: 'Member' is not a group name; use lower-case letters, digits and '_' (starting with a letter), e.g. 'member'",
+        "groups.post: the list is empty; list at least one item or remove the key",
+        "group_components.post: 0 is out of range; use a value at least 1",
+    ],
+    "groups_misassigned.yaml": [
+        "groups.member[1]: 'run_member' is also in array_jobs; a SLURM job array cannot hold group jobs; remove 'run_member' from array_jobs or from groups.member",
+        "groups.member[2]: unknown rule 'run_members'; known rules: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, archive_run",
+        "groups.post[0]: 'make_forcing' is already in group 'member'; a rule runs in one group; remove it from 'post' or from 'member'",
+        "group_components.posts: no group 'posts' in groups; name a group defined under groups: member, post",
+    ],
     "image_and_dockerfile.yaml": [
         "container.image: image and dockerfile are both given; keep one: image to pull, or dockerfile to build",
     ],

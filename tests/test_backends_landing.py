@@ -66,6 +66,8 @@ FULL: dict[str, dict[str, Any]] = {
         "status_command": "squeue",
         "array_jobs": ["make_forcing", "run_member"],
         "requeue": True,
+        "groups": {"post": ["summarise_ensemble", "extract_stations"], "maps": ["plot_maps"]},
+        "group_components": {"post": 2},
         "jobs": 50,
         "retries": 3,
         "defaults": {"cpu": 2, "memory": "1500m", "timeout": 900},
@@ -411,6 +413,20 @@ def check_slurm_settings(landed, mp, tmp) -> None:
     assert " --requeue" in sb
 
 
+def check_groups(landed, mp, tmp) -> None:
+    """Through Snakemake's own parsers of --groups/--group-components (the SLURM side, one sbatch
+    per group job, is proven in tests/slurm/test_pipeline_slurm.py)."""
+    from snakemake.cli import parse_group_components, parse_groups
+
+    args = landed["slurm"].args
+    assert parse_groups(args["groups"]) == {
+        "summarise_ensemble": "post",
+        "extract_stations": "post",
+        "plot_maps": "maps",
+    }
+    assert parse_group_components(args["group-components"]) == {"post": 2}
+
+
 def check_k8s(landed, mp, tmp) -> None:
     item = landed["kubernetes"]
     (ns, body), _, submitted = item.v1job("run_member", mp, tmp)
@@ -465,6 +481,8 @@ LANDING = {
     "status_command": check_slurm_settings,
     "array_jobs": check_slurm_settings,
     "requeue": check_slurm_settings,
+    "groups": check_groups,
+    "group_components": check_groups,
     "namespace": check_k8s,
     "container_image": check_k8s,
     "service_account": check_k8s,

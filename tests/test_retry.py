@@ -321,3 +321,41 @@ def test_mem_mb_inside_the_retried_job_sees_what_the_submitter_saw(tmp_path, mon
 def test_describe_job_without_wildcard_names():
     assert retry.describe_job("run_member", ["003"]) == "run_member (003)"
     assert retry.describe_job("build_grid", {}) == "build_grid"
+
+
+#: The top of a real group job's log (plugin 2.8.0, Snakemake 9.27): the job step's command line.
+GROUP_LOG = (
+    "  Command: /venv/lib/python3.11/site-packages/snakemake/__main__.py --snakefile /w/Snakefile"
+    " --target-jobs run_member:member=003 make_forcing:member=003 --allowed-rules make_forcing"
+    " run_member --local-groupid a08 --cores all --attempt 1 --force --executor slurm-jobstep\n"
+    "Building DAG of jobs...\n" + OOM_LOG
+)
+
+
+def test_target_jobs_reads_the_job_steps_command_line():
+    assert retry.target_jobs(GROUP_LOG) == {
+        ("run_member", frozenset({("member", "003")})),
+        ("make_forcing", frozenset({("member", "003")})),
+    }
+    encoded = "base64//" + __import__("base64").b64encode(b"r:a=1,b=x y").decode()
+    assert retry.target_jobs(f"Command: x --target-jobs {encoded} build_grid: --cores 1") == {
+        ("r", frozenset({("a", "1"), ("b", "x y")})),
+        ("build_grid", frozenset()),
+    }
+    assert retry.target_jobs("no command line here") == set()
+
+
+def test_group_job_logs_count_for_the_rules_they_ran(tmp_path, monkeypatch):
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    group = tmp_path / "group_member_make_forcing_run_member"
+    group.mkdir()
+    (group / "12.log").write_text(GROUP_LOG)
+    (group / "13.log").write_text(GROUP_LOG.replace("=003", "=004"))
+    write_log(tmp_path, "run_member", "003", "5", OOM_LOG)
+    ids = [j for j, _ in retry.job_logs("run_member", {"member": "003"}, tmp_path)]
+    assert ids == ["5", "12"]
+    assert [j for j, _ in retry.job_logs("make_forcing", {"member": "004"}, tmp_path)] == ["13"]
+    assert retry.job_logs("plot_maps", {}, tmp_path) == []
+    monkeypatch.setattr(retry.shutil, "which", lambda name: None)
+    monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path))
+    assert retry.mem_mb("run_member", {"member": "003"}, 2, 1000, 8000) == 2000  # group's OOM

@@ -14,7 +14,8 @@ Three layers, kept apart so that the logic is tested on literal text:
   rule + wildcards and asks ``sacct`` about those jobs.
 
 The plugin writes one log per submitted job to
-``.snakemake/slurm_logs/rule_<rule>/<wildcard values joined by "_">/<jobid>.log`` and deletes the
+``.snakemake/slurm_logs/rule_<rule>/<wildcard values joined by "_">/<jobid>.log`` (a group job:
+``group_<name>/<jobid>.log``, matched by the ``--target-jobs`` its log names) and deletes the
 logs of successful jobs, so the newest logs of a job are its latest failed attempts. Without
 ``sacct`` the logs alone are classified; on the local executor there are no logs, hence no
 history and the base values.
@@ -26,6 +27,7 @@ the value the submitting process asked for.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -274,22 +276,61 @@ def slurm_logdir() -> Path:
     return Path(os.environ.get(LOGDIR_ENV) or DEFAULT_LOGDIR)
 
 
+def target_jobs(log_text: str) -> set[tuple[str, frozenset[tuple[str, str]]]]:
+    """The jobs a SLURM job ran, from the job step's ``--target-jobs rule:k=v,... ...`` (the
+    ``Command:`` line Snakemake prints at the top of the plugin's log); ``(rule, {(k, v)})``."""
+    found: set[tuple[str, frozenset[tuple[str, str]]]] = set()
+    for line in log_text.splitlines():
+        if "--target-jobs" not in line:
+            continue
+        tokens = line.split("--target-jobs", 1)[1].split()
+        for token in tokens:
+            if token.startswith("--"):
+                break
+            if token.startswith("base64//"):
+                token = base64.b64decode(token.removeprefix("base64//")).decode()
+            rule, _, spec = token.strip("'\"").partition(":")
+            pairs = (item.partition("=") for item in spec.split(",") if item)
+            found.add((rule, frozenset((k, v) for k, _, v in pairs)))
+        break
+    return found
+
+
+def _ran(rule: str, wildcards: object, targets: set) -> bool:
+    items = _wildcard_items(wildcards)
+    for name, pairs in targets:
+        if name != rule:
+            continue
+        if all(k for k, _ in items):
+            if pairs == frozenset(items):
+                return True
+        elif sorted(v for _, v in pairs) == sorted(v for _, v in items):
+            return True
+    return False
+
+
 def job_logs(rule: str, wildcards: object, logdir: Path | None = None) -> list[tuple[str, Path]]:
     """``(jobid, path)`` of the plugin's logs for ``rule`` + ``wildcards``, oldest job first.
 
+    Logs of group jobs (``group_<name>/``, one per SLURM job that ran several rules) count when
+    their ``--target-jobs`` name this rule + wildcards: a grouped rule escalates like any other.
     The job of the current process (``$SLURM_JOB_ID``, inside a SLURM job) is left out.
     """
-    directory = (logdir or slurm_logdir()) / f"rule_{rule}"
+    root = logdir or slurm_logdir()
+    directory = root / f"rule_{rule}"
     sub = wildcard_dirname(wildcards)
     if sub:
         directory = directory / sub
-    if not directory.is_dir():
-        return []
     own = os.environ.get("SLURM_JOB_ID", "")
-    found = []
-    for path in directory.glob("*.log"):
-        if path.stem.isdigit() and path.stem != own:
-            found.append((path.stem, path))
+    candidates = list(directory.glob("*.log")) if directory.is_dir() else []
+    grouped = [
+        path
+        for path in (root.glob("group_*/**/*.log") if root.is_dir() else [])
+        if path.stem.isdigit()
+        and path.stem != own
+        and _ran(rule, wildcards, target_jobs(_read(path)))
+    ]
+    found = [(p.stem, p) for p in candidates + grouped if p.stem.isdigit() and p.stem != own]
     found.sort(key=lambda item: int(item[0]))
     return found
 

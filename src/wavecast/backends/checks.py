@@ -305,4 +305,56 @@ def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
                         "known rules: " + ", ".join(RULE_NAMES),
                     )
                 )
+    problems += _check_groups(backend, file)
+    return problems
+
+
+def _check_groups(backend: SlurmBackend, file: str) -> list[Problem]:
+    """Grouped rules exist, sit in one group each, and are not also array jobs."""
+    problems = []
+    arrays = set(RULE_NAMES) if backend.array_jobs == "all" else set(backend.array_jobs or [])
+    seen: dict[str, str] = {}
+    for group, rules in backend.groups.items():
+        for i, rule in enumerate(rules):
+            path = f"groups.{group}[{i}]"
+            if rule not in RULE_NAMES:
+                problems.append(
+                    Problem(
+                        file,
+                        path,
+                        f"unknown rule '{rule}'",
+                        "known rules: " + ", ".join(RULE_NAMES),
+                    )
+                )
+            elif rule in seen:
+                problems.append(
+                    Problem(
+                        file,
+                        path,
+                        f"'{rule}' is already in group '{seen[rule]}'; a rule runs in one group",
+                        f"remove it from '{group}' or from '{seen[rule]}'",
+                    )
+                )
+            else:
+                seen[rule] = group
+                if rule in arrays:
+                    problems.append(
+                        Problem(
+                            file,
+                            path,
+                            f"'{rule}' is also in array_jobs; a SLURM job array cannot hold "
+                            "group jobs",
+                            f"remove '{rule}' from array_jobs or from groups.{group}",
+                        )
+                    )
+    for group in backend.group_components:
+        if group not in backend.groups:
+            problems.append(
+                Problem(
+                    file,
+                    f"group_components.{group}",
+                    f"no group '{group}' in groups",
+                    "name a group defined under groups: " + (", ".join(backend.groups) or "none"),
+                )
+            )
     return problems

@@ -103,6 +103,8 @@ def _problem(file: str, model: type[BaseModel], err: dict) -> Problem:
         )
     if kind == "string_too_short":
         return Problem(file, path, "the value is empty", "write a value or remove the key")
+    if kind == "too_short":
+        return Problem(file, path, "the list is empty", "list at least one item or remove the key")
     return Problem(file, path, err["msg"], _bounds(ctx) or "correct it")
 
 

@@ -20,6 +20,7 @@ from .units import MEMORY_HINT, MEMORY_PATTERN, parse_memory
 MPI_RULES: tuple[str, ...] = ("run_member",)
 
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+GROUP_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 ENV_REF_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 SECRET_WORDS = frozenset(
     {"TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "KEY", "KEYS"}
@@ -105,6 +106,15 @@ def _persistent_volume(value: Any) -> Any:
         if sep and name and path.startswith("/") and ":" not in path:
             return value
     raise ValueError(f"{value!r} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'")
+
+
+def _group_name(value: Any) -> Any:
+    if isinstance(value, str) and GROUP_NAME_RE.match(value):
+        return value
+    raise ValueError(
+        f"{value!r} is not a group name; use lower-case letters, digits and '_' "
+        "(starting with a letter), e.g. 'member'"
+    )
 
 
 def _env_name(value: Any) -> Any:
@@ -213,6 +223,7 @@ class Container(StrictModel):
 
 
 EnvName = Annotated[str, BeforeValidator(_env_name)]
+GroupName = Annotated[str, BeforeValidator(_group_name)]
 
 
 class BackendBase(StrictModel):
@@ -287,6 +298,17 @@ class SlurmBackend(BackendBase):
     )
     requeue: bool | None = Field(
         None, description="true: sbatch --requeue; false: --no-requeue; unset: cluster default."
+    )
+    groups: dict[GroupName, Annotated[list[str], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="rules that run together in one SLURM job (Snakemake group jobs): group name "
+        "→ rule names, e.g. {member: [make_forcing, run_member]}. Saves one submission, job "
+        "start and status-polling round per grouped rule (→ profile groups).",
+    )
+    group_components: dict[GroupName, Annotated[int, Field(ge=1, le=10000)]] = Field(
+        default_factory=dict,
+        description="how many unconnected instances of a group share one SLURM job, e.g. "
+        "{member: 4} runs four members per job; default 1 (→ profile group-components).",
     )
 
 

@@ -172,6 +172,12 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
             data["slurm-requeue"] = True
         elif backend.requeue is False:
             data["slurm-no-requeue"] = True
+        if backend.groups:
+            data["groups"] = {
+                rule: group for group, rules in backend.groups.items() for rule in rules
+            }
+        if backend.group_components:
+            data["group-components"] = dict(backend.group_components)
     if isinstance(backend, KubernetesBackend):
         data["container-image"] = backend.container_image
         data["kubernetes-namespace"] = backend.namespace
