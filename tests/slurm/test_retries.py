@@ -34,6 +34,17 @@ rule sleeper:
     params: seconds=lambda wildcards: int(wildcards.member)
     shell: "sleep {params.seconds} && echo ok > {output}"
 
+rule seed:
+    output: "out/seed/{member}.txt"
+    shell: "echo seed > {output}"
+
+rule grown:
+    input: "out/seed/{member}.txt"
+    output: "out/grown/{member}.txt"
+    shell:
+        "python3 -c 'import time; b = bytearray(450 * 1024 * 1024); time.sleep(3)'"
+        " && cp {input} {output}"
+
 rule flaky:
     output: "out/flaky/{member}.txt"
     shell:
@@ -50,7 +61,7 @@ def profile(mem_limit: int = 2000, runtime_base: int = 5, runtime_limit: int = 2
         "slurm_account": account(),
     }
     per_rule = {}
-    for rule in ("hog", "sleeper", "flaky"):
+    for rule in ("hog", "sleeper", "flaky", "seed", "grown"):
         per_rule[rule] = dict(
             resources,
             mem_mb=retry_expr("mem_mb", rule, 500, mem_limit),
@@ -82,6 +93,23 @@ def test_out_of_memory_raises_memory_only(tmp_path):
     retried = tmp_path / f".snakemake/slurm_logs/rule_hog/001/{rows[1]['JobID']}.log"
     resources = [line for line in retried.read_text().splitlines() if "resources:" in line]
     assert resources and all("mem_mb=1000," in line for line in resources), resources
+
+
+def test_out_of_memory_in_a_group_job_raises_memory_of_the_group(tmp_path):
+    """A backend's ``groups`` put seed and grown in one SLURM job; grown's OOM kills that job,
+    and the retry (one job again) asks for more memory: the history reads the group job's log."""
+    groups = {"groups": {"seed": "pair", "grown": "pair"}}
+    wf = Workflow(tmp_path, SNAKEFILE, {**profile(), **groups})
+    run = wf.run("out/grown/001.txt")
+    assert run.returncode == 0, run.output[-4000:]
+    wait_for_accounting(run.run_uuid, 2)
+    rows = jobs_of_rule(run.run_uuid, "pair")
+    assert len(rows) == 2 and not jobs_of_rule(run.run_uuid, "seed"), "one job per attempt"
+    assert states(rows) == ["FAILED", "COMPLETED"]
+    # Snakemake sizes a group job: the largest memory of its rules, runtimes of rules that run
+    # one after the other added up (5 + 5 minutes)
+    assert requested(rows) == [(500, 10), (1000, 10)]
+    assert (tmp_path / "out/grown/001.txt").read_text() == "seed\n"
 
 
 def test_timeout_raises_runtime_only(tmp_path):
