@@ -2,8 +2,6 @@
 # Run: snakemake --profile profiles/localdev   (see README.md and docs/)
 from snakemake.utils import min_version
 
-from wavecast.hooks import release_exit_timers
-
 min_version("9.19")
 
 
@@ -24,12 +22,3 @@ rule all:
     input:
         get_final_outputs(),
     localrule: True
-
-
-# Exit as soon as the run is over instead of ~1 s later (see src/wavecast/hooks.py).
-onsuccess:
-    release_exit_timers()
-
-
-onerror:
-    release_exit_timers()
