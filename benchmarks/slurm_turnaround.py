@@ -3,8 +3,8 @@ profile's settings, ungrouped and grouped, against the same jobs submitted as a 
 ``sbatch --dependency=afterok`` chain (the floor).
 
 The pipeline is the repository's ``Snakefile`` with ``config/config.yaml`` (8 members on a
-200 x 200 grid: 22 Snakemake jobs, of which ``all`` and ``report_metrics`` are local rules and
-20 go to SLURM). Every variant runs in its own scratch working directory, as
+200 x 200 grid: 23 Snakemake jobs, of which ``all`` and ``report_metrics`` are local rules and
+21 go to SLURM). Every variant runs in its own scratch working directory, as
 tests/slurm/test_pipeline_slurm.py does: ``config/config.yaml`` copied in, a backend YAML
 written to ``<work>/config/backends/bench.yaml``, the profile rendered with
 ``wavecast profiles build bench --root <work>``, then::
@@ -23,9 +23,10 @@ Variants
     settings (``init_seconds_before_status_checks``, ``status_command``, ``status_attempts``)
     are kept.
 ``plugin-grouped``
-    The same, keeping production.yaml's ``groups``/``group_components``. While production.yaml
-    has no ``groups`` key yet, the same grouping is passed on the command line instead
-    (``FALLBACK_GROUP_ARGS``); which way it went is printed and recorded.
+    The same, keeping production.yaml's ``groups``/``group_components``. Should production.yaml
+    have no ``groups`` key (e.g. when measuring an older checkout), the same grouping is passed
+    on the command line instead (``FALLBACK_GROUP_ARGS``); which way it went is printed and
+    recorded.
 ``raw-sbatch-afterok`` (the floor)
     The very jobs of the ``plugin-ungrouped`` run, without Snakemake's scheduler and polling. A
     shim ``sbatch`` records every submission's argv and stdin script (the plugin passes the job
