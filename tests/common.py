@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,28 @@ def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
         if len(parts) == 2 and parts[0] != "total":
             jobs[parts[0]] = int(parts[1])
     return jobs
+
+
+#: What Snakemake prints once a Ctrl-C has reached its scheduler.
+TERMINATING = "Terminating processes on user request"
+
+
+def press_ctrl_c(proc: subprocess.Popen, output: Path, grace: float = 3.0, tries: int = 10) -> None:
+    """SIGINT to snakemake only (as Ctrl-C reaches it), again if the first one was lost.
+
+    A SIGINT that lands while Snakemake's main thread is inside one of its short ``asyncio``
+    sections (``workflow.async_run``) can be swallowed: Python's asyncio Runner turns it into a
+    cancel of a task that may finish anyway, no KeyboardInterrupt follows and the run goes on
+    (seen once in CI). A user presses Ctrl-C again; so does this helper, but only while
+    Snakemake shows no sign (``output``) of having started to terminate, so a second signal never
+    interrupts its clean-up.
+    """
+    for _ in range(tries):
+        os.kill(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            if output.exists() and TERMINATING in output.read_text(errors="replace"):
+                return
+    raise AssertionError(f"snakemake ignored {tries} SIGINTs")

@@ -24,7 +24,7 @@ import xarray as xr
 from wavecast.archive import verify_manifest
 from wavecast.rules import RULE_NAMES
 
-from .common import SNAKEFILE, make_workdir, planned_jobs, snakemake, venv_env
+from .common import SNAKEFILE, make_workdir, planned_jobs, press_ctrl_c, snakemake, venv_env
 
 pytestmark = pytest.mark.slow
 
@@ -200,9 +200,9 @@ def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
         "--cores",
         "1",
     ]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=venv_env()
-    )
+    output = tmp_path / "snakemake.out"
+    with output.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=venv_env())
     grid = work / "results/build_grid/grid.nc"
     forcing = work / "results/make_forcing/member_000.nc"
     for _ in range(1200):
@@ -210,7 +210,10 @@ def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run finished before it could be interrupted"
-    proc.send_signal(sig)
+    if sig == signal.SIGINT:
+        press_ctrl_c(proc, output)
+    else:
+        proc.send_signal(sig)
     proc.wait(timeout=120)
     grid_mtime = grid.stat().st_mtime_ns  # its job finished before forcing could start
     for nc in (work / "results").rglob("*.nc"):  # whatever exists is whole and readable

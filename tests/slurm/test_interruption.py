@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import subprocess
 
+from tests.common import press_ctrl_c
 from tests.slurm.helpers import (
     FAST_SLURM_SETTINGS,
     Workflow,
@@ -82,7 +83,7 @@ def test_sigint_cancels_the_jobs_and_the_same_command_completes(tmp_path):
     proc, uuid = start_and_wait_for_quick(wf)
     quick_mtime = (tmp_path / "out/quick.txt").stat().st_mtime_ns
     try:
-        interrupt(proc, signal.SIGINT)
+        press_ctrl_c(proc, wf.root / "snakemake.out")
         first = wf.finish(proc, timeout=180)
     finally:
         if proc.poll() is None:
