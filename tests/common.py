@@ -69,6 +69,16 @@ def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
     return jobs
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` for a snakemake the tests will interrupt: Ctrl-C handled as usual.
+
+    A shell that starts a command in the background (``bash .ci/run &``, ``setsid``) sets SIGINT
+    to "ignore", and an ignored signal stays ignored across exec; Python then never raises
+    KeyboardInterrupt, and an interrupted run would simply carry on.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 #: What Snakemake prints once a Ctrl-C has reached its scheduler.
 TERMINATING = "Terminating processes on user request"
 
@@ -78,10 +88,11 @@ def press_ctrl_c(proc: subprocess.Popen, output: Path, grace: float = 3.0, tries
 
     A SIGINT that lands while Snakemake's main thread is inside one of its short ``asyncio``
     sections (``workflow.async_run``) can be swallowed: Python's asyncio Runner turns it into a
-    cancel of a task that may finish anyway, no KeyboardInterrupt follows and the run goes on
-    (seen once in CI). A user presses Ctrl-C again; so does this helper, but only while
-    Snakemake shows no sign (``output``) of having started to terminate, so a second signal never
-    interrupts its clean-up.
+    cancel of a task that may finish anyway, and no KeyboardInterrupt follows (read in CPython
+    3.11's ``asyncio.runners``; not observed here). A user presses Ctrl-C again; so does this
+    helper, but only while Snakemake shows no sign (``output``) of having started to terminate, so
+    a second signal never interrupts its clean-up. Start ``proc`` with
+    ``preexec_fn=default_sigint``, or an inherited "ignore SIGINT" makes every press a no-op.
     """
     for _ in range(tries):
         os.kill(proc.pid, signal.SIGINT)

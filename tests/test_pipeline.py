@@ -24,7 +24,15 @@ import xarray as xr
 from wavecast.archive import verify_manifest
 from wavecast.rules import RULE_NAMES
 
-from .common import SNAKEFILE, make_workdir, planned_jobs, press_ctrl_c, snakemake, venv_env
+from .common import (
+    SNAKEFILE,
+    default_sigint,
+    make_workdir,
+    planned_jobs,
+    press_ctrl_c,
+    snakemake,
+    venv_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -202,7 +210,9 @@ def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
     ]
     output = tmp_path / "snakemake.out"
     with output.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=venv_env())
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env=venv_env(), preexec_fn=default_sigint
+        )
     grid = work / "results/build_grid/grid.nc"
     forcing = work / "results/make_forcing/member_000.nc"
     for _ in range(1200):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.common import default_sigint
+
 #: sacct fields the tests read; ``Comment`` last because the plugin's comment has no ``|``.
 SACCT_FIELDS = (
     "JobID",
@@ -125,9 +127,7 @@ class Workflow:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
-            # a shell that started pytest in the background may have SIGINT ignored, and an
-            # ignored signal stays ignored across exec: give snakemake its Ctrl-C back
-            preexec_fn=_default_sigint,
+            preexec_fn=default_sigint,  # Ctrl-C back, even when pytest runs in the background
         )
 
     def run_uuid_so_far(self) -> str | None:
@@ -141,10 +141,6 @@ class Workflow:
     def finish(self, proc: subprocess.Popen, timeout: float = 600) -> Run:
         proc.wait(timeout=timeout)
         return Run(proc.returncode, self.output_so_far())
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_until(predicate: Callable[[], object], timeout: float, what: str, poll: float = 0.5):
