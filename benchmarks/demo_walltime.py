@@ -74,6 +74,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pipeline_dag
+from pipeline_dag import DEPENDS, MEMBER_RULES
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SNAKEFILE = REPO / "Snakefile"
@@ -81,19 +84,6 @@ PROFILE = REPO / "profiles" / "localdev"
 CONFIG = REPO / "config" / "config.yaml"
 DEFAULT_OUTPUT = HERE / "results" / "demo_walltime.json"
 TARGET_RATIO = 1.10
-MEMBER_RULES = {"make_forcing", "run_member"}
-
-#: Rule -> rules it depends on, as documented in the module docstring.
-DOCUMENTED_DEPS: dict[str, set[str]] = {
-    "build_grid": set(),
-    "make_forcing": {"build_grid"},
-    "run_member": {"build_grid", "make_forcing"},
-    "summarise_ensemble": {"run_member"},
-    "extract_stations": {"run_member"},
-    "plot_maps": {"build_grid", "summarise_ensemble", "extract_stations"},
-    "archive_run": {"build_grid", "summarise_ensemble", "extract_stations", "plot_maps"},
-    "report_metrics": {"archive_run"},
-}
 
 
 def child_env() -> dict[str, str]:
@@ -127,13 +117,8 @@ def make_workdir(root: Path, members: int | None = None, grid: int | None = None
 
 
 def rule_graph(work: Path) -> dict[str, set[str]]:
-    """Rule -> upstream rules, from ``snakemake --rulegraph`` (dot)."""
-    cmd = [*snakemake_cmd(), "--rulegraph", "--cores", "1", "-s", str(SNAKEFILE), "-d", str(work)]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=child_env(), check=True).stdout
-    names = dict(re.findall(r'^\s*(\d+)\[label = "([^"]+)"', out, re.M))
-    deps: dict[str, set[str]] = {n: set() for n in names.values()}
-    for a, b in re.findall(r"^\s*(\d+) -> (\d+)", out, re.M):
-        deps[names[b]].add(names[a])
+    """Rule -> upstream rules, from ``snakemake --rulegraph`` in ``work``."""
+    deps = pipeline_dag.rule_graph(snakemake_cmd(), SNAKEFILE, work, child_env())
     shutil.rmtree(work / ".snakemake", ignore_errors=True)
     return deps
 
@@ -477,9 +462,9 @@ def main(argv: list[str] | None = None) -> int:
                 deps = rule_graph(work)
                 deps.pop("all", None)
                 differs = {
-                    r: sorted(deps[r] ^ DOCUMENTED_DEPS.get(r, set()))
+                    r: sorted(deps[r] ^ DEPENDS.get(r, set()))
                     for r in deps
-                    if deps[r] != DOCUMENTED_DEPS.get(r, set())
+                    if deps[r] != DEPENDS.get(r, set())
                 }
                 deps_note = {
                     "rule_graph": {r: sorted(v) for r, v in deps.items()},

@@ -82,7 +82,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pipeline_dag
 import yaml
+from pipeline_dag import LOCAL
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -95,19 +97,9 @@ COUNTED = ("sacct", "squeue", "sbatch", "scontrol", "scancel", "sinfo")
 UNGROUPED, GROUPED, FLOOR = "plugin-ungrouped", "plugin-grouped", "raw-sbatch-afterok"
 VARIANTS = (UNGROUPED, GROUPED, FLOOR)
 
-#: Rule -> upstream rules of every rule that runs as a SLURM job (the workflow's rule files;
-#: checked against ``snakemake --rulegraph`` before the runs).
-DEPENDS: dict[str, set[str]] = {
-    "build_grid": set(),
-    "make_forcing": {"build_grid"},
-    "run_member": {"build_grid", "make_forcing"},
-    "summarise_ensemble": {"run_member"},
-    "extract_stations": {"run_member"},
-    "plot_maps": {"build_grid", "summarise_ensemble", "extract_stations"},
-    "archive_run": {"build_grid", "summarise_ensemble", "extract_stations", "plot_maps"},
-}
-#: Rules Snakemake runs on the submitting machine (no SLURM job).
-LOCAL_RULES = {"all", "report_metrics"}
+#: Rule -> upstream rules of every rule that runs as a SLURM job (checked against
+#: ``snakemake --rulegraph`` before the runs).
+DEPENDS = {rule: up for rule, up in pipeline_dag.DEPENDS.items() if rule not in LOCAL}
 #: The grouping of the production backend, on the command line while production.yaml lacks it.
 FALLBACK_GROUP_ARGS = [
     "--groups",
@@ -296,7 +288,7 @@ def pipeline_shape() -> dict[str, Any]:
         "config": "config/config.yaml",
         "members": config["ensemble"]["members"],
         "grid": f"{config['grid']['nx']}x{config['grid']['ny']}",
-        "local_rules": sorted(LOCAL_RULES),
+        "local_rules": sorted(LOCAL),
         "rule_edges": {rule: sorted(up) for rule, up in DEPENDS.items()},
     }
 
@@ -309,23 +301,18 @@ def new_workdir(work: Path) -> None:
 
 
 def rule_graph(work: Path, env: dict[str, str]) -> dict[str, set[str]]:
-    """Rule -> upstream rules, from ``snakemake --rulegraph`` (dot) in a scratch copy."""
+    """Rule -> upstream rules, from ``snakemake --rulegraph`` in a scratch copy."""
     new_workdir(work)
-    cmd = [sys.executable, "-m", "snakemake", "--rulegraph", "--cores", "1"]
-    out = run([*cmd, "-s", str(SNAKEFILE), "-d", str(work)], env=env, check=True).stdout
-    names = dict(re.findall(r'^\s*(\d+)\[label = "([^"]+)"', out, re.M))
-    deps: dict[str, set[str]] = {n: set() for n in names.values()}
-    for a, b in re.findall(r"^\s*(\d+) -> (\d+)", out, re.M):
-        deps[names[b]].add(names[a])
+    deps = pipeline_dag.rule_graph([sys.executable, "-m", "snakemake"], SNAKEFILE, work, env)
     shutil.rmtree(work)
     return deps
 
 
 def check_rule_graph(graph: dict[str, set[str]]) -> None:
     """``DEPENDS`` must be the rule graph minus the local rules."""
-    found = {r: up - LOCAL_RULES for r, up in graph.items() if r not in LOCAL_RULES}
-    if found != DEPENDS or set(graph) - set(found) != LOCAL_RULES:
-        raise SystemExit(f"the rule graph changed; update DEPENDS/LOCAL_RULES:\n{graph}")
+    found = {r: up - LOCAL for r, up in graph.items() if r not in LOCAL}
+    if found != DEPENDS or set(graph) - set(found) != LOCAL:
+        raise SystemExit(f"the rule graph changed; update DEPENDS/LOCAL:\n{graph}")
 
 
 def result_files(work: Path) -> set[str]:
