@@ -392,17 +392,8 @@ def run_plugin(variant: str, work: Path, account: str, shims: Shims) -> dict[str
     calls = count_calls(shims, proc.pid, start, start + wall)
     total = re.findall(r"^total\s+(\d+)", output, re.M)
     return {
-        "variant": variant,
-        "wall_seconds": round(wall, 1),
-        "sacct_span_seconds": sacct_span(rows),
-        "slurm_jobs": len(rows),
+        **measured(variant, wall, rows, calls, queue),
         "snakemake_jobs": int(total[0]) if total else None,
-        "states": sorted({r["State"] for r in rows}),
-        "status_calls_per_minute": status_rate(calls["submitter"], wall),
-        "controller_calls_per_minute": controller_rate(calls["submitter"], wall),
-        "sbatch_calls": calls["submitter"]["sbatch"],
-        "calls": calls,
-        "queue_at_start": queue,
         "others_jobs_during": others_jobs_during(start, start + wall, uuid),
         "run_id": uuid,
         "snakemake_pid": proc.pid,
@@ -412,6 +403,24 @@ def run_plugin(variant: str, work: Path, account: str, shims: Shims) -> dict[str
         "snakemake_extra_args": extra,
         "backend": backend,
         "profile_keys": profile_keys(profile),
+    }
+
+
+def measured(
+    variant: str, wall: float, rows: list[dict[str, str]], calls: dict, queue: int
+) -> dict[str, Any]:
+    """The figures every variant reports: wall, sacct span, jobs, call rates."""
+    return {
+        "variant": variant,
+        "wall_seconds": round(wall, 1),
+        "sacct_span_seconds": sacct_span(rows),
+        "slurm_jobs": len(rows),
+        "states": sorted({r["State"] for r in rows}),
+        "status_calls_per_minute": status_rate(calls["submitter"], wall),
+        "controller_calls_per_minute": controller_rate(calls["submitter"], wall),
+        "sbatch_calls": calls["submitter"]["sbatch"],
+        "calls": calls,
+        "queue_at_start": queue,
     }
 
 
@@ -590,16 +599,7 @@ def run_raw_chain(work: Path, jobs: list[Submission], shims: Shims, timeout: flo
     if any(r["State"] != "COMPLETED" for r in rows) or missing:
         raise SystemExit(f"raw chain incomplete: states {rows}, missing products {missing}")
     return {
-        "variant": FLOOR,
-        "wall_seconds": round(wall, 1),
-        "sacct_span_seconds": sacct_span(rows),
-        "slurm_jobs": len(rows),
-        "states": sorted({r["State"] for r in rows}),
-        "status_calls_per_minute": status_rate(calls["submitter"], wall),
-        "controller_calls_per_minute": controller_rate(calls["submitter"], wall),
-        "sbatch_calls": calls["submitter"]["sbatch"],
-        "calls": calls,
-        "queue_at_start": queue,
+        **measured(FLOOR, wall, rows, calls, queue),
         "job_name": name,
         "products_recreated": len(expected),
         "dependencies": {
