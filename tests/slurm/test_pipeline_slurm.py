@@ -267,3 +267,50 @@ def test_a_member_short_of_memory_is_retried_with_more_memory_only(slurm_cluster
                 sacct_text, log.read_text(), fields=("JobID", "JobName", "State", "ExitCode")
             )
             assert failure is Failure.OUT_OF_MEMORY, (failed, sacct_text)
+
+
+GROUPED_BACKEND = """\
+type: slurm
+partition: {partition}
+account: {account}
+init_seconds_before_status_checks: 1
+status_command: squeue
+jobs: 4
+retries: 0
+timeout: 600
+latency_wait: 10
+defaults:
+  cpu: 1
+  memory: 1g
+groups:
+  member: [make_forcing, run_member]
+  post: [summarise_ensemble, extract_stations, plot_maps, archive_run]
+group_components:
+  member: 2
+limits:
+  cpu: 2
+  memory: 4g
+  timeout: 3600
+"""
+
+
+def test_backend_groups_become_one_slurm_job_per_group(slurm_cluster, tmp_path):
+    """``groups``/``group_components`` from the backend YAML, through ``wavecast profiles
+    build``, reach SLURM: build_grid alone, both members' forcing and model run in one job (two
+    components: 2 CPUs, their memory added up), the postprocess chain in one job."""
+    missing = missing_piece()
+    if missing:
+        pytest.skip(f"pipeline on SLURM: {missing}")
+    from tests.common import make_workdir
+
+    work = make_workdir("small", tmp_path)
+    backend = GROUPED_BACKEND.format(partition=partition(), account=account())
+    _, rows = run_on_slurm(work, backend)
+    assert all(r["State"] == "COMPLETED" for r in rows), rows
+    by_comment = {r["Comment"]: r for r in rows}
+    assert len(rows) == 3, sorted(by_comment)
+    member = [r for c, r in by_comment.items() if c.startswith("rule_member_")]
+    post = [c for c in by_comment if c.startswith("rule_post_")]
+    assert "rule_build_grid" in by_comment and len(member) == 1 and len(post) == 1, by_comment
+    assert (int(member[0]["ReqCPUS"]), mem_mib(member[0]["ReqMem"])) == (2, 2048)
+    assert (work / "results/archive_run/manifest.json").exists()
