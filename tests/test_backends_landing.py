@@ -416,7 +416,7 @@ def check_slurm_settings(landed, mp, tmp) -> None:
 def check_groups(landed, mp, tmp) -> None:
     """Through Snakemake's own parsers of --groups/--group-components. The SLURM side (backend
     YAML → `wavecast profiles build` → one sbatch per group job, components sharing a job) is
-    proven by tests/slurm/test_pipeline_slurm.py::test_backend_groups_become_one_slurm_job_per_group."""
+    proven in tests/slurm/test_pipeline_slurm.py (test_backend_groups_become_one_slurm_job_...)."""
     from snakemake.cli import parse_group_components, parse_groups
 
     args = landed["slurm"].args
