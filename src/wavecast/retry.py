@@ -15,8 +15,8 @@ Three layers, kept apart so that the logic is tested on literal text:
 
 The plugin writes one log per submitted job to
 ``.snakemake/slurm_logs/rule_<rule>/<wildcard values joined by "_">/<jobid>.log`` (a group job:
-``group_<name>/<jobid>.log``, matched by the ``--target-jobs`` its log names) and deletes the
-logs of successful jobs, so the newest logs of a job are its latest failed attempts. Without
+``group_<group>_<rules>/<jobid>.log``, matched by the ``--target-jobs`` in its header) and deletes
+the logs of successful jobs, so the newest logs of a job are its latest failed attempts. Without
 ``sacct`` the logs alone are classified; on the local executor there are no logs, hence no
 history and the base values.
 
@@ -28,6 +28,7 @@ the value the submitting process asked for.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import re
 import shutil
@@ -312,8 +313,9 @@ def _ran(rule: str, wildcards: object, targets: set) -> bool:
 def job_logs(rule: str, wildcards: object, logdir: Path | None = None) -> list[tuple[str, Path]]:
     """``(jobid, path)`` of the plugin's logs for ``rule`` + ``wildcards``, oldest job first.
 
-    Logs of group jobs (``group_<name>/``, one per SLURM job that ran several rules) count when
-    their ``--target-jobs`` name this rule + wildcards: a grouped rule escalates like any other.
+    Logs of group jobs (``group_<group>_<rules>/``, one per SLURM job that ran several rules)
+    count when their ``--target-jobs`` name this rule + wildcards: a grouped rule escalates like
+    any other.
     The job of the current process (``$SLURM_JOB_ID``, inside a SLURM job) is left out.
     """
     root = logdir or slurm_logdir()
@@ -322,17 +324,18 @@ def job_logs(rule: str, wildcards: object, logdir: Path | None = None) -> list[t
     if sub:
         directory = directory / sub
     own = os.environ.get("SLURM_JOB_ID", "")
-    candidates = list(directory.glob("*.log")) if directory.is_dir() else []
-    grouped = [
-        path
-        for path in (root.glob("group_*/**/*.log") if root.is_dir() else [])
-        if path.stem.isdigit()
-        and path.stem != own
-        and _ran(rule, wildcards, target_jobs(_read(path)))
-    ]
-    found = [(p.stem, p) for p in candidates + grouped if p.stem.isdigit() and p.stem != own]
-    found.sort(key=lambda item: int(item[0]))
-    return found
+
+    def is_other_job(path: Path) -> bool:
+        return path.stem.isdigit() and path.stem != own
+
+    logs = [p for p in directory.glob("*.log") if is_other_job(p)] if directory.is_dir() else []
+    if root.is_dir():
+        logs += [
+            p
+            for p in root.glob("group_*/**/*.log")
+            if is_other_job(p) and _ran(rule, wildcards, _log_targets(p))
+        ]
+    return sorted(((p.stem, p) for p in logs), key=lambda item: int(item[0]))
 
 
 def run_sacct(jobids: Sequence[str], fields: Sequence[str] = SACCT_FIELDS) -> str:
@@ -354,6 +357,29 @@ def _lines_of(jobid: str, sacct_text: str) -> str:
         if line.split("|", 1)[0] == jobid or line.split("|", 1)[0].startswith(jobid + ".")
     ]
     return "\n".join(keep)
+
+
+#: Snakemake prints its command line (with ``--target-jobs``) in the first lines of a job log.
+HEADER_BYTES = 64 * 1024
+
+
+def _log_targets(path: Path) -> set[tuple[str, frozenset[tuple[str, str]]]]:
+    """:func:`target_jobs` of a group job's log from its header only, parsed once per file state
+    (``mem_mb`` and ``runtime`` of every retried job scan the same logs)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return set()
+    return _header_targets(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_targets(path: str, mtime_ns: int, size: int) -> set:
+    try:
+        with open(path, "rb") as f:
+            return target_jobs(f.read(HEADER_BYTES).decode(errors="replace"))
+    except OSError:
+        return set()
 
 
 def _read(path: Path) -> str:
