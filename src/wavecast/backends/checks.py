@@ -297,16 +297,13 @@ def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
     if isinstance(backend.array_jobs, list):
         for i, rule in enumerate(backend.array_jobs):
             if rule not in RULE_NAMES:
-                problems.append(
-                    Problem(
-                        file,
-                        f"array_jobs[{i}]",
-                        f"unknown rule '{rule}'",
-                        "known rules: " + ", ".join(RULE_NAMES),
-                    )
-                )
+                problems.append(_unknown_rule(file, f"array_jobs[{i}]", rule))
     problems += _check_groups(backend, file)
     return problems
+
+
+def _unknown_rule(file: str, path: str, rule: str) -> Problem:
+    return Problem(file, path, f"unknown rule '{rule}'", "known rules: " + ", ".join(RULE_NAMES))
 
 
 def _check_groups(backend: SlurmBackend, file: str) -> list[Problem]:
@@ -318,14 +315,7 @@ def _check_groups(backend: SlurmBackend, file: str) -> list[Problem]:
         for i, rule in enumerate(rules):
             path = f"groups.{group}[{i}]"
             if rule not in RULE_NAMES:
-                problems.append(
-                    Problem(
-                        file,
-                        path,
-                        f"unknown rule '{rule}'",
-                        "known rules: " + ", ".join(RULE_NAMES),
-                    )
-                )
+                problems.append(_unknown_rule(file, path, rule))
             elif rule in seen:
                 problems.append(
                     Problem(

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from ..rules import RULE_NAMES
 from .units import MEMORY_HINT, MEMORY_PATTERN, parse_memory
 
-#: Rules whose command is prefixed by ``{resources.mpi}``; only they may get an MPI launcher.
+#: Rules whose command is prefixed by ``{resources.launcher}``; only they may get an MPI launcher.
 MPI_RULES: tuple[str, ...] = ("run_member",)
 
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -155,8 +155,10 @@ class StageOverride(StrictModel):
     mpiexec: str | None = Field(
         None,
         min_length=1,
-        description="MPI launcher prefix for this rule, e.g. 'mpirun -np 16' (→ resource mpi; "
-        "only rules that use {resources.mpi}: " + ", ".join(MPI_RULES) + ").",
+        description="MPI launcher prefix for this rule, e.g. 'mpirun -np 16' (→ resources mpi and "
+        "launcher; only rules whose command starts with {resources.launcher}: "
+        + ", ".join(MPI_RULES)
+        + ").",
     )
 
 
@@ -310,6 +312,11 @@ class SlurmBackend(BackendBase):
         description="how many unconnected instances of a group share one SLURM job, e.g. "
         "{member: 4} runs four members per job; default 1 (→ profile group-components).",
     )
+
+    @property
+    def group_of(self) -> dict[str, str]:
+        """Rule → its group (Snakemake's ``--groups`` form)."""
+        return {rule: group for group, rules in self.groups.items() for rule in rules}
 
 
 class KubernetesStorage(StrictModel):

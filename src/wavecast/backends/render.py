@@ -154,9 +154,9 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
         }
         if "tasks" in values:
             entry["tasks"] = values["tasks"]
-        if r.mpi:
-            entry["mpi"] = _py(r.mpi)
-            entry["launcher"] = _py(r.mpi)
+        for key in ("mpi", "launcher"):
+            if key in values:
+                entry[key] = _py(str(values[key]))
         set_resources[r.rule] = entry
     data["set-resources"] = set_resources
 
@@ -173,9 +173,7 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
         elif backend.requeue is False:
             data["slurm-no-requeue"] = True
         if backend.groups:
-            data["groups"] = {
-                rule: group for group, rules in backend.groups.items() for rule in rules
-            }
+            data["groups"] = backend.group_of
         if backend.group_components:
             data["group-components"] = dict(backend.group_components)
     if isinstance(backend, KubernetesBackend):

@@ -51,14 +51,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         if isinstance(backend, SlurmBackend):
             print(f"  sbatch: {sbatch_command(backend, r)}")
-            for group, rules in backend.groups.items():
-                if r.rule in rules:
-                    n = backend.group_components.get(group, 1)
-                    print(
-                        f"  group {group}: one SLURM job runs {', '.join(rules)} "
-                        f"({n} instance{'s' if n > 1 else ''} per job; Snakemake sizes the job "
-                        "from its rules' resources)"
-                    )
+            group = backend.group_of.get(r.rule)
+            if group:
+                n = backend.group_components.get(group, 1)
+                print(
+                    f"  group {group}: one SLURM job runs {', '.join(backend.groups[group])} "
+                    f"({n} instance{'s' if n > 1 else ''} per job; Snakemake sizes the job "
+                    "from its rules' resources)"
+                )
         elif isinstance(backend, KubernetesBackend):
             pod = pod_resources(backend, r)
             text = "; ".join(
