@@ -22,12 +22,8 @@ and more ``--repeat-large`` times (default 1); every measurement is recorded. Th
 ratio is real/bare of the best (minimum) time and of the minimum peak RSS; target <= 1.2.
 
 The job counts are read from the dry run's "Job stats" table, so a dry run that fails or plans a
-different number of jobs is visible. If the real workflow fails for a size (for example a
-wildcard constraint that does not match member names of that width), the failure and its
-message are recorded, and the same measurement is repeated on a scratch copy of the workflow
-with only that constraint widened (``\\d{3}`` to ``\\d{3}\\d*``; Snakemake cannot take
-``\\d{3,}`` there), labelled "real_patched", so the figure exists.
-Nothing in the repository is modified.
+different number of jobs is visible. If the real workflow fails for a size, the failure and
+its message are recorded and that size has no ratio. Nothing in the repository is modified.
 
 With ``--cprofile N`` (default 1000; 0 switches it off) one extra dry run of each variant runs
 under ``python -m cProfile``; the report sums own time (tottime) by where the code lives
@@ -219,11 +215,6 @@ rule report_metrics:
         "touch {{output}}"
 """
 
-# The member wildcard constraint as the real workflow writes it, and the widened form used for
-# the clearly labelled "real_patched" variant when the real workflow cannot plan N members.
-MEMBER_CONSTRAINT = 'member=r"\\d{3}"'
-MEMBER_CONSTRAINT_WIDE = 'member=r"\\d{3}\\d*"'
-
 
 def child_env() -> dict[str, str]:
     """An activated-venv environment: the interpreter running this script comes first on PATH."""
@@ -279,19 +270,6 @@ def make_real_workdir(root: Path, n: int) -> Path:
     return work
 
 
-def make_patched_repo(root: Path) -> Path:
-    """A scratch copy of Snakefile + workflow/ with the member constraint widened to \\d{3}\\d*."""
-    copy = root / "repo_patched"
-    copy.mkdir()
-    shutil.copy(SNAKEFILE, copy / "Snakefile")
-    shutil.copytree(REPO / "workflow", copy / "workflow")
-    for smk in (copy / "workflow" / "rules").glob("*.smk"):
-        text = smk.read_text()
-        if MEMBER_CONSTRAINT in text:
-            smk.write_text(text.replace(MEMBER_CONSTRAINT, MEMBER_CONSTRAINT_WIDE))
-    return copy / "Snakefile"
-
-
 def make_bare(root: Path, n: int) -> tuple[Path, Path]:
     work = root / "bare"
     work.mkdir()
@@ -336,17 +314,6 @@ def measure_size(n: int, repeat: int, root: Path) -> dict[str, Any]:
                 f"{r['peak_rss_mib']:7.1f} MiB  jobs={r['jobs']} rc={r['returncode']}",
                 flush=True,
             )
-    if variants["real"]["runs"][0]["returncode"] != 0:
-        patched = make_patched_repo(root)
-        v = variants["real_patched"] = {"snakefile": patched, "work": real_work, "runs": []}
-        for i in range(repeat):
-            r = dry_run(patched, real_work, root / f"real_patched_{i}.log")
-            v["runs"].append(r)
-            print(
-                f"  N={n:>6} real_patched run {i + 1}: {r['wall_s']:7.2f} s "
-                f"{r['peak_rss_mib']:7.1f} MiB  jobs={r['jobs']} rc={r['returncode']}",
-                flush=True,
-            )
     out: dict[str, Any] = {"members": n, "repeat": repeat}
     for name, v in variants.items():
         out[name] = {
@@ -354,11 +321,9 @@ def measure_size(n: int, repeat: int, root: Path) -> dict[str, Any]:
             "best_wall_s": best(v["runs"], "wall_s"),
             "best_peak_rss_mib": best(v["runs"], "peak_rss_mib"),
         }
-    bare = out["bare"]
-    realish = "real" if out["real"]["best_wall_s"] is not None else "real_patched"
-    out["compared"] = realish if realish in out else None
-    r = out.get(realish, {})
-    if r.get("best_wall_s") and bare["best_wall_s"]:
+    bare, r = out["bare"], out["real"]
+    out["compared"] = "real" if r["best_wall_s"] is not None else None
+    if r["best_wall_s"] and bare["best_wall_s"]:
         out["time_ratio"] = round(r["best_wall_s"] / bare["best_wall_s"], 3)
         out["rss_ratio"] = round(r["best_peak_rss_mib"] / bare["best_peak_rss_mib"], 3)
         out["time_extra_s"] = round(r["best_wall_s"] - bare["best_wall_s"], 2)
@@ -433,9 +398,8 @@ def profile_variant(snakefile: Path, work: Path, out: Path, top: int) -> dict[st
 
 def cprofile(n: int, root: Path, top: int) -> dict[str, Any]:
     real_work = make_real_workdir(root, n)
-    snakefile = SNAKEFILE if n <= 1000 else make_patched_repo(root)
     bare_sf, bare_work = make_bare(root, n)
-    real = profile_variant(snakefile, real_work, root / "real.prof", top)
+    real = profile_variant(SNAKEFILE, real_work, root / "real.prof", top)
     bare = profile_variant(bare_sf, bare_work, root / "bare.prof", top)
     # Where the real workflow spends more than the bare one: cumulative time per function
     # (snakemake's and the workflow's), real minus bare, largest first.
@@ -446,7 +410,7 @@ def cprofile(n: int, root: Path, top: int) -> dict[str, Any]:
     )
     return {
         "members": n,
-        "real" if snakefile == SNAKEFILE else "real_patched": real,
+        "real": real,
         "bare": bare,
         "cumtime_real_minus_bare": [
             {"function": k, "extra_cumtime_s": round(d, 3), "ncalls_real": n1, "ncalls_bare": n2}
@@ -485,7 +449,7 @@ def table(result: dict[str, Any]) -> str:
     )
     lines = [head, "-" * len(head)]
     for row in result["rows"]:
-        for name in ("real", "real_patched", "bare"):
+        for name in ("real", "bare"):
             if name not in row:
                 continue
             v = row[name]
@@ -558,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
     if prof:
-        for name in ("real", "real_patched", "bare"):
+        for name in ("real", "bare"):
             if name in prof:
                 print(
                     f"cProfile N={prof['members']} {name}: own time by location "
