@@ -86,6 +86,8 @@ import pipeline_dag
 import yaml
 from pipeline_dag import LOCAL
 
+from wavecast.metrics.slurm import parse_comment as comment_parts
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SNAKEFILE = REPO / "Snakefile"
@@ -439,13 +441,11 @@ def controller_rate(calls: dict[str, int], wall: float) -> float:
 
 
 def parse_comment(comment: str) -> tuple[str, str | None]:
-    """``rule_<rule>[_wildcards_<member>]`` -> (rule, member)."""
-    for rule in sorted(DEPENDS, key=len, reverse=True):
-        if comment == f"rule_{rule}":
-            return rule, None
-        if comment.startswith(f"rule_{rule}_wildcards_"):
-            return rule, comment.removeprefix(f"rule_{rule}_wildcards_")
-    raise SystemExit(f"job comment {comment!r} names no SLURM rule of the workflow")
+    """``rule_<rule>[_wildcards_<member>]`` -> (rule, member), a rule of the workflow."""
+    rule, member = comment_parts(comment)
+    if rule not in DEPENDS:
+        raise SystemExit(f"job comment {comment!r} names no SLURM rule of the workflow")
+    return rule, member
 
 
 def option_value(argv: list[str], long: str, short: str | None = None) -> str | None:

@@ -123,10 +123,11 @@ def expected_comments(output: str) -> set[str]:
 
 
 def rule_of(comment: str, rules: list[str]) -> str:
-    for rule in sorted(rules, key=len, reverse=True):
-        if comment == f"rule_{rule}" or comment.startswith(f"rule_{rule}_wildcards_"):
-            return rule
-    raise AssertionError(f"job comment {comment!r} names no workflow rule")
+    from wavecast.metrics.slurm import parse_comment
+
+    rule, _ = parse_comment(comment)
+    assert rule in rules, f"job comment {comment!r} names no workflow rule"
+    return rule
 
 
 def run_on_slurm(work: Path, backend_text: str, *extra: str) -> tuple[str, list[dict]]:
