@@ -70,6 +70,12 @@ def account() -> str:
     return os.environ.get("WAVECAST_SLURM_ACCOUNT", "wavecast")
 
 
+def slurm_run_id(output: str) -> str | None:
+    """The plugin's run id (the job name of every SLURM job of the run), the last one printed."""
+    found = re.findall(r"SLURM run ID: (\S+)", output)
+    return found[-1] if found else None
+
+
 @dataclass
 class Run:
     returncode: int
@@ -78,9 +84,9 @@ class Run:
     @property
     def run_uuid(self) -> str:
         """The plugin's run id, which is the SLURM job name of every job of this run."""
-        found = re.findall(r"SLURM run ID: (\S+)", self.output)
+        found = slurm_run_id(self.output)
         assert found, "no 'SLURM run ID' in snakemake's output:\n" + self.output[-3000:]
-        return found[-1]
+        return found
 
 
 class Workflow:
@@ -131,8 +137,7 @@ class Workflow:
         )
 
     def run_uuid_so_far(self) -> str | None:
-        found = re.findall(r"SLURM run ID: (\S+)", self.output_so_far())
-        return found[-1] if found else None
+        return slurm_run_id(self.output_so_far())
 
     def output_so_far(self) -> str:
         path = self.root / "snakemake.out"

@@ -22,6 +22,7 @@ from tests.slurm.helpers import (
     mem_mib,
     minutes,
     partition,
+    slurm_run_id,
     wait_for_accounting,
 )
 
@@ -150,7 +151,8 @@ def run_on_slurm(work: Path, backend_text: str, *extra: str) -> tuple[str, list[
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-6000:]
-    uuid = re.findall(r"SLURM run ID: (\S+)", output)[-1]
+    uuid = slurm_run_id(output)
+    assert uuid, output[-3000:]
     submitted = len(re.findall(r"has been submitted with SLURM jobid", output))
     return output, wait_for_accounting(uuid, submitted, timeout=60)
 
