@@ -41,8 +41,10 @@ def snakemake(
     timeout: float = 900,
     env: dict | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run snakemake; ``env`` entries are added to the activated-venv environment."""
-    """``snakemake -s <repo>/Snakefile -d <workdir> ARGS``, output captured as text."""
+    """``snakemake -s <repo>/Snakefile -d <workdir> ARGS``, output captured as text.
+
+    ``env`` entries are added to the activated-venv environment.
+    """
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=venv_env(env))
     if check and proc.returncode != 0:

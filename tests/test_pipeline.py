@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -147,6 +148,20 @@ def test_adding_a_member_runs_only_the_new_one(finished):
         jobs = planned_jobs(finished)
     assert jobs["make_forcing"] == 1 and jobs["run_member"] == 1
     assert "build_grid" not in jobs
+
+
+def test_every_forcing_starts_before_the_first_member(tmp_path):
+    """make_forcing's `priority`: on fewer cores than members the forcings go first, so the
+    last members run side by side (without it Snakemake prefers the member, whose input is
+    larger, and the last member runs alone behind its own forcing)."""
+    work = make_workdir("small", tmp_path)
+    config = work / "config/config.yaml"
+    config.write_text(config.read_text().replace("members: 2", "members: 3"))
+    proc = snakemake(work, "--cores", "1", "--until", "run_member")
+    started = re.findall(r"^(?:local)?rule (\w+):$", proc.stdout + proc.stderr, re.M)
+    assert started.count("make_forcing") == started.count("run_member") == 3, started
+    last_forcing = max(i for i, rule in enumerate(started) if rule == "make_forcing")
+    assert last_forcing < started.index("run_member"), started
 
 
 def write_bathymetry(path: Path, depth_m: float) -> None:

@@ -1,5 +1,9 @@
 rule make_forcing:
-    """Hourly Holland (1980) cyclone wind plus background wind for one ensemble member."""
+    """Hourly Holland (1980) cyclone wind plus background wind for one ensemble member.
+
+    `priority`: with fewer cores than members, every forcing runs before the members, so the
+    last members run side by side instead of one alone behind its own forcing.
+    """
     input:
         grid="results/build_grid/grid.nc",
     output:
@@ -10,6 +14,7 @@ rule make_forcing:
         "logs/benchmarks/make_forcing/member_{member}.tsv"
     wildcard_constraints:
         member=r"\d{3}\d*",
+    priority: 1
     container:
         CONTAINER_IMAGE
     threads: 1
