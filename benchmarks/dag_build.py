@@ -167,15 +167,26 @@ rule plot_maps:
     input:
         grid="results/build_grid/grid.nc",
         ensemble="results/summarise_ensemble/ensemble.nc",
-        stations="results/extract_stations/stations.nc",
     output:
         map="results/plot_maps/max_hs_map.png",
         members="results/plot_maps/member_max_hs.png",
-        stations="results/plot_maps/station_series.png",
     log:
         "logs/plot_maps/plots.log",
     benchmark:
         "logs/benchmarks/plot_maps/plots.tsv"
+    shell:
+        "touch {{output}}"
+
+
+rule plot_stations:
+    input:
+        stations="results/extract_stations/stations.nc",
+    output:
+        stations="results/plot_stations/station_series.png",
+    log:
+        "logs/plot_stations/plots.log",
+    benchmark:
+        "logs/benchmarks/plot_stations/plots.tsv"
     shell:
         "touch {{output}}"
 
@@ -189,7 +200,7 @@ rule archive_run:
         "results/extract_stations/stations.nc",
         "results/plot_maps/max_hs_map.png",
         "results/plot_maps/member_max_hs.png",
-        "results/plot_maps/station_series.png",
+        "results/plot_stations/station_series.png",
     output:
         archive="results/archive_run/wavecast_products.tar.gz",
         manifest="results/archive_run/manifest.json",

@@ -20,8 +20,15 @@ DEPENDS: dict[str, set[str]] = {
     "run_member": {"build_grid", "make_forcing"},
     "summarise_ensemble": {"run_member"},
     "extract_stations": {"run_member"},
-    "plot_maps": {"build_grid", "summarise_ensemble", "extract_stations"},
-    "archive_run": {"build_grid", "summarise_ensemble", "extract_stations", "plot_maps"},
+    "plot_maps": {"build_grid", "summarise_ensemble"},
+    "plot_stations": {"extract_stations"},
+    "archive_run": {
+        "build_grid",
+        "summarise_ensemble",
+        "extract_stations",
+        "plot_maps",
+        "plot_stations",
+    },
     "report_metrics": {"archive_run"},
 }
 
@@ -32,6 +39,15 @@ MEMBER_RULES = {"make_forcing", "run_member"}
 LOCAL = set(LOCAL_RULES)
 
 
+def parse_rulegraph(dot: str) -> dict[str, set[str]]:
+    """Rule -> upstream rules, from the dot text ``snakemake --rulegraph`` prints."""
+    names = dict(re.findall(r'^\s*(\d+)\[label = "([^"]+)"', dot, re.M))
+    deps: dict[str, set[str]] = {n: set() for n in names.values()}
+    for a, b in re.findall(r"^\s*(\d+) -> (\d+)", dot, re.M):
+        deps[names[b]].add(names[a])
+    return deps
+
+
 def rule_graph(
     snakemake: list[str], snakefile: Path, work: Path, env: dict[str, str] | None = None
 ) -> dict[str, set[str]]:
@@ -40,8 +56,4 @@ def rule_graph(
     out = subprocess.run(
         cmd, capture_output=True, text=True, env=env or dict(os.environ), check=True
     ).stdout
-    names = dict(re.findall(r'^\s*(\d+)\[label = "([^"]+)"', out, re.M))
-    deps: dict[str, set[str]] = {n: set() for n in names.values()}
-    for a, b in re.findall(r"^\s*(\d+) -> (\d+)", out, re.M):
-        deps[names[b]].add(names[a])
-    return deps
+    return parse_rulegraph(out)

@@ -117,7 +117,7 @@ FALLBACK_GROUP_ARGS = [
 VARIANT_DESCRIPTIONS = {
     UNGROUPED: "executor plugin, production.yaml adapted to the local cluster, no groups",
     GROUPED: "the same with production's groups (member: make_forcing+run_member per member; "
-    "post: summarise_ensemble, extract_stations, plot_maps, archive_run)",
+    "post: summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run)",
     FLOOR: "the plugin-ungrouped run's own sbatch calls (argv + script) submitted again at once "
     "as an sbatch --dependency=afterok chain along the rule graph; squeue once a second",
 }

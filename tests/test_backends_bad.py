@@ -52,7 +52,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "groups_misassigned.yaml": [
         "groups.member[1]: 'run_member' is also in array_jobs; a SLURM job array cannot hold group jobs; remove 'run_member' from array_jobs or from groups.member",
-        "groups.member[2]: unknown rule 'run_members'; known rules: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, archive_run",
+        "groups.member[2]: unknown rule 'run_members'; known rules: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run",
         "groups.post[0]: 'make_forcing' is already in group 'member'; a rule runs in one group; remove it from 'post' or from 'member'",
         "group_components.posts: no group 'posts' in groups; name a group defined under groups: member, post",
     ],
@@ -123,7 +123,7 @@ EXPECTED: dict[str, list[str]] = {
         "retires: unknown key 'retires'; did you mean 'retries'?",
     ],
     "unknown_stage.yaml": [
-        "stages.run_members: unknown stage 'run_members'; did you mean 'run_member'? known stages: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, archive_run",
+        "stages.run_members: unknown stage 'run_members'; did you mean 'run_member'? known stages: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run",
     ],
     "unknown_type.yaml": [
         "type: unknown backend type 'pbs'; use one of local, slurm, kubernetes",

@@ -76,8 +76,8 @@ def test_products_are_complete(finished):
     stations = (results / "extract_stations/stations.csv").read_text().splitlines()
     assert stations[0].split(",")[:2] == ["station", "member"]
     assert len(stations) == 1 + 2 * 2 * 8  # stations x members x hours
-    for png in ("max_hs_map", "member_max_hs", "station_series"):
-        assert (results / f"plot_maps/{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for png in ("plot_maps/max_hs_map", "plot_maps/member_max_hs", "plot_stations/station_series"):
+        assert (results / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert verify_manifest(results / "archive_run/manifest.json", results) == []
     manifest = json.loads((results / "archive_run/manifest.json").read_text())
     assert manifest["container_image"].startswith("docker://ghcr.io/wavecast/wavecast:")
@@ -99,6 +99,7 @@ def test_plot_setting_reruns_only_plots_and_archive(finished):
     with edited(finished / "config/config.yaml", "dpi: 60", "dpi: 72"):
         assert planned_jobs(finished) == {
             "plot_maps": 1,
+            "plot_stations": 1,
             **ARCHIVE_TAIL,
         }
 
@@ -116,7 +117,8 @@ def test_postprocess_setting_reruns_no_member(finished):
 def test_station_edit_reruns_stations_plots_archive(finished):
     with edited(finished / "config/config.yaml", "lat: 14.5, lon: -59.0", "lat: 14.4, lon: -59.0"):
         jobs = planned_jobs(finished)
-    assert set(jobs) == {"extract_stations", "plot_maps", *ARCHIVE_TAIL}
+    # plot_maps marks the stations on the map, so it redraws too.
+    assert set(jobs) == {"extract_stations", "plot_maps", "plot_stations", *ARCHIVE_TAIL}
 
 
 def test_intensity_reruns_forcing_onwards_not_the_grid(finished):
@@ -130,6 +132,7 @@ def test_intensity_reruns_forcing_onwards_not_the_grid(finished):
         "summarise_ensemble": 1,
         "extract_stations": 1,
         "plot_maps": 1,
+        "plot_stations": 1,
         **ARCHIVE_TAIL,
     }
 
@@ -199,6 +202,7 @@ def test_replacing_the_bathymetry_file_reruns_everything(tmp_path):
         "summarise_ensemble": 1,
         "extract_stations": 1,
         "plot_maps": 1,
+        "plot_stations": 1,
         **ARCHIVE_TAIL,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -96,6 +97,7 @@ def test_demo_dry_run_plans_the_whole_ensemble(tmp_path):
         "extract_stations": 1,
         "make_forcing": 8,
         "plot_maps": 1,
+        "plot_stations": 1,
         "report_metrics": 1,
         "run_member": 8,
         "summarise_ensemble": 1,
@@ -174,3 +176,24 @@ def test_the_deployment_overrides_the_image(tmp_path):
     out = proc.stdout + proc.stderr
     assert f"image {image} will be pulled" in out
     assert "ghcr.io/wavecast" not in out
+
+
+def test_the_documented_rule_graphs_are_the_workflows(tmp_path):
+    """benchmarks/pipeline_dag.DEPENDS (critical paths) and docs/images/dag.dot (README's
+    picture) == ``snakemake --rulegraph``. Regenerate the picture with
+    ``snakemake --rulegraph > docs/images/dag.dot && dot -Tpng docs/images/dag.dot -o
+    docs/images/dag.png`` (docs/architecture.md)."""
+    spec = importlib.util.spec_from_file_location(
+        "pipeline_dag", REPO / "benchmarks" / "pipeline_dag.py"
+    )
+    assert spec and spec.loader
+    pipeline_dag = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pipeline_dag)
+    work = make_workdir_from_demo(tmp_path)
+    graph = pipeline_dag.rule_graph(
+        [sys.executable, "-m", "snakemake"], REPO / "Snakefile", work, dict(os.environ)
+    )
+    pictured = pipeline_dag.parse_rulegraph((REPO / "docs/images/dag.dot").read_text())
+    assert pictured == graph
+    graph.pop("all")  # the target rule; DEPENDS leaves it out
+    assert graph == pipeline_dag.DEPENDS

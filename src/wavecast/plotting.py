@@ -1,4 +1,4 @@
-"""Figures for a talk: maximum-Hs maps and station time series (``results/plot_maps/*.png``).
+"""Figures for a talk: maximum-Hs maps and station time series (``results/plot_*/*.png``).
 
 Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, never through pyplot:
 no display is needed, no global figure registry grows, and a figure is freed as soon as the

@@ -11,6 +11,7 @@ RULE_NAMES: tuple[str, ...] = (
     "summarise_ensemble",
     "extract_stations",
     "plot_maps",
+    "plot_stations",
     "archive_run",
 )
 

@@ -73,13 +73,16 @@ def plot_maps(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
     from . import plotting
 
     cfg = dict(params["plotting"], scenario=params["scenario"])
-    with (
-        xr.open_dataset(inputs["grid"]) as grid,
-        xr.open_dataset(inputs["ensemble"]) as ens,
-        xr.open_dataset(inputs["stations"]) as sta,
-    ):
+    with xr.open_dataset(inputs["grid"]) as grid, xr.open_dataset(inputs["ensemble"]) as ens:
         plotting.plot_max_hs_map(ens, grid, list(params["stations"]), outputs["map"], cfg)
         plotting.plot_member_maxima(ens, grid, outputs["members"], cfg)
+
+
+def plot_stations(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
+    from . import plotting
+
+    cfg = dict(params["plotting"], scenario=params["scenario"])
+    with xr.open_dataset(inputs["stations"]) as sta:
         plotting.plot_station_series(sta, outputs["stations"], cfg)
 
 

@@ -287,7 +287,7 @@ defaults:
   memory: 1g
 groups:
   member: [make_forcing, run_member]
-  post: [summarise_ensemble, extract_stations, plot_maps, archive_run]
+  post: [summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run]
 group_components:
   member: 2
 limits:

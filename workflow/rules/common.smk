@@ -45,12 +45,15 @@ def get_ensemble_params():
     return {k: v for k, v in SCIENCE["ensemble"].items() if k != "members"}
 
 
-def get_plot_outputs():
+def get_map_outputs():
     return {
         "map": "results/plot_maps/max_hs_map.png",
         "members": "results/plot_maps/member_max_hs.png",
-        "stations": "results/plot_maps/station_series.png",
     }
+
+
+def get_station_plot_outputs():
+    return {"stations": "results/plot_stations/station_series.png"}
 
 
 def get_products():
@@ -61,7 +64,8 @@ def get_products():
         "summary": "results/summarise_ensemble/summary.json",
         "stations_csv": "results/extract_stations/stations.csv",
         "stations_nc": "results/extract_stations/stations.nc",
-        **get_plot_outputs(),
+        **get_map_outputs(),
+        **get_station_plot_outputs(),
     }
 
 

@@ -46,13 +46,12 @@ rule extract_stations:
 
 
 rule plot_maps:
-    """PNG maps of ensemble max Hs, per-member maxima and station time series."""
+    """PNG maps of the ensemble's max Hs (mean, percentile) and of every member's maximum."""
     input:
         grid="results/build_grid/grid.nc",
         ensemble="results/summarise_ensemble/ensemble.nc",
-        stations="results/extract_stations/stations.nc",
     output:
-        **get_plot_outputs(),
+        **get_map_outputs(),
     log:
         "logs/plot_maps/plots.log",
     benchmark:
@@ -69,3 +68,29 @@ rule plot_maps:
         scenario=SCIENCE["scenario"],
     script:
         "../scripts/plot_maps.py"
+
+
+rule plot_stations:
+    """PNG of Hs, Tp and wind time series at every station, all members.
+
+    Its own job so it runs beside plot_maps instead of after it.
+    """
+    input:
+        stations="results/extract_stations/stations.nc",
+    output:
+        **get_station_plot_outputs(),
+    log:
+        "logs/plot_stations/plots.log",
+    benchmark:
+        "logs/benchmarks/plot_stations/plots.tsv"
+    container:
+        CONTAINER_IMAGE
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=20,
+    params:
+        plotting=SCIENCE["plotting"],
+        scenario=SCIENCE["scenario"],
+    script:
+        "../scripts/plot_stations.py"
