@@ -1,13 +1,16 @@
-"""The exit hook cancels Snakemake's scheduler re-evaluation timers and nothing else."""
+"""The exit hooks: Snakemake's scheduler re-evaluation timers are cancelled and nothing else;
+the objects alive at the end are frozen out of the exit collection, later ones still collected."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import types
+import weakref
 
 from snakemake.scheduling.job_scheduler import JobScheduler
 
-from wavecast.hooks import REEVALUATION_CALLBACK, release_exit_timers
+from wavecast.hooks import REEVALUATION_CALLBACK, release_exit_timers, skip_final_collection
 
 
 def scheduler_timer(delay: float) -> threading.Timer:
@@ -40,3 +43,24 @@ def test_scheduler_timers_are_cancelled_others_kept():
     other.join(timeout=5)
     assert fired.is_set(), "an unrelated timer must still fire"
     assert release_exit_timers() == 0
+
+
+def test_objects_alive_at_the_end_are_frozen_and_new_cycles_still_collected():
+    class Node:
+        pass
+
+    before = Node()
+    before.me = before  # a reference cycle: only the cyclic collector could free it
+    frozen = weakref.ref(before)
+    try:
+        skip_final_collection()
+        del before
+        after = Node()
+        after.me = after
+        collected = weakref.ref(after)
+        del after
+        gc.collect()
+        assert frozen() is not None, "a cycle alive at the freeze is skipped by collections"
+        assert collected() is None, "a cycle made after the freeze is still collected"
+    finally:
+        gc.unfreeze()
