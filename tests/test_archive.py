@@ -5,6 +5,8 @@ import hashlib
 import json
 import os
 import platform
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -176,3 +178,14 @@ def test_created_time_must_be_timezone_aware(run: dict, tmp_path: Path) -> None:
             tmp_path / "m.json",
             created=dt.datetime(2024, 1, 1),
         )
+
+
+def test_the_archive_job_does_not_import_xarray() -> None:
+    """archive_run's job imports wavecast.stages and wavecast.archive only: no xarray/numpy
+    (≈ 0.3 s of a job that sits on the serial tail of every run)."""
+    code = (
+        "import sys, wavecast.stages, wavecast.archive; "
+        "print(sorted(m for m in ('xarray', 'numpy', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
