@@ -4,6 +4,8 @@ the objects alive at the end are frozen out of the exit collection, later ones s
 from __future__ import annotations
 
 import gc
+import logging
+import sys
 import threading
 import types
 import weakref
@@ -64,3 +66,28 @@ def test_objects_alive_at_the_end_are_frozen_and_new_cycles_still_collected():
         assert collected() is None, "a cycle made after the freeze is still collected"
     finally:
         gc.unfreeze()
+
+
+def test_a_stage_job_freezes_its_heap_only_after_the_stage_returned(tmp_path, monkeypatch):
+    from wavecast import stages
+
+    monkeypatch.setattr(sys, "stderr", sys.stderr)  # stages.run points it at the job's log
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    job = types.SimpleNamespace(
+        log=[str(tmp_path / "job.log")],
+        rule="plot_maps",
+        wildcards={},
+        input={},
+        output={},
+        params={},
+    )
+    frozen_during = []
+    gc.unfreeze()
+    try:
+        stages.run(job, lambda *_: frozen_during.append(gc.get_freeze_count()))
+        assert frozen_during == [0], "nothing is frozen while the stage works"
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "done in" in (tmp_path / "job.log").read_text()

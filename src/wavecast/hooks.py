@@ -11,7 +11,8 @@ once the workflow has finished gives the second back.
 The interpreter's last act before exiting is a full garbage collection over every object still
 alive: for Snakemake with its plugins (kubernetes, pandas, sqlalchemy) ≈ 0.35 s of CPU that
 frees nothing anyone waits for. :func:`skip_final_collection` takes the objects alive at the
-end of the workflow out of that traversal.
+end of the workflow out of that traversal; every stage job (:mod:`wavecast.stages`) calls it too
+once its outputs are written (≈ 0.15 s of a job's exit with xarray, pandas and netCDF4 loaded).
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .hooks import skip_final_collection
+
 log = logging.getLogger("wavecast")
 
 
@@ -140,6 +142,7 @@ def run(snakemake: Any, stage: Callable[..., None], **extra: Any) -> None:
         **extra,
     )
     log.info("%s: done in %.1f s", stage.__name__, time.perf_counter() - start)
+    skip_final_collection()  # outputs are written and closed; exit without a last gc pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     run_member(args.grid, args.forcing, args.output, json.loads(args.model))
     log.info("run_member: done in %.1f s", time.perf_counter() - start)
+    skip_final_collection()
     return 0
 
 
