@@ -9,6 +9,7 @@ what an executor can honour live in :mod:`wavecast.backends.checks`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
@@ -108,22 +109,27 @@ def _persistent_volume(value: Any) -> Any:
     raise ValueError(f"{value!r} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'")
 
 
-def _group_name(value: Any) -> Any:
-    if isinstance(value, str) and GROUP_NAME_RE.match(value):
-        return value
-    raise ValueError(
-        f"{value!r} is not a group name; use lower-case letters, digits and '_' "
-        "(starting with a letter), e.g. 'member'"
-    )
+def _name_matching(pattern: re.Pattern[str], what: str, how: str) -> Callable[[Any], Any]:
+    """A validator accepting strings that match ``pattern``: "'x' is not <what>; use <how>"."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and pattern.match(value):
+            return value
+        raise ValueError(f"{value!r} is not {what}; use {how}")
+
+    return check
 
 
-def _env_name(value: Any) -> Any:
-    if isinstance(value, str) and ENV_NAME_RE.match(value):
-        return value
-    raise ValueError(
-        f"{value!r} is not an environment variable name; use letters, digits and '_' "
-        "(not starting with a digit)"
-    )
+_group_name = _name_matching(
+    GROUP_NAME_RE,
+    "a group name",
+    "lower-case letters, digits and '_' (starting with a letter), e.g. 'member'",
+)
+_env_name = _name_matching(
+    ENV_NAME_RE,
+    "an environment variable name",
+    "letters, digits and '_' (not starting with a digit)",
+)
 
 
 class StrictModel(BaseModel):
