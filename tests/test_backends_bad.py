@@ -42,6 +42,9 @@ EXPECTED: dict[str, list[str]] = {
     "empty_file.yaml": [
         "<top>: the file is empty; write a YAML mapping of settings",
     ],
+    "env_bad_name.yaml": [
+        "env_vars.OMP-NUM-THREADS: 'OMP-NUM-THREADS' is not an environment variable name; use letters, digits and '_' (not starting with a digit)",
+    ],
     "env_rename.yaml": [
         "env_vars.DB_PASSWORD: '${MY_PASSWORD}' renames a variable; Snakemake passes variables to jobs by name; write '${DB_PASSWORD}' and export DB_PASSWORD where snakemake runs",
     ],
