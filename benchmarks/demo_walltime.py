@@ -373,26 +373,43 @@ def critical_path(
 
 
 def rusage_figures(
-    rusage: dict[str, float] | None, wall: float, cp: float, sum_cpu_files: float, cores: int
+    rusage: dict[str, float] | None,
+    wall: float,
+    cp: float,
+    sum_cpu_files: float,
+    cpu_total: float,
+    cores: int,
 ) -> dict[str, Any]:
-    """Job CPU from the kernel (RUSAGE_CHILDREN) and the ratio it gives; None when missing."""
+    """Job CPU from the kernel (RUSAGE_CHILDREN), the ratio it gives and Snakemake's own CPU
+    (``cpu_total``: the wait4 total of Snakemake and its jobs); every value None when missing."""
+    keys = (
+        "sum_job_cpu_rusage_s",
+        "benchmark_cpu_undercount_s",
+        "ideal_rusage_s",
+        "ratio_rusage",
+        "within_target_rusage",
+        "cpu_snakemake_own_s",
+        "cpu_snakemake_own_at_exit_s",
+        "cpu_snakemake_teardown_s",
+        "snakemake_maxrss_mib",
+    )
     if rusage is None:
-        return {
-            "sum_job_cpu_rusage_s": None,
-            "benchmark_cpu_undercount_s": None,
-            "ideal_rusage_s": None,
-            "ratio_rusage": None,
-            "within_target_rusage": None,
-        }
+        return dict.fromkeys(keys)
     jobs = rusage["children_cpu_s"]
+    own = cpu_total - jobs
     ideal = max(cp, jobs / cores)
-    return {
-        "sum_job_cpu_rusage_s": round(jobs, 2),
-        "benchmark_cpu_undercount_s": round(jobs - sum_cpu_files, 2),
-        "ideal_rusage_s": round(ideal, 2),
-        "ratio_rusage": round(wall / ideal, 3) if ideal > 0 else None,
-        "within_target_rusage": wall / ideal <= TARGET_RATIO if ideal > 0 else None,
-    }
+    values = (
+        round(jobs, 2),
+        round(jobs - sum_cpu_files, 2),
+        round(ideal, 2),
+        round(wall / ideal, 3) if ideal > 0 else None,
+        wall / ideal <= TARGET_RATIO if ideal > 0 else None,
+        round(own, 2),
+        round(rusage["snakemake_own_cpu_s"], 2),
+        round(own - rusage["snakemake_own_cpu_s"], 2),
+        round(rusage["snakemake_maxrss_mib"], 1),
+    )
+    return dict(zip(keys, values, strict=True))
 
 
 def analyse(
@@ -406,8 +423,7 @@ def analyse(
     cp, cp_path = critical_path(records, deps)
     ideal_cpu = max(cp, sum_cpu / cores)
     ideal_wall = max(cp, sum_s / cores)
-    rusage = run.get("rusage")
-    exact = rusage_figures(rusage, wall, cp, sum_cpu, cores)
+    exact = rusage_figures(run.get("rusage"), wall, cp, sum_cpu, run["cpu_total_s"], cores)
 
     # Job-start overhead: Snakemake's view of each job minus the job's own benchmark time.
     by_jobid = {r["jobid"]: r for r in records if r["jobid"] is not None}
@@ -461,20 +477,6 @@ def analyse(
         **exact,
         "cpu_total_s_snakemake_and_jobs": round(run["cpu_total_s"], 2),
         "cpu_snakemake_own_s_approx": round(run["cpu_total_s"] - sum_cpu, 2),
-        "cpu_snakemake_own_s": None
-        if rusage is None
-        else round(run["cpu_total_s"] - rusage["children_cpu_s"], 2),
-        "cpu_snakemake_own_at_exit_s": None
-        if rusage is None
-        else round(rusage["snakemake_own_cpu_s"], 2),
-        "cpu_snakemake_teardown_s": None
-        if rusage is None
-        else round(
-            run["cpu_total_s"] - rusage["children_cpu_s"] - rusage["snakemake_own_cpu_s"], 2
-        ),
-        "snakemake_maxrss_mib": None
-        if rusage is None
-        else round(rusage["snakemake_maxrss_mib"], 1),
         # CPU the rest of the machine used while the demo ran (other users' tests): the
         # contention that makes Σ job s exceed Σ job cpu_time.
         "cpu_other_processes_s": None
