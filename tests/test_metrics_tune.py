@@ -139,3 +139,18 @@ def test_edited_production_yaml_still_validates(tmp_path):
     assert again.requested["build_grid"]["mem_mb"] == 256
     text = target.read_text()
     assert text.startswith(source.read_text().splitlines()[0]) and "# production:" in text
+
+
+def test_rules_in_a_group_job_are_named_as_such_not_as_unmeasured():
+    """production.yaml groups rules into SLURM group jobs, whose sacct record is the group's;
+    tune says so instead of 'no successful attempt measured'."""
+    e = load_env(ROOT / "config" / "backends" / "production.yaml")
+    assert e.groups["run_member"] == "member" and e.groups["archive_run"] == "post"
+    proposals, notes = propose([rec("build_grid", 0.2, 5, 3)], e, 1.2)
+    assert {p.rule for p in proposals} == {"build_grid"}
+    assert (
+        "run_member: runs inside group job 'member', which SLURM measures as a whole, not per "
+        "rule (see `wavecast metrics summary`); left as is"
+    ) in notes
+    assert not any("no successful attempt" in n for n in notes), notes
+    assert load_env(ROOT / "config" / "backends" / "localdev.yaml").groups == {}

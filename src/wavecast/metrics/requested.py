@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..backends.load import load_backend
@@ -20,6 +20,8 @@ class EnvResources:
     limit_cpu: int
     limit_mem_mb: int
     limit_timeout: int
+    #: Rule → its group (SLURM ``groups``): such rules run inside one job for the group.
+    groups: dict[str, str] = field(default_factory=dict)
 
 
 def backend_path(env: str, root: Path = Path(".")) -> Path:
@@ -40,4 +42,5 @@ def load_env(path: Path) -> EnvResources:
         limit_cpu=backend.limits.cpu,
         limit_mem_mb=parse_memory(backend.limits.memory),
         limit_timeout=backend.limits.timeout,
+        groups=getattr(backend, "group_of", {}),
     )

@@ -10,7 +10,8 @@ Rules (each proposal says which applied):
 - timeout = longest successful wall time × headroom, rounded up to 5 min below 1 h, 15 min
   below 6 h, 1 h above; at least 60 s;
 - nothing above ``limits``: when the floor itself is above a limit the rule is reported, not
-  changed. Rules with no successful attempt are left alone.
+  changed. Rules with no successful attempt are left alone, and so are rules run inside a
+  SLURM group job (``groups``): the group job is measured as a whole, not each rule.
 
 :func:`edit_stages` changes only the values under ``stages:`` line by line, so comments,
 ordering and the rest of the file stay as they were (no YAML round trip).
@@ -68,6 +69,12 @@ def propose(
     notes: list[str] = []
     for rule, current in env.requested.items():
         group = done.get(rule)
+        if not group and rule in env.groups:
+            notes.append(
+                f"{rule}: runs inside group job '{env.groups[rule]}', which SLURM measures as "
+                "a whole, not per rule (see `wavecast metrics summary`); left as is"
+            )
+            continue
         if not group:
             notes.append(f"{rule}: no successful attempt measured; left as is")
             continue
