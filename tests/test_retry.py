@@ -337,9 +337,10 @@ def test_target_jobs_reads_the_job_steps_command_line():
         ("run_member", frozenset({("member", "003")})),
         ("make_forcing", frozenset({("member", "003")})),
     }
-    encoded = "base64//" + __import__("base64").b64encode(b"r:a=1,b=x y").decode()
-    assert retry.target_jobs(f"Command: x --target-jobs {encoded} build_grid: --cores 1") == {
-        ("r", frozenset({("a", "1"), ("b", "x y")})),
+    # a value holding a comma is double-quoted inside the shell-quoted spec
+    line = """Command: x --target-jobs 'r:a="p,q",b=1' 'build_grid:' --cores 1"""
+    assert retry.target_jobs(line) == {
+        ("r", frozenset({("a", "p,q"), ("b", "1")})),
         ("build_grid", frozenset()),
     }
     assert retry.target_jobs("no command line here") == set()
@@ -351,7 +352,8 @@ def test_group_job_logs_count_for_the_rules_they_ran(tmp_path, monkeypatch):
     group.mkdir()
     (group / "12.log").write_text(GROUP_LOG)
     (group / "13.log").write_text(GROUP_LOG.replace("=003", "=004"))
-    write_log(tmp_path, "run_member", "003", "5", OOM_LOG)
+    # not an OOM: the 2000 MiB below can only come from the group job log
+    write_log(tmp_path, "run_member", "003", "5", FAILED_LOG)
     ids = [j for j, _ in retry.job_logs("run_member", {"member": "003"}, tmp_path)]
     assert ids == ["5", "12"]
     assert [j for j, _ in retry.job_logs("make_forcing", {"member": "004"}, tmp_path)] == ["13"]

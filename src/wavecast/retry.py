@@ -27,10 +27,10 @@ the value the submitting process asked for.
 
 from __future__ import annotations
 
-import base64
 import functools
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +39,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from snakemake_interface_common.exceptions import WorkflowError
+
+from .targets import parse_spec
 
 #: The ``sacct -o`` fields :func:`fetch_attempt_history` asks for, in this order.
 SACCT_FIELDS: tuple[str, ...] = (
@@ -280,21 +282,22 @@ def slurm_logdir() -> Path:
 def target_jobs(log_text: str) -> set[tuple[str, frozenset[tuple[str, str]]]]:
     """The jobs a SLURM job ran, from the job step's ``--target-jobs rule:k=v,... ...`` (the
     ``Command:`` line Snakemake prints at the top of the plugin's log); ``(rule, {(k, v)})``."""
-    found: set[tuple[str, frozenset[tuple[str, str]]]] = set()
     for line in log_text.splitlines():
         if "--target-jobs" not in line:
             continue
-        tokens = line.split("--target-jobs", 1)[1].split()
+        rest = line.split("--target-jobs", 1)[1]
+        try:
+            tokens = shlex.split(rest)
+        except ValueError:  # an unbalanced quote further along the command line
+            tokens = rest.split()
+        found = set()
         for token in tokens:
             if token.startswith("--"):
                 break
-            if token.startswith("base64//"):
-                token = base64.b64decode(token.removeprefix("base64//")).decode()
-            rule, _, spec = token.strip("'\"").partition(":")
-            pairs = (item.partition("=") for item in spec.split(",") if item)
-            found.add((rule, frozenset((k, v) for k, _, v in pairs)))
-        break
-    return found
+            rule, wildcards = parse_spec(token)
+            found.add((rule, frozenset(wildcards.items())))
+        return found
+    return set()
 
 
 def _ran(rule: str, wildcards: object, targets: set) -> bool:

@@ -23,6 +23,7 @@ import re
 import shlex
 from typing import Any
 
+from ..targets import parse_spec
 from .record import JobRecord, derive, note
 from .units import GIB, k8s_cpu, k8s_memory_bytes, timestamp
 
@@ -55,30 +56,11 @@ def parse_target(command: str) -> tuple[str | None, dict[str, str], int | None]:
     match = _TARGET_RE.search(command)
     if match:
         target = shlex.split(match.group(1))[0] if match.group(1) else ""
-        rule, _, wc = target.partition(":")
-        for part in _split_wildcards(wc):
-            key, sep, value = part.partition("=")
-            if sep:
-                wildcards[key] = value.strip('"')
+        rule, wildcards = parse_spec(target)
     match = _ATTEMPT_RE.search(command)
     if match:
         attempt = int(match.group(1))
     return rule, wildcards, attempt
-
-
-def _split_wildcards(text: str) -> list[str]:
-    parts, current, quoted = [], "", False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        if char == "," and not quoted:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    if current:
-        parts.append(current)
-    return parts
 
 
 def _container(spec: Any) -> Any:
