@@ -23,10 +23,8 @@ Variants
     settings (``init_seconds_before_status_checks``, ``status_command``, ``status_attempts``)
     are kept.
 ``plugin-grouped``
-    The same, keeping production.yaml's ``groups``/``group_components``. Should production.yaml
-    have no ``groups`` key (e.g. when measuring an older checkout), the same grouping is passed
-    on the command line instead (``FALLBACK_GROUP_ARGS``); which way it went is printed and
-    recorded.
+    The same, keeping production.yaml's ``groups``/``group_components`` (the run stops when
+    production.yaml has none, or the rendered profile lost them).
 ``raw-sbatch-afterok`` (the floor)
     The very jobs of the ``plugin-ungrouped`` run, without Snakemake's scheduler and polling. A
     shim ``sbatch`` records every submission's argv and stdin script (the plugin passes the job
@@ -102,18 +100,6 @@ VARIANTS = (UNGROUPED, GROUPED, FLOOR)
 #: Rule -> upstream rules of every rule that runs as a SLURM job (checked against
 #: ``snakemake --rulegraph`` before the runs).
 DEPENDS = {rule: up for rule, up in pipeline_dag.DEPENDS.items() if rule not in LOCAL}
-#: The grouping of the production backend, on the command line while production.yaml lacks it.
-FALLBACK_GROUP_ARGS = [
-    "--groups",
-    "make_forcing=member",
-    "run_member=member",
-    "summarise_ensemble=post",
-    "extract_stations=post",
-    "plot_maps=post",
-    "archive_run=post",
-    "--group-components",
-    "member=1",
-]
 VARIANT_DESCRIPTIONS = {
     UNGROUPED: "executor plugin, production.yaml adapted to the local cluster, no groups",
     GROUPED: "the same with production's groups (member: make_forcing+run_member per member; "
@@ -329,8 +315,8 @@ def result_files(work: Path) -> set[str]:
 # ---------------------------------------------------------------- the plugin variants
 
 
-def backend_for(variant: str, account: str) -> tuple[dict[str, Any], list[str], str | None]:
-    """Backend YAML data, extra snakemake arguments and where the grouping comes from."""
+def backend_for(variant: str, account: str) -> dict[str, Any]:
+    """Backend YAML data of ``variant``: production.yaml adapted to the local cluster."""
     backend = yaml.safe_load(PRODUCTION.read_text())
     # env_vars reach jobs only through apptainer --env: without a container they are refused
     for key in ("qos", "extra", "container", "env_vars"):
@@ -346,10 +332,9 @@ def backend_for(variant: str, account: str) -> tuple[dict[str, Any], list[str], 
     if variant == UNGROUPED:
         backend.pop("groups", None)
         backend.pop("group_components", None)
-        return backend, [], None
-    if "groups" in backend:
-        return backend, [], "config/backends/production.yaml"
-    return backend, list(FALLBACK_GROUP_ARGS), "command line (production.yaml has no groups)"
+    elif "groups" not in backend:
+        raise SystemExit(f"{PRODUCTION} has no groups: nothing to measure as {variant}")
+    return backend
 
 
 def build_profile(work: Path, backend: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -370,14 +355,12 @@ def run_plugin(variant: str, work: Path, account: str, shims: Shims) -> dict[str
     """One pipeline run through the executor plugin in a fresh ``work``."""
     env = child_env(shims)
     new_workdir(work)
-    backend, extra, groups_source = backend_for(variant, account)
+    backend = backend_for(variant, account)
     profile = build_profile(work, backend, env)
-    if groups_source == "config/backends/production.yaml" and "groups" not in profile:
+    if "groups" in backend and "groups" not in profile:
         raise SystemExit("production.yaml has groups but the rendered profile has none")
-    if groups_source:
-        print(f"{variant}: groups from {groups_source}", flush=True)
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(work)]
-    cmd += ["--profile", str(work / "profiles" / ENV), *extra]
+    cmd += ["--profile", str(work / "profiles" / ENV)]
     queue = queue_length()
     start = time.time()
     proc = subprocess.Popen(
@@ -401,8 +384,6 @@ def run_plugin(variant: str, work: Path, account: str, shims: Shims) -> dict[str
         "snakemake_pid": proc.pid,
         "started": start,
         "ended": start + wall,
-        "groups_source": groups_source,
-        "snakemake_extra_args": extra,
         "backend": backend,
         "profile_keys": profile_keys(profile),
     }
@@ -730,8 +711,6 @@ def main(argv: list[str] | None = None) -> int:
                 "profiles": {
                     v: {
                         "profile_keys": r["profile_keys"],
-                        "snakemake_extra_args": r["snakemake_extra_args"],
-                        "groups_source": r["groups_source"],
                     }
                     for v, r in plugin_runs.items()
                 },
