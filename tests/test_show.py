@@ -22,6 +22,22 @@ def test_production_run_member(capsys) -> None:
     assert "--bind /data/wavecast/input:/data/input:ro" in apptainer
     assert "docker://ghcr.io/wavecast/wavecast:0.1.0" in apptainer
     assert "build_grid:" not in out
+    assert (
+        "  group member: one SLURM job runs make_forcing, run_member (1 instance per job; "
+        "Snakemake sizes the job from its rules' resources)"
+    ) in out.splitlines()
+
+
+def test_group_components_are_shown(tmp_path, capsys) -> None:
+    backends = tmp_path / "config" / "backends"
+    backends.mkdir(parents=True)
+    text = (Path(ROOT) / "config/backends/production.yaml").read_text()
+    (backends / "production.yaml").write_text(text + "group_components:\n  member: 2\n")
+    assert main(["show", "--env", "production", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "  group member: one SLURM job runs make_forcing, run_member (2 instances" in out
+    assert "  group post: one SLURM job runs summarise_ensemble, extract_stations" in out
+    assert out.count("  group ") == 7  # every rule but build_grid, which runs alone
 
 
 def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) -> None:
