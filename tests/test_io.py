@@ -20,6 +20,15 @@ def test_outputs_honour_the_umask(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o644
 
 
+def test_a_replaced_file_keeps_its_mode(tmp_path):
+    """A user's file rewritten in place (`wavecast tune --write`) stays as private as it was."""
+    path = tmp_path / "production.yaml"
+    path.write_text("old")
+    path.chmod(0o600)
+    write_text_atomic(path, "new")
+    assert (path.read_text(), path.stat().st_mode & 0o777) == ("new", 0o600)
+
+
 def test_a_failed_write_leaves_neither_output_nor_temp_file(tmp_path):
     ds = xr.Dataset({"v": ("x", np.arange(3.0))})
     target = tmp_path / "out.nc"

@@ -170,6 +170,40 @@ def test_tune_diff_and_write(tmp_path, capsys):
     )
 
 
+def test_tune_write_keeps_the_file_when_the_edit_does_not_validate(
+    tmp_path, capsys, monkeypatch
+):
+    """If the edited YAML would not validate, --write reports it and leaves the user's file
+    byte for byte as it was, with no temp file beside it. The editor is replaced by one that
+    breaks the file: no real proposal does (they stay within the limits)."""
+    from wavecast.cli import tune as tune_cli
+
+    source = ROOT / "config" / "backends" / "production.yaml"
+    backends = tmp_path / "config" / "backends"
+    backends.mkdir(parents=True)
+    target = backends / "production.yaml"
+    shutil.copy(source, target)
+    records = tmp_path / "m.jsonl"
+    row = {
+        "run_id": "r",
+        "rule": "run_member",
+        "backend": "slurm",
+        "status": "completed",
+        "raw_state": "COMPLETED",
+        "wall_time_seconds": 5000,
+        "cpu_seconds": 4900,
+        "peak_memory_gb": 20.0,
+    }
+    records.write_text(json.dumps(row) + "\n")
+    monkeypatch.setattr(tune_cli, "edit_stages", lambda text, changes, file: text + "bogus: 1\n")
+    argv = ["tune", "--env", "production", "--workdir", str(tmp_path), "--input", str(records)]
+    assert main([*argv, "--write"]) != 0
+    _, err = capsys.readouterr()
+    assert f"{target}::bogus: unknown key" in err
+    assert target.read_text() == source.read_text()
+    assert sorted(p.name for p in backends.iterdir()) == ["production.yaml"]
+
+
 def test_tune_without_records(tmp_path, capsys):
     source = ROOT / "config" / "backends" / "production.yaml"
     backends = tmp_path / "config" / "backends"

@@ -36,8 +36,13 @@ def temp_path_next_to(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    # mkstemp creates 0600; products on a shared cluster must be readable like any new file.
-    os.chmod(tmp, 0o666 & ~_current_umask())
+    # mkstemp creates 0600; products on a shared cluster must be readable like any new file, and
+    # a file being replaced (a backend YAML edited by `wavecast tune --write`) keeps its mode.
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_current_umask()
+    os.chmod(tmp, mode)
     tmp_path = Path(tmp)
     try:
         yield tmp_path

@@ -10,6 +10,7 @@ from ..backends.load import load_backend
 from ..backends.models import BACKEND_MODELS
 from ..backends.template import backend_types, create_template, schema_text
 from ..errors import ValidationError
+from ..io import write_text_atomic
 from .common import subcommand
 
 TYPES = list(BACKEND_MODELS)
@@ -105,8 +106,7 @@ def _write(text: str, output: str | None, overwrite: bool) -> int:
     if path.exists() and not overwrite:
         print(f"{output}: already exists; choose another -o FILE or remove it", file=sys.stderr)
         return 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)
     print(f"wrote {output}", file=sys.stderr)
     return 0
 

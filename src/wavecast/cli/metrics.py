@@ -4,10 +4,12 @@ report with figures (report), and the runs this directory has seen (runs)."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
 
+from ..io import write_text_atomic
 from ..metrics.collect import BACKENDS, Collection, Progress, collect
 from ..metrics.recordio import format_for, load_records, write_records
 from ..metrics.report import write_report
@@ -132,9 +134,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
     result = _collect(args)
     fmt = format_for(args.output)
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        with open(args.output, "w", encoding="utf-8", newline="") as stream:
-            write_records(result.records, stream, fmt)
+        stream = io.StringIO(newline="")
+        write_records(result.records, stream, fmt)
+        write_text_atomic(args.output, stream.getvalue())
     else:
         write_records(result.records, sys.stdout, fmt)
     return 0

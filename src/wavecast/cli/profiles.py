@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from ..backends.load import load_backend
 from ..backends.render import profile_path, regenerate_command, render_profile, source_path
 from ..errors import Problem, ValidationError
+from ..io import write_text_atomic
 from .common import subcommand
 
 
@@ -110,10 +110,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         if path.exists() and path.read_text(encoding="utf-8") == text:
             print(f"{profile_path(env)}: unchanged")
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".yaml.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
         print(f"{profile_path(env)}: written")
     return 0
 

@@ -2,7 +2,8 @@
 
 Figures: a timeline (Gantt, one bar per attempt, grouped by rule), requested vs used memory
 and CPU per rule, and the wall-time distribution per rule. :func:`figures` returns PNG bytes;
-:func:`render_html` builds the page; :func:`write_report` writes both.
+:func:`render_html` builds the page; :func:`write_report` writes both,
+atomically (:mod:`wavecast.io`).
 
 To put the page into ``snakemake --report``: make it the output of a rule, wrapped in
 ``report()`` (see docs/metrics.md); Snakemake then embeds the HTML file in its report.
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import __version__
+from ..io import write_bytes_atomic, write_text_atomic
 from .record import JobRecord
 from .summary import COLUMNS, FLAGS, RuleSummary, summarise, table_rows
 
@@ -206,13 +208,8 @@ def write_report(
 ) -> list[Path]:
     """Write the HTML page and, when ``png_dir`` is given, the figures as PNG files."""
     pngs = figures(records)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render_html(records, title, messages, pngs), encoding="utf-8")
-    written = [output]
+    written = [write_text_atomic(output, render_html(records, title, messages, pngs))]
     if png_dir is not None:
-        png_dir.mkdir(parents=True, exist_ok=True)
         for name, data in pngs.items():
-            path = png_dir / f"{name}.png"
-            path.write_bytes(data)
-            written.append(path)
+            written.append(write_bytes_atomic(png_dir / f"{name}.png", data))
     return written
