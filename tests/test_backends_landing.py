@@ -9,8 +9,10 @@ How each landing is proven:
   ``Executor``'s ``get_partition_arg``/``get_account_arg``, given a stand-in job carrying the
   evaluated resources; the plugin's ``ExecutorSettings`` is built from the ``slurm-*`` keys. Only
   ``validate_account`` (which asks the cluster's accounting database) is replaced;
-- Kubernetes: the plugin's real ``Executor.__post_init__`` and ``run_job`` build the Secret and
-  the V1Job; no API server runs here, so the kube config loader and the two API objects
+- Kubernetes: Snakemake parses the profile and its plugin registry builds the plugin's
+  ``ExecutorSettings``; the plugin's real ``Executor.__post_init__`` and ``run_job`` build the
+  Secret and the V1Job, and its ``check_active_jobs`` decides whether a finished Job is deleted; no
+  API server runs here, so the kube config loader and the two API objects
   (``CoreV1Api``/``BatchV1Api``) are replaced at that single boundary and record the calls;
 - apptainer: the command comes from Snakemake's ``snakemake.deployment.singularity.shellcmd``
   with the profile's ``apptainer-args`` and the ``config: container_image``.
@@ -18,6 +20,8 @@ How each landing is proven:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import logging
 import threading
@@ -91,6 +95,7 @@ FULL: dict[str, dict[str, Any]] = {
         "cpu_scalar": 0.5,
         "machine_type": "m5.2xlarge",
         "pod_limits": True,
+        "keep_finished_jobs": True,
         "jobs": 20,
         "env_vars": {"AWS_SECRET_ACCESS_KEY": "${AWS_SECRET_ACCESS_KEY}"},
         "stages": {"run_member": {"cpu": 4, "memory": "8g"}},
@@ -129,9 +134,9 @@ def field_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
 class Landed:
     """One backend rendered and pushed through Snakemake and the plugins."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, **overrides: Any):
         self.env = f"full-{kind}"
-        self.backend = validate_data(FULL[kind], f"{kind}.yaml")
+        self.backend = validate_data({**FULL[kind], **overrides}, f"{kind}.yaml")
         self.text = render_profile(self.backend, self.env)
         self.profile = yaml.safe_load(self.text)
         from snakemake.profiles import ProfileConfigFileParser
@@ -201,36 +206,59 @@ class Landed:
         self.slurm_settings = settings
         return get_submit_command(job, params, settings=settings)
 
-    def v1job(self, rule: str, monkeypatch, tmp_path: Path) -> tuple[Any, dict, list]:
+    def k8s_settings(self, tmp_path: Path) -> Any:
+        """The Kubernetes plugin's ``ExecutorSettings`` as Snakemake builds them from the profile:
+        its own ``--profile`` parsing, then the plugin registry (``args_to_api`` does the same)."""
+        from snakemake.cli import parse_args
+        from snakemake_interface_executor_plugins.registry import ExecutorPluginRegistry
+
+        directory = tmp_path / f"profile-{self.env}"
+        directory.mkdir(exist_ok=True)
+        (directory / "profile.yaml").write_text(self.text)
+        _, args = parse_args(["--profile", str(directory), "--workflow-profile", "none"])
+        assert args.executor == "kubernetes"
+        return ExecutorPluginRegistry().get_plugin(args.executor).get_settings(args)
+
+    def k8s_executor(self, monkeypatch, tmp_path: Path, calls: dict[str, Any]) -> Any:
+        """The plugin's real ``Executor`` with the profile's settings; the two API objects record
+        every call in ``calls`` (``job``/``secret`` as created, ``deleted`` in order) and answer
+        with ``calls["job_status"]``/``calls["pods"]``."""
         import kubernetes
         import snakemake_executor_plugin_kubernetes as k8s
 
-        calls: dict[str, Any] = {}
+        calls.setdefault("deleted", [])
 
         class FakeCore:
             def create_namespaced_secret(self, namespace, secret):
                 calls["secret"] = (namespace, secret)
+
+            def list_namespaced_pod(self, namespace, label_selector):
+                return calls["pods"]
+
+            def read_namespaced_pod_log(self, name, namespace, container, previous):
+                return f"log of {name}"
+
+            def delete_namespaced_pod(self, name, namespace, body):
+                calls["deleted"].append(("pod", name))
 
         class FakeBatch:
             def create_namespaced_job(self, namespace, body):
                 calls["job"] = (namespace, body)
                 return body
 
+            def read_namespaced_job_status(self, name, namespace):
+                return calls["job_status"]
+
+            def delete_namespaced_job(self, name, namespace, propagation_policy, body):
+                calls["deleted"].append(("job", name))
+
         monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda: None)
         monkeypatch.setattr(kubernetes.client, "CoreV1Api", FakeCore)
         monkeypatch.setattr(kubernetes.client, "BatchV1Api", FakeBatch)
         p = self.profile
-        settings = k8s.ExecutorSettings(
-            namespace=p["kubernetes-namespace"],
-            cpu_scalar=p["kubernetes-cpu-scalar"],
-            service_account_name=p.get("kubernetes-service-account-name"),
-            persistent_volumes=k8s.parse_persistent_volumes(
-                p.get("kubernetes-persistent-volumes", [])
-            ),
-        )
         env = {name: f"value-of-{name}" for name in p.get("envvars", [])}
         workflow = types.SimpleNamespace(
-            executor_settings=settings,
+            executor_settings=self.k8s_settings(tmp_path),
             remote_execution_settings=types.SimpleNamespace(container_image=p["container-image"]),
             persistence=types.SimpleNamespace(aux_path=tmp_path),
             spawned_job_args_factory=types.SimpleNamespace(envvars=lambda: env),
@@ -238,13 +266,64 @@ class Landed:
         ex = k8s.Executor.__new__(k8s.Executor)
         ex.workflow = workflow
         ex.logger = logging.getLogger("test")
-        ex.lock = threading.Lock()  # set by RemoteExecutor.__init__, which would start threads
+        # set by RemoteExecutor.__init__, which would start threads
+        ex.lock = threading.Lock()
+        ex.status_rate_limiter = contextlib.nullcontext()
         ex.__post_init__()
         ex.format_job_exec = lambda job: "snakemake --the-job"
+        return ex
+
+    def v1job(self, rule: str, monkeypatch, tmp_path: Path) -> tuple[Any, dict, list]:
+        calls: dict[str, Any] = {}
+        ex = self.k8s_executor(monkeypatch, tmp_path, calls)
         submitted: list = []
         ex.report_job_submission = submitted.append
         ex.run_job(self.job(rule))
         return calls["job"], calls, submitted
+
+    def k8s_finish(self, exit_code: int, monkeypatch, tmp_path: Path) -> list[tuple[str, str]]:
+        """Submit run_member, let its pod end with ``exit_code``, run the plugin's own status
+        check once; return what the plugin deleted."""
+        from kubernetes import client
+
+        calls: dict[str, Any] = {}
+        ex = self.k8s_executor(monkeypatch, tmp_path, calls)
+        submitted: list = []
+        reported: list = []
+        ex.report_job_submission = submitted.append
+        ex.report_job_success = lambda job: reported.append("success")
+        ex.report_job_error = lambda job, **kw: reported.append("error")
+        ex.run_job(self.job("run_member"))
+        name = calls["job"][1].metadata.name
+        calls["job_status"] = client.V1Job(
+            status=client.V1JobStatus(succeeded=1 if exit_code == 0 else None)
+        )
+        terminated = client.V1ContainerStateTerminated(
+            exit_code=exit_code, reason="Completed" if exit_code == 0 else "OOMKilled"
+        )
+        status = client.V1ContainerStatus(
+            name="snakemake",
+            image="img",
+            image_id="id",
+            ready=False,
+            restart_count=0,
+            state=client.V1ContainerState(terminated=terminated),
+        )
+        calls["pods"] = client.V1PodList(
+            items=[
+                client.V1Pod(
+                    metadata=client.V1ObjectMeta(name=f"{name}-pod"),
+                    status=client.V1PodStatus(container_statuses=[status]),
+                )
+            ]
+        )
+
+        async def still_active() -> list:
+            return [j async for j in ex.check_active_jobs(submitted)]
+
+        assert asyncio.run(still_active()) == []
+        assert reported == ["success" if exit_code == 0 else "error"]
+        return calls["deleted"]
 
 
 @pytest.fixture(scope="module")
@@ -445,6 +524,20 @@ def check_k8s(landed, mp, tmp) -> None:
     assert len(submitted) == 1
 
 
+def check_keep_finished_jobs(landed, mp, tmp) -> None:
+    """The plugin's own status check leaves a finished Job and its pod in the cluster (metrics
+    read them), succeeded or OOMKilled; without the field the same check deletes both."""
+    kept = landed["kubernetes"]
+    assert kept.k8s_settings(tmp).omit_job_cleanup is True
+    for exit_code in (0, 137):
+        assert kept.k8s_finish(exit_code, mp, tmp) == [], exit_code
+    cleaned = Landed("kubernetes", keep_finished_jobs=False)
+    assert cleaned.k8s_settings(tmp).omit_job_cleanup is False
+    for exit_code in (0, 137):
+        deleted = cleaned.k8s_finish(exit_code, mp, tmp)
+        assert [kind for kind, _ in deleted] == ["pod", "job"], exit_code
+
+
 LANDING = {
     "type": check_type,
     "cores": check_cores,
@@ -493,6 +586,7 @@ LANDING = {
     "cpu_scalar": check_k8s,
     "machine_type": check_k8s,
     "pod_limits": check_k8s,
+    "keep_finished_jobs": check_keep_finished_jobs,
 }
 
 

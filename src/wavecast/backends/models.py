@@ -364,6 +364,14 @@ class KubernetesBackend(BackendBase):
     pod_limits: bool = Field(
         True, description="set pod limits equal to requests (the plugin's scale=0)."
     )
+    keep_finished_jobs: bool = Field(
+        False,
+        description="keep each Job and its pod after it ends (→ kubernetes-omit-job-cleanup), so "
+        "'wavecast metrics collect' can read its status, exit code, OOMKilled and node; nothing "
+        "deletes them then: once collected, and with no run active, the operator runs 'kubectl "
+        "delete jobs -n <namespace> -l app=snakemake' (their pods go with them). Default false: "
+        "the plugin deletes finished Jobs and their pods.",
+    )
 
 
 BACKEND_MODELS: dict[str, type[BackendBase]] = {

@@ -184,6 +184,8 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
             data["kubernetes-service-account-name"] = backend.service_account
         if backend.persistent_volumes:
             data["kubernetes-persistent-volumes"] = list(backend.persistent_volumes)
+        if backend.keep_finished_jobs:
+            data["kubernetes-omit-job-cleanup"] = True
         if backend.storage:
             data["default-storage-provider"] = backend.storage.provider
             data["default-storage-prefix"] = backend.storage.prefix
