@@ -164,25 +164,52 @@ def _parse_time(value: str) -> dt.datetime | None:
         return None
 
 
-def grid_bounds(grid: Mapping) -> tuple[float, float, float, float]:
-    """(lat_min, lat_max, lon_min, lon_max) of the grid, equirectangular about its origin."""
+def wrap_longitude(delta: float) -> float:
+    """A longitude difference (degrees) wrapped into [-180, 180).
+
+    The convention of :func:`wavecast.grid.xy_from_latlon`, so that the checks here place a point
+    on the grid exactly where the model does, on either side of the dateline and with longitudes
+    written -180..180 or 0..360.
+    """
+    return (delta + 180.0) % 360.0 - 180.0
+
+
+def _grid_extent(grid: Mapping) -> tuple[float, float, float, float]:
+    """(origin lat, height in degrees, origin lon, width in degrees), equirectangular."""
     lat0 = grid["origin"]["lat"]
-    lon0 = grid["origin"]["lon"]
     width = grid["nx"] * grid["resolution_km"] * 1000.0
     height = grid["ny"] * grid["resolution_km"] * 1000.0
     dlat = math.degrees(height / EARTH_RADIUS_M)
     dlon = math.degrees(width / (EARTH_RADIUS_M * math.cos(math.radians(lat0))))
-    return lat0, lat0 + dlat, lon0, lon0 + dlon
+    return lat0, dlat, grid["origin"]["lon"], dlon
 
 
-def _inside(bounds: tuple[float, float, float, float], lat: float, lon: float) -> bool:
-    lat_min, lat_max, lon_min, lon_max = bounds
-    return lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
+def grid_bounds(grid: Mapping) -> tuple[float, float, float, float]:
+    """(lat_min, lat_max, lon_west, lon_east) of the grid, equirectangular about its origin.
+
+    ``lon_east`` is written in the origin's convention (-180..180 for an origin below 180, else
+    0..360), so a grid across the dateline has ``lon_west > lon_east`` (178.0 .. -177.4), as in
+    a GeoJSON bounding box.
+    """
+    lat0, dlat, lon0, dlon = _grid_extent(grid)
+    lon_east = lon0 + dlon
+    lon_east = wrap_longitude(lon_east) if lon0 < 180.0 else lon_east % 360.0
+    return lat0, lat0 + dlat, lon0, lon_east
+
+
+def _inside(extent: tuple[float, float, float, float], lat: float, lon: float) -> bool:
+    """Whether (lat, lon) lies on the grid of :func:`_grid_extent` ``extent``, as the model sees it.
+
+    Longitude is measured east of the origin, wrapped like :func:`wavecast.grid.xy_from_latlon`.
+    """
+    lat0, dlat, lon0, dlon = extent
+    return 0.0 <= lat - lat0 <= dlat and 0.0 <= wrap_longitude(lon - lon0) <= dlon
 
 
 def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
     """Checks across keys, on a config that already passed the schema."""
     problems: list[Problem] = []
+    extent = _grid_extent(cfg["grid"])
     bounds = grid_bounds(cfg["grid"])
     box = f"lat {bounds[0]:.2f}..{bounds[1]:.2f}, lon {bounds[2]:.2f}..{bounds[3]:.2f}"
 
@@ -207,7 +234,7 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
                 )
             )
     for i, island in enumerate(bathy.get("idealised", {}).get("islands", [])):
-        if not _inside(bounds, island["lat"], island["lon"]):
+        if not _inside(extent, island["lat"], island["lon"]):
             problems.append(
                 Problem(
                     file,
@@ -264,8 +291,7 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
                 )
             )
         if not any(
-            _inside(bounds, _lerp(cyc["track"], times, t)[0], _lerp(cyc["track"], times, t)[1])
-            for t in _hours(start, cyc["hours"])
+            _inside(extent, *_lerp(cyc["track"], times, t)) for t in _hours(start, cyc["hours"])
         ):
             problems.append(
                 Problem(
@@ -277,7 +303,7 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
             )
 
     for i, station in enumerate(cfg["stations"]):
-        if not _inside(bounds, station["lat"], station["lon"]):
+        if not _inside(extent, station["lat"], station["lon"]):
             problems.append(
                 Problem(
                     file,
@@ -307,13 +333,19 @@ def _hours(start: dt.datetime, hours: int) -> Iterable[dt.datetime]:
 
 
 def _lerp(track: list, times: list[dt.datetime], t: dt.datetime) -> tuple[float, float]:
+    """The track centre at ``t``, linear in time between fixes.
+
+    Longitude moves the short way between two fixes, across the dateline when that is shorter,
+    as in :func:`wavecast.cyclone.interpolate_track`.
+    """
     if t <= times[0]:
         return track[0]["lat"], track[0]["lon"]
     for i in range(1, len(times)):
         if t <= times[i]:
             w = (t - times[i - 1]) / (times[i] - times[i - 1])
             a, b = track[i - 1], track[i]
-            return a["lat"] + w * (b["lat"] - a["lat"]), a["lon"] + w * (b["lon"] - a["lon"])
+            dlon = wrap_longitude(b["lon"] - a["lon"])
+            return a["lat"] + w * (b["lat"] - a["lat"]), a["lon"] + w * dlon
     return track[-1]["lat"], track[-1]["lon"]
 
 

@@ -1,0 +1,113 @@
+"""Config checks near the dateline agree with the model (grid.xy_from_latlon wraps longitudes).
+
+The demo config moved 240 degrees east: grid.origin lon 178, so the grid spans 178 .. 182.6
+east, written -177.4 in the -180..180 convention scientists use in the Pacific.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wavecast.config import EARTH_RADIUS_M, grid_bounds, validate, wrap_longitude
+from wavecast.errors import ValidationError
+from wavecast.grid import xy_from_latlon
+
+DEMO = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
+SHIFT = 240.0  # -62 (the demo's origin) + 240 = 178
+
+
+def east(lon: float) -> float:
+    """``lon`` moved SHIFT degrees east, written in -180..180."""
+    return (lon + SHIFT + 180.0) % 360.0 - 180.0
+
+
+@pytest.fixture()
+def pacific() -> dict:
+    cfg = yaml.safe_load(DEMO.read_text())
+    cfg["grid"]["origin"]["lon"] = east(cfg["grid"]["origin"]["lon"])
+    for place in (
+        cfg["bathymetry"]["idealised"]["islands"] + cfg["cyclone"]["track"] + cfg["stations"]
+    ):
+        place["lon"] = round(east(place["lon"]), 6)
+    return cfg
+
+
+def problems_of(data) -> list[str]:
+    with pytest.raises(ValidationError) as info:
+        validate(data)
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_demo_moved_across_the_dateline_is_valid(pacific):
+    assert pacific["grid"]["origin"]["lon"] == 178.0
+    # an island, a station and the first track fixes sit east of 180, at negative longitudes
+    assert pacific["bathymetry"]["idealised"]["islands"][1]["lon"] == pytest.approx(-179.8)
+    assert pacific["stations"][2]["lon"] == pytest.approx(-179.0)
+    assert [f["lon"] for f in pacific["cyclone"]["track"]] == pytest.approx([-177.8, -179.6, 179])
+    validate(pacific)
+
+
+def test_longitudes_east_of_the_origin_in_either_convention(pacific):
+    """181 and -179 are the same place; the schema allows both."""
+    pacific["stations"][2]["lon"] = 181.0
+    pacific["bathymetry"]["idealised"]["islands"][1]["lon"] = 180.2
+    validate(pacific)
+
+
+def test_a_station_beyond_the_dateline_grid_is_still_outside(pacific):
+    pacific["stations"].append({"name": "Far", "lat": 13.0, "lon": -170.0})
+    pacific["stations"].append({"name": "West", "lat": 13.0, "lon": 177.0})
+    assert problems_of(pacific) == [
+        "config/config.yaml::stations[3]: station 'Far' at (13.0, -170.0) is outside the grid "
+        "(lat 12.00..16.50, lon 178.00..-177.40); move the station or enlarge the grid",
+        "config/config.yaml::stations[4]: station 'West' at (13.0, 177.0) is outside the grid "
+        "(lat 12.00..16.50, lon 178.00..-177.40); move the station or enlarge the grid",
+    ]
+
+
+def test_an_island_beyond_the_dateline_grid_is_still_outside(pacific):
+    pacific["bathymetry"]["idealised"]["islands"][0]["lon"] = -175.0
+    assert problems_of(pacific) == [
+        "config/config.yaml::bathymetry.idealised.islands[0]: centre (13.6, -175.0) is outside "
+        "the grid (lat 12.00..16.50, lon 178.00..-177.40); move the island or enlarge the grid"
+    ]
+
+
+def test_a_track_that_enters_the_grid_only_across_the_dateline(pacific):
+    """Fixes at 175 and -175 are outside the grid, but the storm passes 180 on its way."""
+    track = pacific["cyclone"]["track"]
+    track[0].update(lat=14.0, lon=175.0)
+    track[1].update(lat=14.0, lon=-175.0)
+    track[2].update(lat=14.0, lon=-170.0)
+    validate(pacific)
+
+
+def test_a_track_wholly_outside_a_dateline_grid_is_refused(pacific):
+    for fix, lon in zip(pacific["cyclone"]["track"], (170.0, 172.0, 174.0), strict=True):
+        fix["lon"] = lon
+    assert problems_of(pacific) == [
+        "config/config.yaml::cyclone.track: the cyclone centre never enters the grid "
+        "(lat 12.00..16.50, lon 178.00..-177.40) during the run; check the track's lat/lon, "
+        "or move grid.origin"
+    ]
+
+
+def test_grid_bounds_east_edge_in_the_origins_convention():
+    grid = {"origin": {"lat": 0.0, "lon": 178.0}, "nx": 100, "ny": 100, "resolution_km": 5.0}
+    width = math.degrees(500_000.0 / EARTH_RADIUS_M)
+    assert grid_bounds(grid)[2:] == pytest.approx((178.0, 178.0 + width - 360.0))
+    grid["origin"]["lon"] = 200.0  # a 0..360 origin keeps 0..360
+    assert grid_bounds(grid)[2:] == pytest.approx((200.0, 200.0 + width))
+
+
+@pytest.mark.parametrize("origin_lon", [-180.0, -62.0, 0.0, 178.0, 180.0, 359.0])
+def test_wrap_longitude_is_the_models_convention(origin_lon):
+    """The checks measure longitude east of the origin exactly as grid.xy_from_latlon does."""
+    lons = [-180.0, -179.5, -1.0, 0.0, 0.5, 179.0, 180.0, 181.0, 359.5, 360.0]
+    x, _ = xy_from_latlon([0.0] * len(lons), lons, 0.0, origin_lon)
+    model = [math.degrees(xi / EARTH_RADIUS_M) for xi in x]
+    assert [wrap_longitude(lon - origin_lon) for lon in lons] == pytest.approx(model)
