@@ -29,6 +29,11 @@ CONTAINER_IMAGE = DEPLOYMENT.get(
 MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
 
 
+# Member ids are zero-padded numbers (000, 001, ..., 1000); one constraint for every rule.
+wildcard_constraints:
+    member=r"\d{3}\d*",
+
+
 def get_member_files(stage):
     """Every member's file of one stage ('make_forcing' or 'run_member')."""
     return expand(f"results/{stage}/member_{{member}}.nc", member=MEMBERS)

@@ -12,8 +12,6 @@ rule make_forcing:
         "logs/make_forcing/member_{member}.log",
     benchmark:
         "logs/benchmarks/make_forcing/member_{member}.tsv"
-    wildcard_constraints:
-        member=r"\d{3}\d*",
     priority: 1
     container:
         CONTAINER_IMAGE

@@ -14,8 +14,6 @@ rule run_member:
         "logs/run_member/member_{member}.log",
     benchmark:
         "logs/benchmarks/run_member/member_{member}.tsv"
-    wildcard_constraints:
-        member=r"\d{3}\d*",
     container:
         CONTAINER_IMAGE
     threads: 1
