@@ -170,9 +170,7 @@ def test_tune_diff_and_write(tmp_path, capsys):
     )
 
 
-def test_tune_write_keeps_the_file_when_the_edit_does_not_validate(
-    tmp_path, capsys, monkeypatch
-):
+def test_tune_write_keeps_the_file_when_the_edit_does_not_validate(tmp_path, capsys, monkeypatch):
     """If the edited YAML would not validate, --write reports it and leaves the user's file
     byte for byte as it was, with no temp file beside it. The editor is replaced by one that
     breaks the file: no real proposal does (they stay within the limits)."""
