@@ -55,6 +55,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from benchenv import git_state
+from benchenv import venv_env as child_env
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -225,12 +227,6 @@ rule report_metrics:
     shell:
         "touch {{output}}"
 """
-
-
-def child_env() -> dict[str, str]:
-    """An activated-venv environment: the interpreter running this script comes first on PATH."""
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {**os.environ, "PATH": path}
 
 
 def run_child(cmd: list[str], cwd: Path, log: Path) -> dict[str, Any]:
@@ -431,18 +427,6 @@ def cprofile(n: int, root: Path, top: int) -> dict[str, Any]:
     }
 
 
-def git_state() -> dict[str, Any]:
-    def git(*a: str) -> str:
-        p = subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True)
-        return p.stdout.strip()
-
-    dirty = git("status", "--porcelain", "--", "Snakefile", "workflow")
-    return {
-        "head": git("rev-parse", "--short", "HEAD"),
-        "workflow_uncommitted_changes": dirty.splitlines(),
-    }
-
-
 def snakemake_version() -> str:
     p = subprocess.run(
         [sys.executable, "-m", "snakemake", "--version"],
@@ -518,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "cprofile": prof,
         "script_wall_s": round(time.perf_counter() - started, 1),
-        "git": git_state(),
+        "git": git_state("Snakefile", "workflow", "src"),
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

@@ -105,6 +105,8 @@ from pathlib import Path
 from typing import Any
 
 import pipeline_dag
+from benchenv import git_state
+from benchenv import venv_env as child_env
 from pipeline_dag import DEPENDS, MEMBER_RULES
 
 HERE = Path(__file__).resolve().parent
@@ -145,11 +147,6 @@ from snakemake.cli import main
 
 main()
 """
-
-
-def child_env() -> dict[str, str]:
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {**os.environ, "PATH": path}
 
 
 def snakemake_cmd() -> list[str]:
@@ -580,14 +577,6 @@ def median_or_none(runs: list[dict[str, Any]], key: str, digits: int = 2) -> flo
     return round(statistics.median(values), digits) if values else None
 
 
-def git_state() -> dict[str, Any]:
-    def git(*a: str) -> str:
-        return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True).stdout.strip()
-
-    dirty = git("status", "--porcelain", "--", "Snakefile", "workflow", "src", "profiles")
-    return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_changes": dirty.splitlines()}
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cores", type=int, default=os.cpu_count() or 1)
@@ -666,7 +655,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "dag": deps_note,
         "runs": runs,
-        "git": git_state(),
+        "git": git_state("Snakefile", "workflow", "src", "profiles"),
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

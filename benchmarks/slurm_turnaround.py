@@ -82,6 +82,7 @@ from typing import Any
 
 import pipeline_dag
 import yaml
+from benchenv import git_state, venv_env
 from pipeline_dag import LOCAL
 
 from wavecast.metrics.slurm import parse_comment as comment_parts
@@ -195,11 +196,7 @@ def make_shims(directory: Path) -> Shims:
 
 def child_env(shims: Shims) -> dict[str, str]:
     """This environment without SLURM_*, with the shims and then the venv first on PATH."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
-    env["PATH"] = os.pathsep.join(
-        [str(shims.directory), str(Path(sys.executable).parent), env.get("PATH", "")]
-    )
-    return env
+    return {k: v for k, v in venv_env(shims.directory).items() if not k.startswith("SLURM_")}
 
 
 def count_calls(shims: Shims, caller: int, start: float, end: float) -> dict[str, dict[str, int]]:
@@ -621,12 +618,6 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return summary
 
 
-def git_info() -> dict[str, Any]:
-    head = run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=False).stdout.strip()
-    status = run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, check=False)
-    return {"commit": head, "uncommitted": [line[3:] for line in status.stdout.splitlines()]}
-
-
 def machine_info() -> dict[str, Any]:
     return {
         "host": platform.node(),
@@ -684,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="wavecast-slurm-turnaround-"))
     shims = make_shims(scratch / "shims")
     machine = machine_info()
-    git = git_info()
+    git = git_state()
     check_rule_graph(rule_graph(scratch / "rulegraph", child_env(shims)))
     date = datetime.now().astimezone().isoformat(timespec="seconds")
     runs: list[dict[str, Any]] = []
