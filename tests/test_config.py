@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from wavecast.config import (
     apply_defaults,
@@ -17,6 +18,8 @@ from wavecast.config import (
     validate_file,
 )
 from wavecast.errors import ValidationError
+
+from .common import make_workdir, snakemake
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "config" / "config.yaml"
@@ -206,6 +209,120 @@ def test_deployment_key_from_profile_is_split_off():
     science, deployment = load_workflow_config(config, [str(DEMO)])
     assert deployment == {"container_image": "docker://example/wavecast:9"}
     assert "container_image" not in science
+
+
+# --- several config files: each problem names the file that set the key ---------------------
+
+
+def snakemake_config(*files: Path, command_line: dict | None = None) -> dict:
+    """The config Snakemake builds: files merged in order, then ``--config`` on top."""
+    config: dict = {}
+    for path in files:
+        update_config(config, yaml.safe_load(path.read_text()))
+    update_config(config, command_line or {})
+    return config
+
+
+def problems_of_files(config: dict, files: list) -> list[str]:
+    with pytest.raises(ValidationError) as info:
+        load_workflow_config(config, files)
+    return [str(p) for p in info.value.problems]
+
+
+@pytest.fixture()
+def two_files(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """config.yaml (the demo, one unknown key) and extra.yaml overriding rmax_km badly."""
+    monkeypatch.chdir(tmp_path)
+    main = tmp_path / "config.yaml"
+    main.write_text(DEMO.read_text().replace("  members: 8", "  membres: 8"))
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("cyclone:\n  rmax_km: -5.0\nstations:\n  - {name: Quay, lat: 13, lon: 0}\n")
+    return main, extra
+
+
+RMAX = "cyclone.rmax_km: -5.0 is not valid (Radius of maximum winds (km)); use a value > 0"
+MEMBRES = "ensemble.membres: unknown key; did you mean 'members'?"
+
+
+def test_each_problem_names_the_file_that_set_the_key(two_files):
+    main, extra = two_files
+    config = snakemake_config(main, extra)
+    assert problems_of_files(config, [str(main), str(extra)]) == [
+        f"extra.yaml::{RMAX}",
+        f"config.yaml::{MEMBRES}",
+    ]
+
+
+def test_the_last_file_that_sets_a_key_is_named(two_files):
+    main, extra = two_files
+    main.write_text(DEMO.read_text().replace("rmax_km: 30.0", "rmax_km: -5.0"))
+    extra.write_text("cyclone:\n  rmax_km: -5.0\n")
+    assert problems_of_files(snakemake_config(main, extra), [str(main), str(extra)]) == [
+        f"extra.yaml::{RMAX}"
+    ]
+
+
+def test_a_problem_after_all_schema_checks_names_its_file(two_files):
+    """Cross-key checks (here a station off the grid) are labelled the same way."""
+    main, extra = two_files
+    main.write_text(DEMO.read_text())
+    extra.write_text("stations:\n  - {name: Quay, lat: 13, lon: 0}\n")
+    assert problems_of_files(snakemake_config(main, extra), [str(main), str(extra)]) == [
+        "extra.yaml::stations[0]: station 'Quay' at (13, 0) is outside the grid (lat "
+        "12.00..16.50, lon -62.00..-57.40); move the station or enlarge the grid"
+    ]
+
+
+def test_a_value_given_with_snakemake_config_is_labelled_config(two_files):
+    main, extra = two_files
+    main.write_text(DEMO.read_text())
+    extra.write_text("plotting: {dpi: 300}\n")
+    # snakemake --config 'ensemble={seed: -1}' 'scenario=bad/name' (keys also in config.yaml),
+    # 'extra_key=1' (a key in no file)
+    command_line = {"ensemble": {"seed": -1}, "scenario": "bad/name", "extra_key": 1}
+    config = snakemake_config(main, extra, command_line=command_line)
+    found = problems_of_files(config, [str(main), str(extra)])
+    assert [p.split(" (")[0].split(";")[0] for p in found] == [
+        "--config::ensemble.seed: -1 is not valid",
+        "--config::extra_key: unknown key",
+        "--config::scenario: 'bad/name' is not valid",
+    ]
+
+
+def test_files_in_snakemakes_order(two_files):
+    """`snakemake --configfile config.yaml extra.yaml` lists the command-line files (absolute
+    paths), then the Snakefile's `configfile:` again; that one is read first and the command-line
+    files override it. Values decide, so the list's order does not mislabel, and a file read
+    twice has its YAML traps reported once."""
+    main, extra = two_files
+    main.write_text(DEMO.read_text().replace("coast_side: west", "coast_side: no"))
+    config = snakemake_config(main, extra)
+    files = [main.absolute(), extra.absolute(), "config.yaml"]
+    assert problems_of_files(config, files) == [
+        "config.yaml::bathymetry.idealised.coast_side: 'no' is read as a boolean by YAML 1.1 "
+        'parsers (Snakemake\'s among them); write true/false for a switch, or quote it ("no") '
+        "for a string",
+        f"extra.yaml::{RMAX}",
+    ]
+    # `snakemake --configfile extra.yaml`: extra.yaml first in the list, but it wins
+    main.write_text(DEMO.read_text())
+    assert problems_of_files(snakemake_config(main, extra), [extra.absolute(), "config.yaml"]) == [
+        f"extra.yaml::{RMAX}",
+    ]
+
+
+@pytest.mark.parametrize("given", [["extra.yaml"], ["config/config.yaml", "extra.yaml"]])
+def test_snakemake_configfile_problems_name_their_files(tmp_path, given):
+    """The real `snakemake --configfile ...`: each problem names the file it is in."""
+    work = make_workdir("small", tmp_path)
+    main = work / "config" / "config.yaml"
+    main.write_text(main.read_text().replace("  members: 2", "  membres: 2"))
+    (work / "extra.yaml").write_text("cyclone:\n  rmax_km: -5.0\n")
+    files = [str(work / name) for name in given]
+    proc = snakemake(work, "-n", "--cores", "1", "--configfile", *files, check=False)
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert f"\nextra.yaml::{RMAX}\nconfig/config.yaml::{MEMBRES.replace('8', '2')}\n" in output
 
 
 def test_grid_bounds_match_resolution():

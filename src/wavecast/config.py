@@ -1,6 +1,7 @@
 """Validate the science configuration (config/config.yaml) before any job runs.
 
-Three passes, every problem reported at once as ``config/config.yaml::path: what; fix``:
+Three passes, every problem reported at once as ``config/config.yaml::path: what; fix``, naming
+the file that set the key when Snakemake read several (``--configfile``), or ``--config``:
 
 1. the file as text (:mod:`wavecast.yamlstrict`): duplicate keys, YAML 1.1 boolean words, tabs;
 2. the JSON Schema ``workflow/schemas/config.schema.yaml`` (types, ranges, unknown keys with a
@@ -14,8 +15,10 @@ The Snakefile calls :func:`load_workflow_config`; tests and ``wavecast`` call :f
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,9 @@ DEFAULT_CONFIG_FILE = "config/config.yaml"
 #: Keys a deployment (the rendered profile) may inject with ``--config``; never science, so
 #: they are taken out before validation and must not be written in config/config.yaml.
 DEPLOYMENT_KEYS = ("container_image",)
+
+#: The file label of a value that came from ``snakemake --config key=value``, not from a file.
+COMMAND_LINE = "--config"
 
 EARTH_RADIUS_M = 6_371_000.0
 
@@ -387,14 +393,20 @@ def load_workflow_config(
     """What the Snakefile calls: split deployment keys off, strict-check the files, validate.
 
     ``config`` is Snakemake's merged config (files + ``--config``); ``configfiles`` the files it
-    read. Returns ``(science, deployment)``.
+    read. Returns ``(science, deployment)``. Each problem names the file that set the key (see
+    :func:`_setter`), or ``--config`` for a value given on the command line.
     """
-    files = [_display(f) for f in configfiles] or [DEFAULT_CONFIG_FILE]
+    files: dict[Path, str] = {}  # a file Snakemake read twice is checked once
+    for f in configfiles:
+        files.setdefault(Path(f).resolve(), _display(f))
+    shown = list(files.values()) or [DEFAULT_CONFIG_FILE]
     problems: list[Problem] = []
-    for f in files:
+    sources: list[tuple[str, Any]] = []
+    for f in shown:
         data, found = yamlstrict.load_file(f)
         problems.extend(found)
         if isinstance(data, Mapping):
+            sources.append((f, data))
             for key in DEPLOYMENT_KEYS:
                 if key in data:
                     problems.append(
@@ -409,14 +421,64 @@ def load_workflow_config(
     science = {k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}
     deployment = {k: config[k] for k in DEPLOYMENT_KEYS if k in config}
     try:
-        cfg = validate(science, files[0], schema_path=schema_path)
+        cfg = validate(science, shown[0], schema_path=schema_path)
     except ValidationError as exc:
         # A YAML trap also shows up as a schema error at the same key: report it once.
-        seen = {p.path for p in problems}
-        problems.extend(p for p in exc.problems if p.path not in seen)
+        seen = {(p.file, p.path) for p in problems}
+        for p in exc.problems:
+            p = dataclasses.replace(p, file=_setter(p.path, science, sources, shown[0]))
+            if (p.file, p.path) not in seen:
+                problems.append(p)
     if problems:
         raise ValidationError(problems)
     return cfg, deployment
+
+
+def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default: str) -> str:
+    """The file that set ``path`` (``stations[2].name``) in Snakemake's merged ``config``.
+
+    Snakemake merges mappings key by key and takes anything else (a value, a list) whole from
+    the last source that has it; ``--config`` comes last. So: the longest part of ``path`` in
+    ``config`` that is a mapping key, and the last file whose own data holds that key with the
+    value the merged config has. None has it (the key is in no file, or a file's value was
+    overridden): ``--config``. A mapping that several sources filled: the last file holding it.
+    The value, not the order of ``sources``, decides, because Snakemake lists the Snakefile's
+    ``configfile:`` after the command-line files although it reads it before them.
+    """
+    key: list[str | int] = []
+    node: Any = config
+    for part in _path_parts(path):
+        if not isinstance(node, Mapping) or part not in node:
+            break
+        key.append(part)
+        node = node[part]
+    if not key:
+        return default
+    held = [(file, _get(data, key)) for file, data in sources]
+    holders = [file for file, value in held if value is not _MISSING]
+    setters = [file for file, value in held if value is not _MISSING and value == node]
+    if setters:
+        return setters[-1]
+    if holders and isinstance(node, Mapping):
+        return holders[-1]
+    return COMMAND_LINE
+
+
+_MISSING = object()
+
+
+def _path_parts(path: str) -> list[str | int]:
+    """``stations[2].name`` -> ``["stations", 2, "name"]`` (the inverse of errors.dotted)."""
+    return [int(i) if i else k for k, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
+
+
+def _get(data: Any, key: list[str | int]) -> Any:
+    """The value at ``key`` (mapping keys only) in ``data``, or ``_MISSING``."""
+    for part in key:
+        if not isinstance(data, Mapping) or part not in data:
+            return _MISSING
+        data = data[part]
+    return data
 
 
 def _display(path: str | Path) -> str:
