@@ -114,3 +114,80 @@ def test_client_model_objects_parse_the_same():
 def test_target_with_comma_in_value():
     rule, wc, attempt = k8s.parse_target("""--target-jobs 'a:x=1,y="p,q"' --attempt 3""")
     assert (rule, wc, attempt) == ("a", {"x": "1", "y": "p,q"}, 3)
+
+
+K8S_RUN_LOG = """\
+Building DAG of jobs...
+Using docker://ghcr.io/wavecast/wavecast:0.1.0 for Kubernetes jobs.
+Select jobs to execute...
+Execute 2 jobs...
+[Sat Nov 21 10:00:00 2026]
+rule build_grid:
+    output: results/build_grid/grid.nc
+    jobid: 1
+    reason: Missing output files: results/build_grid/grid.nc
+    resources: tmpdir=<TBD>, mem_mb=1024
+Get status with: kubectl describe job snakejob-77777777-0000-5000-8000-000000000003
+[Sat Nov 21 10:00:00 2026]
+rule run_member:
+    output: results/run_member/member_003.nc
+    jobid: 2
+    reason: Missing output files: results/run_member/member_003.nc
+    wildcards: member=003
+    resources: tmpdir=<TBD>, mem_mb=8192
+Get status with: kubectl describe job snakejob-5b0e7e5c-9a51-5a8e-8c55-0c4e1b7a7f01
+"""
+
+
+def k8s_workdir(tmp_path: Path) -> Path:
+    """A working directory whose one Snakemake run log is a Kubernetes run of two Jobs."""
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    (logs / "2026-11-21T100000.000000.snakemake.log").write_text(K8S_RUN_LOG)
+    return tmp_path
+
+
+def test_saved_objects_of_other_runs_are_left_out(tmp_path):
+    """With keep_finished_jobs, a saved `kubectl get jobs,pods` also holds earlier runs' Jobs:
+    only the Jobs this run's log names become records (the file's make_forcing Job is not)."""
+    from wavecast.metrics.collect import collect
+
+    document = json.loads((DATA / "k8s_jobs_pods.json").read_text())
+    result = collect(k8s_workdir(tmp_path), backend="kubernetes", kubernetes_source=document)
+    assert sorted((r.rule, r.attempt) for r in result.records) == [
+        ("build_grid", 1),
+        ("run_member", 1),
+    ]
+    assert "1 Job(s) not submitted by run" in " ".join(result.messages)
+
+
+def test_jobs_are_read_from_the_environments_namespace(tmp_path, monkeypatch, capsys):
+    """`metrics collect --env staging` reads the Jobs in staging's namespace, not `default`.
+    The API call itself is replaced (no API server here): this checks what reaches it."""
+    import shutil
+
+    from wavecast.cli.main import main
+
+    work = k8s_workdir(tmp_path)
+    backends = work / "config" / "backends"
+    backends.mkdir(parents=True)
+    shutil.copy(Path(__file__).parent.parent / "config" / "backends" / "staging.yaml", backends)
+    asked = []
+
+    def fetch_jobs(names, namespace="default"):
+        asked.append((sorted(names), namespace))
+        return [], {}
+
+    monkeypatch.setattr(k8s, "fetch_jobs", fetch_jobs)
+    assert main(["metrics", "collect", "--workdir", str(work), "--env", "staging"]) == 0
+    assert asked == [
+        (
+            [
+                "snakejob-5b0e7e5c-9a51-5a8e-8c55-0c4e1b7a7f01",
+                "snakejob-77777777-0000-5000-8000-000000000003",
+            ],
+            "wavecast-staging",
+        )
+    ]
+    out = capsys.readouterr().out
+    assert "Job not found in namespace 'wavecast-staging'" in out

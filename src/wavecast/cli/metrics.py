@@ -100,16 +100,17 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 def _collect(args: argparse.Namespace) -> Collection:
     env = resolve_env(args.env)
     path = backend_path(env, args.workdir)
-    requested = load_env(path).requested if path.is_file() else None
+    resources = load_env(path) if path.is_file() else None
     source = json.loads(args.k8s_file.read_text()) if args.k8s_file else None
     stream = None if args.quiet else sys.stderr
     result = collect(
         args.workdir,
         args.run,
         args.backend,
-        requested,
+        resources.requested if resources else None,
         kubernetes_source=source,
         progress=Progress(stream),
+        namespace=(resources and resources.namespace) or "default",
     )
     if not args.quiet:
         for message in result.messages:

@@ -12,7 +12,7 @@ from ..backends.load import load_backend
 from ..io import temp_path_next_to
 from ..metrics.collect import Progress, collect
 from ..metrics.recordio import load_records
-from ..metrics.requested import backend_path, load_env
+from ..metrics.requested import EnvResources, backend_path, load_env
 from ..metrics.runlog import list_runs
 from ..metrics.tune import changes_of, edit_stages, propose
 from .common import add_env_option, resolve_env, subcommand
@@ -36,23 +36,27 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_tune)
 
 
-def _past_records(workdir: Path, kind: str):
+def _past_records(workdir: Path, resources: EnvResources):
     records = []
     for run in list_runs(workdir):
         if not run.attempts:
             continue
-        result = collect(workdir, run.run_id, "auto", progress=Progress(None))
+        result = collect(
+            workdir,
+            run.run_id,
+            "auto",
+            progress=Progress(None),
+            namespace=resources.namespace or "default",
+        )
         records += result.records
-    return [r for r in records if r.backend == kind]
+    return [r for r in records if r.backend == resources.kind]
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
     env = resolve_env(args.env)
     path = backend_path(env, args.workdir)
     resources = load_env(path)
-    records = (
-        load_records(args.input) if args.input else _past_records(args.workdir, resources.kind)
-    )
+    records = load_records(args.input) if args.input else _past_records(args.workdir, resources)
     records = [r for r in records if r.backend == resources.kind]
     if not records:
         print(

@@ -90,9 +90,11 @@ def collect(
     kubernetes_source: Callable[[list[str]], tuple[list, dict]] | Any = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    namespace: str = "default",
 ) -> Collection:
     """Records of one run. ``requested`` (rule → cpu, mem_mb, runtime_min) is the resolved
-    backend YAML, used where the run log or backend did not record a request."""
+    backend YAML, used where the run log or backend did not record a request; ``namespace`` is
+    where the Kubernetes backend's Jobs are read from."""
     progress = progress or Progress(None)
     runlog = select_run(workdir, run)
     newest = runlog.path == str(max((workdir / ".snakemake" / "log").glob("*.snakemake.log")))
@@ -112,7 +114,9 @@ def collect(
     if chosen == "slurm":
         result.records = _slurm(runlog, workdir, requested, sacct_runner, result, now, progress)
     elif chosen == "kubernetes":
-        result.records = _kubernetes(runlog, workdir, requested, kubernetes_source, result)
+        result.records = _kubernetes(
+            runlog, workdir, requested, kubernetes_source, result, namespace
+        )
     else:
         attempts = progress.track(runlog.attempts, "jobs")
         runlog_view = RunLog(**{**runlog.__dict__, "attempts": list(attempts)})
@@ -208,11 +212,11 @@ def _slurm_log(workdir: Path, record: JobRecord) -> str | None:
     return None
 
 
-def _kubernetes(run, workdir, requested, source, result) -> list[JobRecord]:
+def _kubernetes(run, workdir, requested, source, result, namespace) -> list[JobRecord]:
     attempts = _attempts(run)
     try:
         if source is None:
-            jobs, pods = k8s.fetch_jobs(run.kubernetes_jobs)
+            jobs, pods = k8s.fetch_jobs(run.kubernetes_jobs, namespace)
         elif callable(source):
             jobs, pods = source(run.kubernetes_jobs)
         else:
@@ -223,6 +227,15 @@ def _kubernetes(run, workdir, requested, source, result) -> list[JobRecord]:
         for record in records:
             note(record, "Kubernetes API unavailable")
         return [derive(r) for r in records]
+    if run.kubernetes_jobs:  # a saved `kubectl get` may hold kept Jobs of earlier runs
+        ours = set(run.kubernetes_jobs)
+        others = [j for j in jobs if k8s.get(j, "metadata", "name") not in ours]
+        if others:
+            jobs = [j for j in jobs if j not in others]
+            result.messages.append(
+                f"{len(others)} Job(s) not submitted by run {run.run_id} left out "
+                "(kept Jobs of other runs)"
+            )
     logged = {(a.rule, tuple(sorted(a.wildcards.items())), a.attempt): a for a in attempts}
     records = []
     for job in jobs:
@@ -238,7 +251,13 @@ def _kubernetes(run, workdir, requested, source, result) -> list[JobRecord]:
         records.append(record)
     for attempt in logged.values():
         record = _fallback(run, attempt, "kubernetes", requested, workdir)
-        note(record, "Job not found in the cluster (cleaned up? set kubernetes-omit-job-cleanup)")
+        note(
+            record,
+            f"Job not found in namespace {namespace!r} (deleted after the run? set "
+            "keep_finished_jobs: true in the backend YAML)"
+            if source is None
+            else "Job not in the saved Kubernetes objects",
+        )
         records.append(derive(record))
     return records
 

@@ -9,9 +9,9 @@ reason such as ``OOMKilled``. The API reports no CPU time and no peak memory: th
 the job's benchmark file when the run's storage makes it visible here, otherwise the record
 is partial.
 
-The plugin deletes finished Jobs unless ``kubernetes-omit-job-cleanup: true`` is set in the
-profile; collect after a run needs that setting (or a saved ``kubectl get jobs,pods -l
-app=snakemake -o json``).
+The plugin deletes finished Jobs unless the profile sets ``kubernetes-omit-job-cleanup: true``
+(backend field ``keep_finished_jobs``); collect after a run needs it, or a saved ``kubectl get
+jobs,pods -n <namespace> -o json`` (pods do not carry the plugin's ``app=snakemake`` label).
 
 :func:`parse_job` is pure and takes API objects (``V1Job``/``V1Pod``), their ``to_dict()``
 form (snake_case) or kubectl JSON (camelCase). :func:`fetch_jobs` uses the kubernetes client.

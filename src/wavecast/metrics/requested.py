@@ -22,6 +22,8 @@ class EnvResources:
     limit_timeout: int
     #: Rule → its group (SLURM ``groups``): such rules run inside one job for the group.
     groups: dict[str, str] = field(default_factory=dict)
+    #: Where a Kubernetes backend's Jobs run (None for other backends).
+    namespace: str | None = None
 
 
 def backend_path(env: str, root: Path = Path(".")) -> Path:
@@ -43,4 +45,5 @@ def load_env(path: Path) -> EnvResources:
         limit_mem_mb=parse_memory(backend.limits.memory),
         limit_timeout=backend.limits.timeout,
         groups=getattr(backend, "group_of", {}),
+        namespace=getattr(backend, "namespace", None),
     )
