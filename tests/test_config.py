@@ -203,6 +203,16 @@ def test_deployment_key_is_not_science(tmp_path):
     )
 
 
+def test_environment_key_is_not_science(tmp_path):
+    path = write(tmp_path, DEMO.read_text() + "wavecast_env: production\n")
+    with pytest.raises(ValidationError) as info:
+        load_workflow_config(yaml.safe_load(path.read_text()), [str(path)])
+    assert str(info.value.problems[0]).endswith(
+        "::wavecast_env: a deployment setting in the science config; the profile of each "
+        "environment sets it; run with --profile profiles/<env>"
+    )
+
+
 def test_deployment_key_from_profile_is_split_off():
     config = yaml.safe_load(DEMO.read_text())
     config["container_image"] = "docker://example/wavecast:9"

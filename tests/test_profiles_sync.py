@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from wavecast.backends.template import SCHEMA_LINE, SCHEMA_PATH, schema_text
 from wavecast.cli.main import main
@@ -74,6 +75,14 @@ def test_rendering_is_deterministic_and_build_is_idempotent(tmp_path: Path, caps
     assert "unchanged" in capsys.readouterr().out
     assert first == {e: (tmp_path / "profiles" / e / "profile.yaml").read_bytes() for e in ENVS}
     assert first["production"] == (ROOT / "profiles/production/profile.yaml").read_bytes()
+
+
+def test_every_profile_names_its_environment() -> None:
+    """`config: {wavecast_env: ENV}` is how the workflow's own wavecast calls (report_metrics)
+    know which backend YAML and Kubernetes namespace apply."""
+    for env in ENVS:
+        profile = yaml.safe_load((ROOT / "profiles" / env / "profile.yaml").read_text())
+        assert profile["config"]["wavecast_env"] == env
 
 
 def test_localdev_profile_dry_run_with_the_workflow(tmp_path: Path) -> None:

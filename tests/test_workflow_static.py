@@ -178,6 +178,19 @@ def test_the_deployment_overrides_the_image(tmp_path):
     assert "ghcr.io/wavecast" not in out
 
 
+def test_report_metrics_uses_the_profiles_environment(tmp_path):
+    """Every rendered profile sets `config: {wavecast_env: ENV}`; report_metrics then asks for
+    that environment's requests and Kubernetes namespace. Without a profile, no --env (the
+    command falls back to $WAVECAST_ENV, else localdev)."""
+    work = make_workdir("small", tmp_path / "w")
+    for extra, expected in (
+        (["--config", "wavecast_env=staging"], "wavecast metrics report --env staging --no-png"),
+        ([], "wavecast metrics report  --no-png"),
+    ):
+        proc = snakemake(work, "-n", "-p", "--cores", "1", "--forceall", *extra)
+        assert expected in proc.stdout + proc.stderr
+
+
 def test_the_documented_rule_graphs_are_the_workflows(tmp_path):
     """benchmarks/pipeline_dag.DEPENDS (critical paths) and docs/images/dag.dot (README's
     picture) == ``snakemake --rulegraph``. Regenerate the picture with

@@ -36,7 +36,12 @@ DEFAULT_CONFIG_FILE = "config/config.yaml"
 
 #: Keys a deployment (the rendered profile) may inject with ``--config``; never science, so
 #: they are taken out before validation and must not be written in config/config.yaml.
-DEPLOYMENT_KEYS = ("container_image",)
+#: Each with how to set it instead.
+DEPLOYMENT_KEYS = {
+    "container_image": "set container.image in config/backends/<env>.yaml and run "
+    "`wavecast profiles build`",
+    "wavecast_env": "the profile of each environment sets it; run with --profile profiles/<env>",
+}
 
 #: The file label of a value that came from ``snakemake --config key=value``, not from a file.
 COMMAND_LINE = "--config"
@@ -414,8 +419,7 @@ def load_workflow_config(
                             f,
                             key,
                             "a deployment setting in the science config",
-                            "set container.image in config/backends/<env>.yaml and run "
-                            "`wavecast profiles build`",
+                            DEPLOYMENT_KEYS[key],
                         )
                     )
     science = {k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}

@@ -1,6 +1,7 @@
 # Helpers shared by every stage file. Config is validated here, once, when the workflow loads;
 # a wrong config/config.yaml stops before any job with every problem listed.
 import json
+import shlex
 from pathlib import Path
 
 import wavecast
@@ -25,6 +26,10 @@ except ValidationError as _exc:
 CONTAINER_IMAGE = DEPLOYMENT.get(
     "container_image", f"docker://ghcr.io/wavecast/wavecast:{wavecast.__version__}"
 )
+
+#: The environment whose rendered profile runs the workflow (`config: {wavecast_env: ...}`);
+#: None without a wavecast profile, and wavecast commands then use $WAVECAST_ENV or localdev.
+WAVECAST_ENV = DEPLOYMENT.get("wavecast_env")
 
 MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
 
@@ -55,6 +60,11 @@ def get_map_outputs():
         "map": "results/plot_maps/max_hs_map.png",
         "members": "results/plot_maps/member_max_hs.png",
     }
+
+
+def get_env_option():
+    """`--env ENV` for the wavecast CLI when a profile named the environment, else nothing."""
+    return f"--env {shlex.quote(WAVECAST_ENV)}" if WAVECAST_ENV else ""
 
 
 def get_station_plot_outputs():

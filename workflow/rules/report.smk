@@ -1,7 +1,8 @@
 rule report_metrics:
     """Job metrics of this run as one HTML page, embedded in `snakemake --report`.
 
-    Runs on the machine that runs Snakemake (it reads the run log and, on SLURM, sacct).
+    Runs on the machine that runs Snakemake (it reads the run log and, on SLURM, sacct); the
+    profile's environment gives the requested resources and the Kubernetes namespace.
     """
     input:
         manifest="results/archive_run/manifest.json",
@@ -22,5 +23,7 @@ rule report_metrics:
     resources:
         mem_mb=1024,
         runtime=10,
+    params:
+        env=get_env_option(),
     shell:
-        "wavecast metrics report --no-png --quiet -o {output.html:q} > {log:q} 2>&1"
+        "wavecast metrics report {params.env} --no-png --quiet -o {output.html:q} > {log:q} 2>&1"

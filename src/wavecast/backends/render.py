@@ -110,13 +110,15 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
     data["rerun-triggers"] = list(RERUN_TRIGGERS)
     # An interrupted run left outputs marked incomplete: redo those jobs instead of stopping.
     data["rerun-incomplete"] = True
+    # Which environment this is, for the workflow's own wavecast calls (report_metrics --env).
+    data["config"] = {"wavecast_env": env}
     image = container_image(backend, env)
     if image is not None:
         data["software-deployment-method"] = ["apptainer"]
         args = apptainer_args(backend)
         if args:
             data["apptainer-args"] = shlex.join(args)
-        data["config"] = {"container_image": image}
+        data["config"]["container_image"] = image
     names = envvar_names(backend)
     if names:
         data["envvars"] = names
