@@ -136,7 +136,9 @@ def test_logs_bad_wildcard_argument(local_workdir, capsys):
     )
 
 
-def test_tune_diff_and_write(tmp_path, capsys):
+def tune_setup(tmp_path):
+    """production.yaml copied under tmp_path, one run_member record that wants more memory;
+    returns the source file and the `wavecast tune` arguments."""
     source = ROOT / "config" / "backends" / "production.yaml"
     backends = tmp_path / "config" / "backends"
     backends.mkdir(parents=True)
@@ -154,6 +156,12 @@ def test_tune_diff_and_write(tmp_path, capsys):
     }
     records.write_text(json.dumps(row) + "\n")
     argv = ["tune", "--env", "production", "--workdir", str(tmp_path), "--input", str(records)]
+    return source, argv
+
+
+def test_tune_diff_and_write(tmp_path, capsys):
+    source, argv = tune_setup(tmp_path)
+    backends = tmp_path / "config" / "backends"
     assert main(argv) == 0
     out, err = capsys.readouterr()
     assert (
@@ -176,25 +184,10 @@ def test_tune_write_keeps_the_file_when_the_edit_does_not_validate(tmp_path, cap
     breaks the file: no real proposal does (they stay within the limits)."""
     from wavecast.cli import tune as tune_cli
 
-    source = ROOT / "config" / "backends" / "production.yaml"
+    source, argv = tune_setup(tmp_path)
     backends = tmp_path / "config" / "backends"
-    backends.mkdir(parents=True)
     target = backends / "production.yaml"
-    shutil.copy(source, target)
-    records = tmp_path / "m.jsonl"
-    row = {
-        "run_id": "r",
-        "rule": "run_member",
-        "backend": "slurm",
-        "status": "completed",
-        "raw_state": "COMPLETED",
-        "wall_time_seconds": 5000,
-        "cpu_seconds": 4900,
-        "peak_memory_gb": 20.0,
-    }
-    records.write_text(json.dumps(row) + "\n")
     monkeypatch.setattr(tune_cli, "edit_stages", lambda text, changes, file: text + "bogus: 1\n")
-    argv = ["tune", "--env", "production", "--workdir", str(tmp_path), "--input", str(records)]
     assert main([*argv, "--write"]) != 0
     _, err = capsys.readouterr()
     assert f"{target}::bogus: unknown key" in err
