@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -111,3 +112,16 @@ def test_wrap_longitude_is_the_models_convention(origin_lon):
     x, _ = xy_from_latlon([0.0] * len(lons), lons, 0.0, origin_lon)
     model = [math.degrees(xi / EARTH_RADIUS_M) for xi in x]
     assert [wrap_longitude(lon - origin_lon) for lon in lons] == pytest.approx(model)
+
+
+def test_one_wrap_for_floats_and_arrays():
+    """config, grid, cyclone and stations share geo.wrap_longitude; numpy arrays go through."""
+    from wavecast import config, cyclone, geo, grid, stations
+
+    assert config.wrap_longitude is grid.wrap_longitude is geo.wrap_longitude
+    assert cyclone.wrap_longitude is stations.wrap_longitude is geo.wrap_longitude
+    lons = np.array([-540.0, -180.0, -179.5, 179.5, 180.0, 181.0, 540.0])
+    wrapped = geo.wrap_longitude(lons)
+    assert isinstance(wrapped, np.ndarray)
+    np.testing.assert_array_equal(wrapped, [-180.0, -180.0, -179.5, 179.5, -180.0, -179.0, -180.0])
+    assert [geo.wrap_longitude(float(v)) for v in lons] == wrapped.tolist()

@@ -28,6 +28,7 @@ import yaml
 
 from . import yamlstrict
 from .errors import Problem, ValidationError, did_you_mean, dotted
+from .geo import EARTH_RADIUS_M, wrap_longitude
 
 #: The schema in a source checkout; the Snakefile passes its own copy's path explicitly, so an
 #: installed (non-editable) package works too.
@@ -45,8 +46,6 @@ DEPLOYMENT_KEYS = {
 
 #: The file label of a value that came from ``snakemake --config key=value``, not from a file.
 COMMAND_LINE = "--config"
-
-EARTH_RADIUS_M = 6_371_000.0
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
@@ -173,16 +172,6 @@ def _parse_time(value: str) -> dt.datetime | None:
         return parse_time(value)
     except (TypeError, ValueError):
         return None
-
-
-def wrap_longitude(delta: float) -> float:
-    """A longitude difference (degrees) wrapped into [-180, 180).
-
-    The convention of :func:`wavecast.grid.xy_from_latlon`, so that the checks here place a point
-    on the grid exactly where the model does, on either side of the dateline and with longitudes
-    written -180..180 or 0..360.
-    """
-    return (delta + 180.0) % 360.0 - 180.0
 
 
 def _grid_extent(grid: Mapping) -> tuple[float, float, float, float]:

@@ -48,7 +48,7 @@ import numpy as np
 import xarray as xr
 
 from wavecast import config
-from wavecast.grid import EARTH_RADIUS_M
+from wavecast.geo import EARTH_RADIUS_M, wrap_longitude
 
 #: Earth's rotation rate (rad s-1), sidereal day.
 OMEGA = 7.2921e-5
@@ -138,7 +138,7 @@ def interpolate_track(
     lon = np.unwrap([float(f["lon"]) for f in fixes], period=360.0)
     tq = np.array([parse_time(t) for t in np.atleast_1d(times)]).astype(float)
     qlat = np.interp(tq, tfix, lat)
-    qlon = (np.interp(tq, tfix, lon) + 180.0) % 360.0 - 180.0
+    qlon = wrap_longitude(np.interp(tq, tfix, lon))
     return qlat, qlon
 
 
@@ -147,7 +147,7 @@ def _track_heading(track: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     fixes = sorted(track, key=lambda fix: parse_time(fix["time"]))
     lat0, lon0 = float(fixes[0]["lat"]), float(fixes[0]["lon"])
     lat1, lon1 = float(fixes[-1]["lat"]), float(fixes[-1]["lon"])
-    dlon = (lon1 - lon0 + 180.0) % 360.0 - 180.0
+    dlon = wrap_longitude(lon1 - lon0)
     de = dlon * np.cos(np.radians(0.5 * (lat0 + lat1)))
     dn = lat1 - lat0
     norm = float(np.hypot(de, dn))
@@ -219,7 +219,7 @@ def wind_uv(
     ``surface_wind_factor * holland_gradient_wind(r)`` and the direction is the cyclonic tangent
     turned ``inflow_angle_deg`` towards the centre. ``u = v = 0`` at the centre itself.
     """
-    dlon = (np.asarray(lon, dtype=float) - center_lon + 180.0) % 360.0 - 180.0
+    dlon = wrap_longitude(np.asarray(lon, dtype=float) - center_lon)
     de = np.radians(dlon) * (EARTH_RADIUS_M * np.cos(np.radians(center_lat)))
     dn = np.radians(np.asarray(lat, dtype=float) - center_lat) * EARTH_RADIUS_M
     r = np.hypot(de, dn)
@@ -271,7 +271,7 @@ def make_forcing(
     clon = clon + np.degrees(
         params["track_offset_east_km"] * 1000.0 / (EARTH_RADIUS_M * np.cos(np.radians(clat)))
     )
-    clon = (clon + 180.0) % 360.0 - 180.0
+    clon = wrap_longitude(clon)
 
     rho = float(cyclone_cfg.get("air_density", AIR_DENSITY))
     factor = float(cyclone_cfg.get("surface_wind_factor", SURFACE_WIND_FACTOR))

@@ -36,9 +36,7 @@ import numpy as np
 import xarray as xr
 
 from wavecast.errors import Problem, ValidationError
-
-#: Sphere radius for the equirectangular projection (m); the value the whole package uses.
-EARTH_RADIUS_M = 6_371_000.0
+from wavecast.geo import EARTH_RADIUS_M, wrap_longitude
 
 #: Shallowest water depth (m) a water cell of the idealised basin gets, so that no water cell
 #: has depth 0 (which the contract reserves for land).
@@ -86,13 +84,13 @@ def xy_from_latlon(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`latlon`: ``x``, ``y`` (m) of points given in degrees.
 
-    Longitude differences are wrapped into [-180, 180) so a grid near the dateline works with
-    either longitude convention.
+    Longitude differences are wrapped into [-180, 180) (:func:`wavecast.geo.wrap_longitude`) so
+    a grid near the dateline works with either longitude convention.
     """
     lat_arr, lon_arr = np.broadcast_arrays(
         np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     )
-    dlon = (lon_arr - origin_lon + 180.0) % 360.0 - 180.0
+    dlon = wrap_longitude(lon_arr - origin_lon)
     coslat0 = np.cos(np.radians(origin_lat))
     x = np.radians(dlon) * EARTH_RADIUS_M * coslat0
     y = np.radians(lat_arr - origin_lat) * EARTH_RADIUS_M

@@ -22,12 +22,13 @@ import xarray as xr
 import wavecast
 
 from .errors import Problem, ValidationError
+from .geo import EARTH_RADIUS_M, wrap_longitude
 from .io import write_netcdf_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "config/config.yaml"
-EARTH_RADIUS_KM = 6371.0
+EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000.0
 VARIABLES = ("hs", "tp", "wspd", "wdir")
 #: CSV column, number of decimals for each variable.
 CSV_COLUMNS = {
@@ -118,7 +119,7 @@ def locate_stations(
                 )
             )
         seen.setdefault(name, i)
-        lon_near = lon_c + ((s_lon - lon_c + 180.0) % 360.0 - 180.0)
+        lon_near = lon_c + wrap_longitude(s_lon - lon_c)
         if not (lat_lo <= s_lat <= lat_hi and lon_lo <= lon_near <= lon_hi):
             problems.append(
                 Problem(
