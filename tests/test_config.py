@@ -101,7 +101,7 @@ def test_track_outside_the_grid(demo):
         fix["lat"] = 40.0
     assert problems_of(demo) == [
         "config/config.yaml::cyclone.track: the cyclone centre never enters the grid "
-        "(lat 12.00..16.50, lon -62.00..-57.40) during the run; check the track's lat/lon, "
+        "(lat 11.99..16.49, lon -62.01..-57.41) during the run; check the track's lat/lon, "
         "or move grid.origin"
     ]
 
@@ -126,9 +126,25 @@ def test_station_outside_grid_and_duplicate_names(demo):
     demo["stations"].append({"name": "Harbour", "lat": 13.0, "lon": -61.0})
     assert problems_of(demo) == [
         "config/config.yaml::stations[3]: station 'Far' at (40.0, 0.0) is outside the grid "
-        "(lat 12.00..16.50, lon -62.00..-57.40); move the station or enlarge the grid",
+        "(lat 11.99..16.49, lon -62.01..-57.41); move the station or enlarge the grid",
         "config/config.yaml::stations[4].name: station name 'Harbour' is used twice; give each "
         "station its own name",
+    ]
+
+
+def test_island_centres_may_lie_anywhere_in_the_grid_cells(demo):
+    """Grid points are cell centres (origin = centre of the south-west cell): the cells reach
+    half a cell (1.25 km, 0.0112 degrees here) beyond the outermost points on every side."""
+    islands = demo["bathymetry"]["idealised"]["islands"]
+    islands[0].update(lat=11.990, lon=-62.010)  # 1.1 km south and west of the origin
+    islands[1].update(lat=16.484, lon=-57.415)  # 1.1 km north, 1.2 km east of the NE point
+    validate(demo)
+    islands[0].update(lat=11.987)  # 1.45 km south of the origin
+    islands[1].update(lon=-57.413)  # 1.41 km east of the last column
+    assert problems_of(demo) == [
+        f"config/config.yaml::bathymetry.idealised.islands[{i}]: centre {place} is outside the "
+        "grid (lat 11.99..16.49, lon -62.01..-57.41); move the island or enlarge the grid"
+        for i, place in enumerate(["(11.987, -62.01)", "(16.484, -57.413)"])
     ]
 
 
@@ -279,7 +295,7 @@ def test_a_problem_after_all_schema_checks_names_its_file(two_files):
     extra.write_text("stations:\n  - {name: Quay, lat: 13, lon: 0}\n")
     assert problems_of_files(snakemake_config(main, extra), [str(main), str(extra)]) == [
         "extra.yaml::stations[0]: station 'Quay' at (13, 0) is outside the grid (lat "
-        "12.00..16.50, lon -62.00..-57.40); move the station or enlarge the grid"
+        "11.99..16.49, lon -62.01..-57.41); move the station or enlarge the grid"
     ]
 
 

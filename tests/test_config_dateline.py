@@ -64,9 +64,9 @@ def test_a_station_beyond_the_dateline_grid_is_still_outside(pacific):
     pacific["stations"].append({"name": "West", "lat": 13.0, "lon": 177.0})
     assert problems_of(pacific) == [
         "config/config.yaml::stations[3]: station 'Far' at (13.0, -170.0) is outside the grid "
-        "(lat 12.00..16.50, lon 178.00..-177.40); move the station or enlarge the grid",
+        "(lat 11.99..16.49, lon 177.99..-177.41); move the station or enlarge the grid",
         "config/config.yaml::stations[4]: station 'West' at (13.0, 177.0) is outside the grid "
-        "(lat 12.00..16.50, lon 178.00..-177.40); move the station or enlarge the grid",
+        "(lat 11.99..16.49, lon 177.99..-177.41); move the station or enlarge the grid",
     ]
 
 
@@ -74,7 +74,7 @@ def test_an_island_beyond_the_dateline_grid_is_still_outside(pacific):
     pacific["bathymetry"]["idealised"]["islands"][0]["lon"] = -175.0
     assert problems_of(pacific) == [
         "config/config.yaml::bathymetry.idealised.islands[0]: centre (13.6, -175.0) is outside "
-        "the grid (lat 12.00..16.50, lon 178.00..-177.40); move the island or enlarge the grid"
+        "the grid (lat 11.99..16.49, lon 177.99..-177.41); move the island or enlarge the grid"
     ]
 
 
@@ -92,17 +92,19 @@ def test_a_track_wholly_outside_a_dateline_grid_is_refused(pacific):
         fix["lon"] = lon
     assert problems_of(pacific) == [
         "config/config.yaml::cyclone.track: the cyclone centre never enters the grid "
-        "(lat 12.00..16.50, lon 178.00..-177.40) during the run; check the track's lat/lon, "
+        "(lat 11.99..16.49, lon 177.99..-177.41) during the run; check the track's lat/lon, "
         "or move grid.origin"
     ]
 
 
 def test_grid_bounds_east_edge_in_the_origins_convention():
+    """The edges of the cells: half a cell (2.5 km) west of the origin, 99.5 cells east of it."""
     grid = {"origin": {"lat": 0.0, "lon": 178.0}, "nx": 100, "ny": 100, "resolution_km": 5.0}
-    width = math.degrees(500_000.0 / EARTH_RADIUS_M)
-    assert grid_bounds(grid)[2:] == pytest.approx((178.0, 178.0 + width - 360.0))
+    cell = math.degrees(5_000.0 / EARTH_RADIUS_M)
+    west, east = 178.0 - cell / 2, 178.0 + 99.5 * cell
+    assert grid_bounds(grid)[2:] == pytest.approx((west, east - 360.0), rel=1e-12)
     grid["origin"]["lon"] = 200.0  # a 0..360 origin keeps 0..360
-    assert grid_bounds(grid)[2:] == pytest.approx((200.0, 200.0 + width))
+    assert grid_bounds(grid)[2:] == pytest.approx((west + 22.0, east + 22.0), rel=1e-12)
 
 
 @pytest.mark.parametrize("origin_lon", [-180.0, -62.0, 0.0, 178.0, 180.0, 359.0])

@@ -10,11 +10,13 @@ import pytest
 import xarray as xr
 
 from wavecast.errors import ValidationError
+from wavecast.geo import Footprint
 from wavecast.grid import (
     EARTH_RADIUS_M,
     MIN_WATER_DEPTH_M,
     bathymetry_from_file,
     build_grid,
+    footprint,
     idealised_bathymetry,
     latlon,
     make_axes,
@@ -43,6 +45,29 @@ def test_xy_from_latlon_accepts_either_longitude_convention() -> None:
     x1, _ = xy_from_latlon(10.0, 181.0, 10.0, 179.0)
     x2, _ = xy_from_latlon(10.0, -179.0, 10.0, 179.0)
     assert x1 == pytest.approx(x2) and x1 > 0
+
+
+def test_the_grid_covers_its_cells_half_a_cell_beyond_the_outermost_points(
+    grid_cfg: dict[str, Any], bathy_cfg: dict[str, Any]
+) -> None:
+    """Points are cell centres: the footprint the config checks use is the union of the cells."""
+    grid = build_grid(grid_cfg, bathy_cfg)
+    assert footprint(grid) == Footprint.from_config(grid_cfg) == Footprint(15.0, -65.0, 40, 30, 1e4)
+    x, y = grid["x"].values, grid["y"].values
+    half = 5_000.0
+    for inside, offset in ((True, 0.98), (False, 1.02)):  # fraction of half a cell beyond
+        for qx, qy in (
+            (x[0] - offset * half, y[5]),
+            (x[-1] + offset * half, y[5]),
+            (x[5], y[0] - offset * half),
+            (x[5], y[-1] + offset * half),
+        ):
+            lat, lon = latlon(qx, qy, 15.0, -65.0)
+            assert footprint(grid).contains(float(lat), float(lon)) is inside, (qx, qy)
+    south, north, west, east = footprint(grid).bounds()
+    edge = np.array([-half, half])
+    lat, lon = latlon(x[[0, -1]] + edge, y[[0, -1]] + edge, 15.0, -65.0)
+    assert (south, north, west, east) == pytest.approx((*lat, *lon), rel=1e-12)
 
 
 @pytest.mark.parametrize("side", ["west", "east", "north", "south"])

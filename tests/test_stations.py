@@ -5,13 +5,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 
+from wavecast.config import grid_bounds, validate
 from wavecast.errors import ValidationError
 from wavecast.stations import extract_stations, write_stations
 
 from .postprocess_fixtures import (
     EARTH_RADIUS_M,
     LAND_COLUMNS,
+    ORIGIN_LAT,
+    ORIGIN_LON,
     RESOLUTION_M,
     grid_lat_lon,
     member_hs,
@@ -105,6 +109,79 @@ def test_station_outside_grid_names_the_config_entry(member_paths: list[Path]) -
 def test_half_a_cell_beyond_the_last_centre_is_still_inside(member_paths: list[Path]) -> None:
     ds = extract_stations(member_paths, [station("Edge", NY - 1, NX - 1, 0.45, 0.45)])
     assert ds["cell_y_index"].values.tolist() == [NY - 1]
+
+
+DEMO = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
+#: (iy, ix, cells north, cells east) per edge: the outermost centre and the way out of the grid.
+EDGES = {"east": (7, NX - 1, 0, 1), "west": (7, 0, 0, -1), "north": (NY - 1, 10, 1, 0),
+         "south": (0, 10, -1, 0)}  # fmt: skip
+BEYOND = (0.3, 0.49, 0.51, 0.8)  # fractions of a cell beyond the outermost centre
+
+
+def config_for_fixture_grid(stations: list[dict]) -> dict:
+    """The demo config on the member files' grid (island and track moved onto it)."""
+    cfg = yaml.safe_load(DEMO.read_text())
+    cfg["grid"] = {
+        "origin": {"lat": ORIGIN_LAT, "lon": ORIGIN_LON},
+        "nx": NX,
+        "ny": NY,
+        "resolution_km": RESOLUTION_M / 1000.0,
+    }
+    cfg["bathymetry"]["idealised"]["islands"] = []
+    for fix in cfg["cyclone"]["track"]:
+        fix["lat"], fix["lon"] = at(NY // 2, NX // 2)
+    cfg["stations"] = stations
+    return cfg
+
+
+def refused(check, stations: list[dict]) -> set[str]:
+    """Names of the stations ``check(stations)`` reports as off the grid."""
+    try:
+        check(stations)
+    except ValidationError as exc:
+        return {stations[int(p.path[9:-1])]["name"] for p in exc.problems}
+    return set()
+
+
+def test_config_and_extraction_agree_on_the_grid_edges(member_paths: list[Path]) -> None:
+    """Grid points are cell centres: both accept up to half a cell beyond the outermost ones.
+
+    Config validation (before any job) and the extract_stations job see the same points as on
+    or off the grid, so no station passes validation only to fail inside a job.
+    """
+    stations = [
+        station(f"{edge}{f}", iy, ix, north * f, east * f)
+        for edge, (iy, ix, north, east) in EDGES.items()
+        for f in BEYOND
+    ]
+    outside = {f"{edge}{f}" for edge in EDGES for f in BEYOND if f > 0.5}
+
+    def validate_config(stations):
+        validate(config_for_fixture_grid(stations))
+
+    def extract(stations):
+        extract_stations(member_paths, stations)
+
+    assert refused(validate_config, stations) == outside
+    assert refused(extract, stations) == outside
+
+
+def test_config_names_a_station_in_the_half_cell_beyond_the_east_edge() -> None:
+    lat, lon = at(7, NX - 1, 0, 0.6)
+    cfg = config_for_fixture_grid(
+        [station("Quay", 7, NX - 1, 0, 0.4), station("Off", 7, 0, 0, -0.4)]
+    )
+    cfg["stations"].append({"name": "Beyond", "lat": lat, "lon": lon})
+    south, north, west, east = grid_bounds(cfg["grid"])
+    assert (south, west) == pytest.approx(at(0, 0, -0.5, -0.5), rel=1e-12)
+    assert (north, east) == pytest.approx(at(NY - 1, NX - 1, 0.5, 0.5), rel=1e-12)
+    with pytest.raises(ValidationError) as info:
+        validate(cfg)
+    assert str(info.value) == (
+        f"config/config.yaml::stations[2]: station 'Beyond' at ({lat}, {lon}) is outside the "
+        f"grid (lat {south:.2f}..{north:.2f}, lon {west:.2f}..{east:.2f}); move the station or "
+        "enlarge the grid"
+    )
 
 
 def test_repeated_station_names_are_refused(member_paths: list[Path]) -> None:

@@ -7,7 +7,8 @@ the file that set the key when Snakemake read several (``--configfile``), or ``-
 2. the JSON Schema ``workflow/schemas/config.schema.yaml`` (types, ranges, unknown keys with a
    "did you mean" suggestion), after filling in the schema's defaults;
 3. checks a schema cannot express: the track covers the simulated period and crosses the grid,
-   a bathymetry file exists when one is named, stations lie inside the grid.
+   a bathymetry file exists when one is named, stations and island centres lie on the grid.
+   "On the grid" is :class:`wavecast.geo.Footprint`, the rule the station extraction applies.
 
 The Snakefile calls :func:`load_workflow_config`; tests and ``wavecast`` call :func:`validate`.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -28,7 +28,8 @@ import yaml
 
 from . import yamlstrict
 from .errors import Problem, ValidationError, did_you_mean, dotted
-from .geo import EARTH_RADIUS_M, wrap_longitude
+from .geo import EARTH_RADIUS_M as EARTH_RADIUS_M  # re-exported, as before geo.py
+from .geo import Footprint, wrap_longitude
 
 #: The schema in a source checkout; the Snakefile passes its own copy's path explicitly, so an
 #: installed (non-editable) package works too.
@@ -174,42 +175,24 @@ def _parse_time(value: str) -> dt.datetime | None:
         return None
 
 
-def _grid_extent(grid: Mapping) -> tuple[float, float, float, float]:
-    """(origin lat, height in degrees, origin lon, width in degrees), equirectangular."""
-    lat0 = grid["origin"]["lat"]
-    width = grid["nx"] * grid["resolution_km"] * 1000.0
-    height = grid["ny"] * grid["resolution_km"] * 1000.0
-    dlat = math.degrees(height / EARTH_RADIUS_M)
-    dlon = math.degrees(width / (EARTH_RADIUS_M * math.cos(math.radians(lat0))))
-    return lat0, dlat, grid["origin"]["lon"], dlon
-
-
 def grid_bounds(grid: Mapping) -> tuple[float, float, float, float]:
-    """(lat_min, lat_max, lon_west, lon_east) of the grid, equirectangular about its origin.
+    """(lat_min, lat_max, lon_west, lon_east) of the area the grid covers (its cells).
 
+    The edges of :class:`wavecast.geo.Footprint`: half a cell beyond the outermost grid points,
+    which are cell centres (``grid.origin`` is the centre of the south-west cell).
     ``lon_east`` is written in the origin's convention (-180..180 for an origin below 180, else
-    0..360), so a grid across the dateline has ``lon_west > lon_east`` (178.0 .. -177.4), as in
+    0..360), so a grid across the dateline has ``lon_west > lon_east`` (177.99 .. -177.41), as in
     a GeoJSON bounding box.
     """
-    lat0, dlat, lon0, dlon = _grid_extent(grid)
-    lon_east = lon0 + dlon
-    lon_east = wrap_longitude(lon_east) if lon0 < 180.0 else lon_east % 360.0
-    return lat0, lat0 + dlat, lon0, lon_east
-
-
-def _inside(extent: tuple[float, float, float, float], lat: float, lon: float) -> bool:
-    """Whether (lat, lon) lies on the grid of :func:`_grid_extent` ``extent``, as the model sees it.
-
-    Longitude is measured east of the origin, wrapped like :func:`wavecast.grid.xy_from_latlon`.
-    """
-    lat0, dlat, lon0, dlon = extent
-    return 0.0 <= lat - lat0 <= dlat and 0.0 <= wrap_longitude(lon - lon0) <= dlon
+    lat_min, lat_max, lon_west, lon_east = Footprint.from_config(grid).bounds()
+    lon_east = wrap_longitude(lon_east) if grid["origin"]["lon"] < 180.0 else lon_east % 360.0
+    return lat_min, lat_max, lon_west, lon_east
 
 
 def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
     """Checks across keys, on a config that already passed the schema."""
     problems: list[Problem] = []
-    extent = _grid_extent(cfg["grid"])
+    on_grid = Footprint.from_config(cfg["grid"]).contains
     bounds = grid_bounds(cfg["grid"])
     box = f"lat {bounds[0]:.2f}..{bounds[1]:.2f}, lon {bounds[2]:.2f}..{bounds[3]:.2f}"
 
@@ -234,7 +217,7 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
                 )
             )
     for i, island in enumerate(bathy.get("idealised", {}).get("islands", [])):
-        if not _inside(extent, island["lat"], island["lon"]):
+        if not on_grid(island["lat"], island["lon"]):
             problems.append(
                 Problem(
                     file,
@@ -290,9 +273,7 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
                     "add fixes, or change cyclone.start / cyclone.hours",
                 )
             )
-        if not any(
-            _inside(extent, *_lerp(cyc["track"], times, t)) for t in _hours(start, cyc["hours"])
-        ):
+        if not any(on_grid(*_lerp(cyc["track"], times, t)) for t in _hours(start, cyc["hours"])):
             problems.append(
                 Problem(
                     file,
@@ -303,7 +284,7 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
             )
 
     for i, station in enumerate(cfg["stations"]):
-        if not _inside(extent, station["lat"], station["lon"]):
+        if not on_grid(station["lat"], station["lon"]):
             problems.append(
                 Problem(
                     file,

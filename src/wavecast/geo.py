@@ -1,12 +1,21 @@
-"""Geometry shared by the config checks and the jobs: the earth radius, longitude wrapping.
+"""Geometry shared by the config checks and the jobs: where a place is on the model grid.
 
 Pure Python on purpose: :mod:`wavecast.config` imports this at every workflow load and in every
 job, so it must not pull in numpy or xarray. :func:`wrap_longitude` is plain arithmetic and
 works on floats and numpy arrays alike.
+
+The grid (:mod:`wavecast.grid`): point ``(j, i)`` sits at ``x = i * dx``, ``y = j * dx`` metres
+east/north of ``grid.origin`` and is the centre of a square ``dx`` cell. The area the grid
+covers, its :class:`Footprint`, is the union of those cells: ``-dx/2 <= x <= (nx - 1/2) dx``
+and the same for ``y``, half a cell beyond the outermost centres on every side. The config
+checks (stations, island centres, the track) and the station extraction both ask it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 #: Sphere radius for the equirectangular projection (m); the value the whole package uses.
@@ -21,3 +30,55 @@ def wrap_longitude(delta: Any) -> Any:
     on either side of the dateline.
     """
     return (delta + 180.0) % 360.0 - 180.0
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The area a model grid covers: its ``nx`` by ``ny`` cells of side ``dx_m`` (module doc)."""
+
+    origin_lat: float
+    origin_lon: float
+    nx: int
+    ny: int
+    dx_m: float
+
+    @classmethod
+    def from_config(cls, grid: Mapping[str, Any]) -> Footprint:
+        """The footprint of the config's ``grid`` slice (origin, nx, ny, resolution_km)."""
+        return cls(
+            float(grid["origin"]["lat"]),
+            float(grid["origin"]["lon"]),
+            int(grid["nx"]),
+            int(grid["ny"]),
+            float(grid["resolution_km"]) * 1000.0,
+        )
+
+    def xy(self, lat: float, lon: float) -> tuple[float, float]:
+        """``x``, ``y`` (m east/north of the origin) of a place, as the model computes them."""
+        coslat0 = math.cos(math.radians(self.origin_lat))
+        x = math.radians(wrap_longitude(lon - self.origin_lon)) * EARTH_RADIUS_M * coslat0
+        y = math.radians(lat - self.origin_lat) * EARTH_RADIUS_M
+        return x, y
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """Whether the place lies in one of the grid's cells (edges included)."""
+        x, y = self.xy(lat, lon)
+        half = 0.5 * self.dx_m
+        return (
+            -half <= x <= (self.nx - 0.5) * self.dx_m and -half <= y <= (self.ny - 0.5) * self.dx_m
+        )
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(lat south, lat north, lon west, lon east) in degrees of the footprint's edges.
+
+        ``lon east`` is ``lon west`` plus the width, not wrapped: 182.6 for a grid from 178.
+        """
+        coslat0 = math.cos(math.radians(self.origin_lat))
+        dlat = math.degrees(self.dx_m / EARTH_RADIUS_M)
+        dlon = math.degrees(self.dx_m / (EARTH_RADIUS_M * coslat0))
+        return (
+            self.origin_lat - 0.5 * dlat,
+            self.origin_lat + (self.ny - 0.5) * dlat,
+            self.origin_lon - 0.5 * dlon,
+            self.origin_lon + (self.nx - 0.5) * dlon,
+        )

@@ -3,10 +3,12 @@
 Geometry (docs/architecture.md): a local Cartesian grid, ``x`` east and ``y`` north in metres.
 Grid point ``(j, i)`` sits at ``x = i * dx``, ``y = j * dx`` (``dx = resolution_km * 1000``), so
 the first point is the south-west corner ``grid.origin``; each point is the centre of a square
-``dx`` cell. 2-D auxiliary ``lat``/``lon`` come from an equirectangular projection about the
-origin (:func:`latlon`, inverse :func:`xy_from_latlon`) on a sphere of radius
-:data:`EARTH_RADIUS_M`; at the ~1000 km scale of a regional hindcast its distortion (the
-``cos(lat)`` scale is fixed at the origin latitude) is a few per cent at most.
+``dx`` cell, so the grid covers half a cell beyond its outermost points (:func:`footprint`, the
+:class:`wavecast.geo.Footprint` config validation checks stations against). 2-D auxiliary
+``lat``/``lon`` come from an equirectangular projection about the origin (:func:`latlon`,
+inverse :func:`xy_from_latlon`) on a sphere of radius :data:`EARTH_RADIUS_M`; at the ~1000 km
+scale of a regional hindcast its distortion (the ``cos(lat)`` scale is fixed at the origin
+latitude) is a few per cent at most.
 
 Config slices read here (the schema in ``workflow/schemas`` documents them for users)::
 
@@ -36,7 +38,7 @@ import numpy as np
 import xarray as xr
 
 from wavecast.errors import Problem, ValidationError
-from wavecast.geo import EARTH_RADIUS_M, wrap_longitude
+from wavecast.geo import EARTH_RADIUS_M, Footprint, wrap_longitude
 
 #: Shallowest water depth (m) a water cell of the idealised basin gets, so that no water cell
 #: has depth 0 (which the contract reserves for land).
@@ -61,6 +63,18 @@ def make_axes(nx: int, ny: int, resolution_km: float) -> tuple[np.ndarray, np.nd
         raise ValueError(f"resolution_km must be > 0, got {resolution_km}")
     dx = float(resolution_km) * 1000.0
     return np.arange(nx, dtype=float) * dx, np.arange(ny, dtype=float) * dx
+
+
+def footprint(grid: xr.Dataset) -> Footprint:
+    """The area a grid (or a forcing or member file on it) covers, from its ``x``/``lat``/``lon``.
+
+    The same :class:`~wavecast.geo.Footprint` the config checks build from the ``grid`` slice:
+    origin at the first point (``x = y = 0``), spacing the ``x`` step.
+    """
+    x = np.asarray(grid["x"].values, dtype=float)
+    first = {"y": 0, "x": 0}
+    lat0, lon0 = float(grid["lat"].isel(first)), float(grid["lon"].isel(first))
+    return Footprint(lat0, lon0, x.size, grid.sizes["y"], float(x[1] - x[0]))
 
 
 def latlon(

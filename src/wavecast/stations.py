@@ -2,7 +2,8 @@
 
 Each station takes the nearest wet grid cell (great-circle distance to cell centres). A station
 whose nearest cell is land moves to the nearest water cell; the distance to the cell actually used
-is recorded for every station. A station outside the grid is a configuration mistake and raises
+is recorded for every station. A station outside the grid (:class:`wavecast.geo.Footprint`, the
+rule config validation applies before any job runs) is a configuration mistake and raises
 :class:`wavecast.errors.ValidationError`.
 """
 
@@ -22,7 +23,8 @@ import xarray as xr
 import wavecast
 
 from .errors import Problem, ValidationError
-from .geo import EARTH_RADIUS_M, wrap_longitude
+from .geo import EARTH_RADIUS_M, Footprint, wrap_longitude
+from .grid import footprint
 from .io import write_netcdf_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -76,12 +78,8 @@ def _haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) 
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def _half_step(values: np.ndarray, axis: int) -> float:
-    steps = np.abs(np.diff(values, axis=axis))
-    return float(np.median(steps)) / 2 if steps.size else 0.0
-
-
 def locate_stations(
+    grid: Footprint,
     lat: np.ndarray,
     lon: np.ndarray,
     depth: np.ndarray,
@@ -89,19 +87,16 @@ def locate_stations(
 ) -> list[StationCell]:
     """Pick the grid cell for each station (pure; 2-D ``lat``/``lon``/``depth`` on (y, x)).
 
-    The grid's footprint is its cell-centre range widened by half a cell. Longitudes are compared
-    modulo 360, so 298.5 and -61.5 are the same meridian. Raises :class:`ValidationError` listing
-    every station outside the grid (and repeated names).
+    A station is on the grid when ``grid.contains`` it: in one of the cells, so up to half a cell
+    beyond the outermost centres, as config validation checks. Longitudes are compared modulo
+    360, so 298.5 and -61.5 are the same meridian. Raises :class:`ValidationError` listing every
+    station outside the grid (and repeated names).
     """
     wet = depth > 0
     if not wet.any():
         raise ValueError("the grid has no water cells (depth > 0) to take station series from")
-    lat_lo = float(lat.min()) - _half_step(lat, 0)
-    lat_hi = float(lat.max()) + _half_step(lat, 0)
+    lat_lo, lat_hi, lon_lo, lon_hi = grid.bounds()
     lon_c = float(lon.mean())
-    lon_rel = lon - lon_c
-    lon_lo = lon_c + float(lon_rel.min()) - _half_step(lon, 1)
-    lon_hi = lon_c + float(lon_rel.max()) + _half_step(lon, 1)
 
     problems: list[Problem] = []
     cells: list[StationCell] = []
@@ -119,8 +114,7 @@ def locate_stations(
                 )
             )
         seen.setdefault(name, i)
-        lon_near = lon_c + wrap_longitude(s_lon - lon_c)
-        if not (lat_lo <= s_lat <= lat_hi and lon_lo <= lon_near <= lon_hi):
+        if not grid.contains(s_lat, s_lon):
             problems.append(
                 Problem(
                     CONFIG_FILE,
@@ -132,6 +126,7 @@ def locate_stations(
                 )
             )
             continue
+        lon_near = lon_c + wrap_longitude(s_lon - lon_c)
         dist = _haversine_km(s_lat, lon_near, lat, lon)
         iy, ix = np.unravel_index(int(np.argmin(dist)), dist.shape)
         moved = not bool(wet[iy, ix])
@@ -173,7 +168,11 @@ def extract_stations(
         raise ValueError("extract_stations needs at least one member file")
     with xr.open_dataset(member_paths[0]) as first:
         cells = locate_stations(
-            first["lat"].values, first["lon"].values, first["depth"].values, stations
+            footprint(first),
+            first["lat"].values,
+            first["lon"].values,
+            first["depth"].values,
+            stations,
         )
         times = first["time"].values
     iy = xr.DataArray(np.array([c.iy for c in cells], dtype="int64"), dims="station")
