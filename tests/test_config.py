@@ -209,24 +209,26 @@ def test_yaml11_key_is_caught(tmp_path):
     )
 
 
-def test_deployment_key_is_not_science(tmp_path):
-    path = write(tmp_path, DEMO.read_text() + "container_image: docker://x/y:1\n")
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "container_image: docker://x/y:1",
+            "::container_image: a deployment setting in the science config; set container.image "
+            "in config/backends/<env>.yaml and run `wavecast profiles build`",
+        ),
+        (
+            "wavecast_env: production",
+            "::wavecast_env: a deployment setting in the science config; the profile of each "
+            "environment sets it; run with --profile profiles/<env>",
+        ),
+    ],
+)
+def test_deployment_key_is_not_science(tmp_path, line, message):
+    path = write(tmp_path, DEMO.read_text() + line + "\n")
     with pytest.raises(ValidationError) as info:
         load_workflow_config(yaml.safe_load(path.read_text()), [str(path)])
-    assert str(info.value.problems[0]).endswith(
-        "::container_image: a deployment setting in the science config; set container.image "
-        "in config/backends/<env>.yaml and run `wavecast profiles build`"
-    )
-
-
-def test_environment_key_is_not_science(tmp_path):
-    path = write(tmp_path, DEMO.read_text() + "wavecast_env: production\n")
-    with pytest.raises(ValidationError) as info:
-        load_workflow_config(yaml.safe_load(path.read_text()), [str(path)])
-    assert str(info.value.problems[0]).endswith(
-        "::wavecast_env: a deployment setting in the science config; the profile of each "
-        "environment sets it; run with --profile profiles/<env>"
-    )
+    assert str(info.value.problems[0]).endswith(message)
 
 
 def test_deployment_key_from_profile_is_split_off():
