@@ -180,15 +180,18 @@ def test_the_deployment_overrides_the_image(tmp_path):
 
 def test_report_metrics_uses_the_profiles_environment(tmp_path):
     """Every rendered profile sets `config: {wavecast_env: ENV}`; report_metrics then asks for
-    that environment's requests and Kubernetes namespace. Without a profile, no --env (the
-    command falls back to $WAVECAST_ENV, else localdev)."""
+    that environment's requests and Kubernetes namespace. Without a profile, $WAVECAST_ENV,
+    else localdev, as the CLI would (so the localdev profile and no profile plan the same)."""
     work = make_workdir("small", tmp_path / "w")
-    for extra, expected in (
-        (["--config", "wavecast_env=staging"], "wavecast metrics report --env staging --no-png"),
-        ([], "wavecast metrics report  --no-png"),
+    for extra, variable, expected in (
+        (["--config", "wavecast_env=staging"], "production", "--env staging"),
+        ([], "production", "--env production"),
+        ([], "", "--env localdev"),
     ):
-        proc = snakemake(work, "-n", "-p", "--cores", "1", "--forceall", *extra)
-        assert expected in proc.stdout + proc.stderr
+        proc = snakemake(
+            work, "-n", "-p", "--cores", "1", "--forceall", *extra, env={"WAVECAST_ENV": variable}
+        )
+        assert f"wavecast metrics report {expected} --no-png" in proc.stdout + proc.stderr
 
 
 def test_the_documented_rule_graphs_are_the_workflows(tmp_path):

@@ -5,6 +5,7 @@ import shlex
 from pathlib import Path
 
 import wavecast
+from wavecast.cli.common import resolve_env
 from wavecast.config import load_workflow_config
 from wavecast.errors import ValidationError
 from wavecast.hooks import release_exit_timers, skip_final_collection
@@ -27,9 +28,10 @@ CONTAINER_IMAGE = DEPLOYMENT.get(
     "container_image", f"docker://ghcr.io/wavecast/wavecast:{wavecast.__version__}"
 )
 
-#: The environment whose rendered profile runs the workflow (`config: {wavecast_env: ...}`);
-#: None without a wavecast profile, and wavecast commands then use $WAVECAST_ENV or localdev.
-WAVECAST_ENV = DEPLOYMENT.get("wavecast_env")
+#: The environment whose backend YAML the workflow's own wavecast calls use: the rendered
+#: profile's `config: {wavecast_env: ...}`, else $WAVECAST_ENV, else localdev (as the CLI). Always
+#: resolved here, so a run with the localdev profile and one without a profile agree (no rerun).
+WAVECAST_ENV = DEPLOYMENT.get("wavecast_env") or resolve_env(None)
 
 MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
 
@@ -63,8 +65,8 @@ def get_map_outputs():
 
 
 def get_env_option():
-    """`--env ENV` for the wavecast CLI when a profile named the environment, else nothing."""
-    return f"--env {shlex.quote(WAVECAST_ENV)}" if WAVECAST_ENV else ""
+    """`--env ENV` for the workflow's wavecast CLI calls (see WAVECAST_ENV)."""
+    return f"--env {shlex.quote(WAVECAST_ENV)}"
 
 
 def get_station_plot_outputs():
