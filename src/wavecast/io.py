@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,21 +56,34 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename)."""
+def write_bytes_atomic(
+    path: str | os.PathLike[str], data: bytes, check: Callable[[Path], object] | None = None
+) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename).
+
+    ``check(temp_path)`` runs on the complete temp file before the rename; if it raises, ``path``
+    is left as it was (``wavecast tune --write`` validates the edited backend YAML this way).
+    """
     target = Path(path)
     with temp_path_next_to(target) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if check is not None:
+            check(tmp)
         os.replace(tmp, target)
     return target
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+def write_text_atomic(
+    path: str | os.PathLike[str],
+    text: str,
+    encoding: str = "utf-8",
+    check: Callable[[Path], object] | None = None,
+) -> Path:
     """Write ``text`` to ``path`` atomically (see :func:`write_bytes_atomic`)."""
-    return write_bytes_atomic(path, text.encode(encoding))
+    return write_bytes_atomic(path, text.encode(encoding), check)
 
 
 def netcdf_encoding(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 from pathlib import Path
 
 from ..backends.load import load_backend
-from ..io import temp_path_next_to
+from ..io import write_text_atomic
 from ..metrics.collect import Progress, collect
 from ..metrics.recordio import load_records
 from ..metrics.requested import EnvResources, backend_path, load_env
@@ -81,9 +80,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
     if args.write:
         # The edited file must still validate; the user's file is replaced only if it does, and
         # in one rename, so an error or an interrupt leaves it as it was.
-        with temp_path_next_to(path) as tmp:
-            tmp.write_text(edited, encoding="utf-8")
-            load_backend(tmp, display=str(path))
-            os.replace(tmp, path)
+        write_text_atomic(path, edited, check=lambda tmp: load_backend(tmp, display=str(path)))
         print(f"wrote {path}; now run: wavecast profiles build {env}", file=sys.stderr)
     return 0
