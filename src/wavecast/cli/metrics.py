@@ -110,7 +110,7 @@ def _collect(args: argparse.Namespace) -> Collection:
         resources.requested if resources else None,
         kubernetes_source=source,
         progress=Progress(stream),
-        namespace=(resources and resources.namespace) or "default",
+        namespace=resources.namespace if resources else None,
     )
     if not args.quiet:
         for message in result.messages:

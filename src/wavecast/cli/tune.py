@@ -45,10 +45,10 @@ def _past_records(workdir: Path, resources: EnvResources):
             run.run_id,
             "auto",
             progress=Progress(None),
-            namespace=resources.namespace or "default",
+            namespace=resources.namespace,
         )
         records += result.records
-    return [r for r in records if r.backend == resources.kind]
+    return records
 
 
 def cmd_tune(args: argparse.Namespace) -> int:

@@ -90,11 +90,11 @@ def collect(
     kubernetes_source: Callable[[list[str]], tuple[list, dict]] | Any = None,
     progress: Progress | None = None,
     now: datetime | None = None,
-    namespace: str = "default",
+    namespace: str | None = None,
 ) -> Collection:
     """Records of one run. ``requested`` (rule → cpu, mem_mb, runtime_min) is the resolved
     backend YAML, used where the run log or backend did not record a request; ``namespace`` is
-    where the Kubernetes backend's Jobs are read from."""
+    where the Kubernetes backend's Jobs are read from (None: ``default``)."""
     progress = progress or Progress(None)
     runlog = select_run(workdir, run)
     newest = runlog.path == str(max((workdir / ".snakemake" / "log").glob("*.snakemake.log")))
@@ -214,6 +214,7 @@ def _slurm_log(workdir: Path, record: JobRecord) -> str | None:
 
 def _kubernetes(run, workdir, requested, source, result, namespace) -> list[JobRecord]:
     attempts = _attempts(run)
+    namespace = namespace or "default"
     try:
         if source is None:
             jobs, pods = k8s.fetch_jobs(run.kubernetes_jobs, namespace)
@@ -229,13 +230,13 @@ def _kubernetes(run, workdir, requested, source, result, namespace) -> list[JobR
         return [derive(r) for r in records]
     if run.kubernetes_jobs:  # a saved `kubectl get` may hold kept Jobs of earlier runs
         ours = set(run.kubernetes_jobs)
-        others = [j for j in jobs if k8s.get(j, "metadata", "name") not in ours]
-        if others:
-            jobs = [j for j in jobs if j not in others]
+        kept = [j for j in jobs if k8s.get(j, "metadata", "name") in ours]
+        if len(kept) < len(jobs):
             result.messages.append(
-                f"{len(others)} Job(s) not submitted by run {run.run_id} left out "
+                f"{len(jobs) - len(kept)} Job(s) not submitted by run {run.run_id} left out "
                 "(kept Jobs of other runs)"
             )
+        jobs = kept
     logged = {(a.rule, tuple(sorted(a.wildcards.items())), a.attempt): a for a in attempts}
     records = []
     for job in jobs:
