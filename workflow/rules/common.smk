@@ -1,7 +1,6 @@
 # Helpers shared by every stage file. Config is validated here, once, when the workflow loads;
 # a wrong config/config.yaml stops before any job with every problem listed.
 import json
-import shlex
 from pathlib import Path
 
 import wavecast
@@ -62,11 +61,6 @@ def get_map_outputs():
         "map": "results/plot_maps/max_hs_map.png",
         "members": "results/plot_maps/member_max_hs.png",
     }
-
-
-def get_env_option():
-    """`--env ENV` for the workflow's wavecast CLI calls (see WAVECAST_ENV)."""
-    return f"--env {shlex.quote(WAVECAST_ENV)}"
 
 
 def get_station_plot_outputs():

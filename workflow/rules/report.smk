@@ -24,6 +24,6 @@ rule report_metrics:
         mem_mb=1024,
         runtime=10,
     params:
-        env=get_env_option(),
+        env=WAVECAST_ENV,
     shell:
-        "wavecast metrics report {params.env} --no-png --quiet -o {output.html:q} > {log:q} 2>&1"
+        "wavecast metrics report --env {params.env:q} --no-png --quiet -o {output.html:q} > {log:q} 2>&1"
