@@ -456,13 +456,14 @@ def check_runtime(landed, mp, tmp) -> None:
 
 
 def check_image(landed, mp, tmp) -> None:
-    assert landed["local"].profile["config"]["container_image"] == IMAGE
+    local = landed["local"]
+    assert local.profile["config"] == {"wavecast_env": local.env, "container_image": IMAGE}
 
 
 def check_dockerfile(landed, mp, tmp) -> None:
     slurm = landed["slurm"]
     path = built_image_path(slurm.env)
-    assert slurm.profile["config"]["container_image"] == path
+    assert slurm.profile["config"] == {"wavecast_env": slurm.env, "container_image": path}
     docker, apptainer = build_commands(slurm.backend, slurm.env)
     assert docker.startswith("docker build -f docker/Dockerfile --build-arg PYTHON=3.11")
     assert docker.endswith(" docker") and apptainer.startswith(f"apptainer build {path} ")

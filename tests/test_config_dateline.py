@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 import yaml
 
-from wavecast.config import EARTH_RADIUS_M, grid_bounds, validate, wrap_longitude
+from wavecast.config import EARTH_RADIUS_M, grid_bounds, validate
 from wavecast.errors import ValidationError
-from wavecast.grid import xy_from_latlon
 
 DEMO = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
 SHIFT = 240.0  # -62 (the demo's origin) + 240 = 178
@@ -105,15 +104,6 @@ def test_grid_bounds_east_edge_in_the_origins_convention():
     assert grid_bounds(grid)[2:] == pytest.approx((west, east - 360.0), rel=1e-12)
     grid["origin"]["lon"] = 200.0  # a 0..360 origin keeps 0..360
     assert grid_bounds(grid)[2:] == pytest.approx((west + 22.0, east + 22.0), rel=1e-12)
-
-
-@pytest.mark.parametrize("origin_lon", [-180.0, -62.0, 0.0, 178.0, 180.0, 359.0])
-def test_wrap_longitude_is_the_models_convention(origin_lon):
-    """The checks measure longitude east of the origin exactly as grid.xy_from_latlon does."""
-    lons = [-180.0, -179.5, -1.0, 0.0, 0.5, 179.0, 180.0, 181.0, 359.5, 360.0]
-    x, _ = xy_from_latlon([0.0] * len(lons), lons, 0.0, origin_lon)
-    model = [math.degrees(xi / EARTH_RADIUS_M) for xi in x]
-    assert [wrap_longitude(lon - origin_lon) for lon in lons] == pytest.approx(model)
 
 
 def test_one_wrap_for_floats_and_arrays():

@@ -181,7 +181,8 @@ def test_the_deployment_overrides_the_image(tmp_path):
 def test_report_metrics_uses_the_profiles_environment(tmp_path):
     """Every rendered profile sets `config: {wavecast_env: ENV}`; report_metrics then asks for
     that environment's requests and Kubernetes namespace. Without a profile, $WAVECAST_ENV,
-    else localdev, as the CLI would (so the localdev profile and no profile plan the same)."""
+    else localdev, as the CLI would (test_pipeline's interruption test runs with the localdev
+    profile, then plans without one: nothing to do)."""
     work = make_workdir("small", tmp_path / "w")
     for extra, variable, expected in (
         (["--config", "wavecast_env=staging"], "production", "--env staging"),
