@@ -329,7 +329,6 @@ def measure_size(n: int, repeat: int, root: Path) -> dict[str, Any]:
             "best_peak_rss_mib": best(v["runs"], "peak_rss_mib"),
         }
     bare, r = out["bare"], out["real"]
-    out["compared"] = "real" if r["best_wall_s"] is not None else None
     if r["best_wall_s"] and bare["best_wall_s"]:
         out["time_ratio"] = round(r["best_wall_s"] / bare["best_wall_s"], 3)
         out["rss_ratio"] = round(r["best_peak_rss_mib"] / bare["best_peak_rss_mib"], 3)
@@ -445,15 +444,13 @@ def table(result: dict[str, Any]) -> str:
     lines = [head, "-" * len(head)]
     for row in result["rows"]:
         for name in ("real", "bare"):
-            if name not in row:
-                continue
             v = row[name]
             runs = " ".join(f"{r['wall_s']:.2f}" for r in v["runs"])
             jobs = max((r["jobs"] for r in v["runs"]), default=0)
             bw = f"{v['best_wall_s']:.2f}" if v["best_wall_s"] is not None else "FAILED"
             bm = f"{v['best_peak_rss_mib']:.1f}" if v["best_peak_rss_mib"] is not None else "-"
             tr = mr = ""
-            if name == row.get("compared") and "time_ratio" in row:
+            if name == "real" and "time_ratio" in row:
                 tr, mr = f"{row['time_ratio']:.2f}", f"{row['rss_ratio']:.2f}"
             lines.append(
                 f"{row['members']:>8} {jobs:>6} {name:<13} {bw:>8} {runs:<26}"
@@ -518,11 +515,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table(result))
     if prof:
         for name in ("real", "bare"):
-            if name in prof:
-                print(
-                    f"cProfile N={prof['members']} {name}: own time by location "
-                    f"{prof[name]['tottime_by_location_s']}"
-                )
+            print(
+                f"cProfile N={prof['members']} {name}: own time by location "
+                f"{prof[name]['tottime_by_location_s']}"
+            )
     print(f"wrote {args.output}")
     return 0
 
