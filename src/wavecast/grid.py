@@ -31,7 +31,9 @@ and ``land == (depth <= 0)`` always holds.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -205,6 +207,117 @@ def bilinear(
     )
 
 
+@dataclass(frozen=True)
+class _BathymetrySource:
+    """The axes of a bathymetry file, ascending, and (when read) its depth on them."""
+
+    y_name: str
+    x_name: str
+    ya: np.ndarray
+    xa: np.ndarray
+    geographic: bool  # lat/lon in degrees, else x/y in metres in the model's frame
+    values: np.ndarray | None  # (len(ya), len(xa)); None when only the layout was read
+
+
+def _read_bathymetry(
+    path: str | os.PathLike[str],
+    label: str,
+    fail: Callable[[str, str], ValidationError],
+    *,
+    values: bool,
+) -> _BathymetrySource:
+    """Open a bathymetry NetCDF and check its layout; read the depth only if ``values``.
+
+    ``label`` is the path as the user wrote it, for messages. Every mistake raises ``fail``.
+    """
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise fail(f"bathymetry file '{label}' does not exist", "give the path of a NetCDF file")
+    try:
+        src = xr.open_dataset(p, engine="netcdf4")
+    except Exception as exc:  # any reader failure is a problem with the user's file
+        raise fail(
+            f"cannot read bathymetry file '{label}' as NetCDF ({type(exc).__name__})",
+            "give a NetCDF-3/4 file with a 'depth' variable",
+        ) from None
+    with src:
+        if "depth" not in src.variables:
+            names = ", ".join(sorted(str(v) for v in src.data_vars)) or "none"
+            raise fail(
+                f"bathymetry file '{label}' has no variable 'depth' (variables: {names})",
+                "name the depth variable 'depth' (metres, positive down)",
+            )
+        dims = tuple(str(d) for d in src["depth"].dims)
+        names = list(src.variables)
+        lat_name = _first_present(_LAT_NAMES, names)
+        lon_name = _first_present(_LON_NAMES, names)
+        if lat_name and lon_name and src[lat_name].ndim == 1 and src[lon_name].ndim == 1:
+            ya_name, xa_name, geographic = lat_name, lon_name, True
+        elif "x" in names and "y" in names and src["x"].ndim == 1 and src["y"].ndim == 1:
+            ya_name, xa_name, geographic = "y", "x", False
+        else:
+            raise fail(
+                f"bathymetry file '{label}': coordinates of 'depth' {dims} not recognised",
+                "use 1-D 'lat'/'lon' (or 'latitude'/'longitude') in degrees, "
+                "or 1-D 'x'/'y' in metres east/north of grid.origin",
+            )
+        depth_var = src["depth"]
+        ydim, xdim = src[ya_name].dims[0], src[xa_name].dims[0]
+        if set(depth_var.dims) != {ydim, xdim}:
+            raise fail(
+                f"bathymetry file '{label}': 'depth' has dims {dims}, expected ({ydim}, {xdim})",
+                "store depth as a 2-D field on the file's coordinate axes",
+            )
+        ya = np.asarray(src[ya_name].values, dtype=float)
+        xa = np.asarray(src[xa_name].values, dtype=float)
+        order_y, order_x = np.argsort(ya), np.argsort(xa)
+        grid_values = None
+        if values:
+            raw = np.asarray(depth_var.transpose(ydim, xdim).values, dtype=float)
+            grid_values = raw[np.ix_(order_y, order_x)]
+    return _BathymetrySource(ya_name, xa_name, ya[order_y], xa[order_x], geographic, grid_values)
+
+
+def _model_axes(
+    src: _BathymetrySource, x: np.ndarray, y: np.ndarray, origin_lat: float, origin_lon: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The grid's rows and columns in the file's coordinates, 1-D: latitude of each row and
+    longitude of each column (brought into the file's convention, 0..360 or -180..180), or the
+    model's own ``y``/``x`` in metres. Exact: on the equirectangular grid latitude depends on the
+    row only and longitude on the column only (:func:`latlon`)."""
+    if not src.geographic:
+        return np.asarray(y, dtype=float), np.asarray(x, dtype=float)
+    lat, _ = latlon(0.0, y, origin_lat, origin_lon)
+    _, lon = latlon(x, 0.0, origin_lat, origin_lon)
+    lon_lo = np.nanmin(src.xa)
+    return lat, (lon - lon_lo) % 360.0 + lon_lo
+
+
+def _check_coverage(
+    src: _BathymetrySource,
+    qy: np.ndarray,
+    qx: np.ndarray,
+    label: str,
+    fail: Callable[[str, str], ValidationError],
+) -> None:
+    """Every grid point (rows ``qy`` x columns ``qx``) inside the file's axes, else ``fail``."""
+    ya, xa = src.ya, src.xa
+    tol_y = 1e-6 * max(1.0, float(np.abs(ya).max()))
+    tol_x = 1e-6 * max(1.0, float(np.abs(xa).max()))
+    rows_in = int(((qy >= ya[0] - tol_y) & (qy <= ya[-1] + tol_y)).sum())
+    cols_in = int(((qx >= xa[0] - tol_x) & (qx <= xa[-1] + tol_x)).sum())
+    points = qy.size * qx.size
+    if rows_in * cols_in < points:
+        unit = "degrees" if src.geographic else "m"
+        raise fail(
+            f"bathymetry file '{label}' covers {src.y_name} {ya[0]:g}..{ya[-1]:g}, "
+            f"{src.x_name} {xa[0]:g}..{xa[-1]:g} ({unit}) but the model grid spans "
+            f"{src.y_name} {qy.min():g}..{qy.max():g}, {src.x_name} {qx.min():g}..{qx.max():g}; "
+            f"{points - rows_in * cols_in} of {points} grid points lie outside",
+            "extend the file or shrink/move the grid (grid.origin, grid.nx, grid.ny)",
+        )
+
+
 def bathymetry_from_file(
     path: str | os.PathLike[str],
     grid: xr.Dataset,
@@ -223,84 +336,57 @@ def bathymetry_from_file(
 
     Every user mistake raises :class:`~wavecast.errors.ValidationError` located at
     ``config_file::config_path``: missing or unreadable file, no ``depth`` variable,
-    unrecognised coordinates, or a file that does not cover the whole model grid.
+    unrecognised coordinates, or a file that does not cover the whole model grid. Config
+    validation makes the same checks (:func:`bathymetry_file_problems`) before any job runs.
     """
-    p = os.fspath(path)
+    label = os.fspath(path)
 
     def fail(message: str, fix: str) -> ValidationError:
         return _problem(message, fix, config_file, config_path)
 
-    if not os.path.isfile(p):
-        raise fail(f"bathymetry file '{p}' does not exist", "give the path of a NetCDF file")
-    try:
-        src = xr.open_dataset(p, engine="netcdf4")
-    except Exception as exc:  # any reader failure is a problem with the user's file
-        raise fail(
-            f"cannot read bathymetry file '{p}' as NetCDF ({type(exc).__name__})",
-            "give a NetCDF-3/4 file with a 'depth' variable",
-        ) from None
-    with src:
-        if "depth" not in src.variables:
-            names = ", ".join(sorted(str(v) for v in src.data_vars)) or "none"
-            raise fail(
-                f"bathymetry file '{p}' has no variable 'depth' (variables: {names})",
-                "name the depth variable 'depth' (metres, positive down)",
-            )
-        dims = tuple(str(d) for d in src["depth"].dims)
-        names = list(src.variables)
-        lat_name = _first_present(_LAT_NAMES, names)
-        lon_name = _first_present(_LON_NAMES, names)
-        if lat_name and lon_name and src[lat_name].ndim == 1 and src[lon_name].ndim == 1:
-            ya_name, xa_name = lat_name, lon_name
-            qy = np.asarray(grid["lat"].values, dtype=float)
-            qx = np.asarray(grid["lon"].values, dtype=float)
-            geographic = True
-        elif "x" in names and "y" in names and src["x"].ndim == 1 and src["y"].ndim == 1:
-            ya_name, xa_name = "y", "x"
-            qx, qy = np.meshgrid(grid["x"].values.astype(float), grid["y"].values.astype(float))
-            geographic = False
-        else:
-            raise fail(
-                f"bathymetry file '{p}': coordinates of 'depth' {dims} not recognised",
-                "use 1-D 'lat'/'lon' (or 'latitude'/'longitude') in degrees, "
-                "or 1-D 'x'/'y' in metres east/north of grid.origin",
-            )
-        depth_var = src["depth"]
-        ydim, xdim = src[ya_name].dims[0], src[xa_name].dims[0]
-        if set(depth_var.dims) != {ydim, xdim}:
-            raise fail(
-                f"bathymetry file '{p}': 'depth' has dims {dims}, expected ({ydim}, {xdim})",
-                "store depth as a 2-D field on the file's coordinate axes",
-            )
-        values = np.asarray(depth_var.transpose(ydim, xdim).values, dtype=float)
-        ya = np.asarray(src[ya_name].values, dtype=float)
-        xa = np.asarray(src[xa_name].values, dtype=float)
-
-    if geographic:
-        # Bring the model longitudes into the file's convention (0..360 or -180..180).
-        lon_lo = np.nanmin(xa)
-        qx = (qx - lon_lo) % 360.0 + lon_lo
-    order_y, order_x = np.argsort(ya), np.argsort(xa)
-    ya, xa = ya[order_y], xa[order_x]
-    values = values[np.ix_(order_y, order_x)]
-    tol_y = 1e-6 * max(1.0, float(np.abs(ya).max()))
-    tol_x = 1e-6 * max(1.0, float(np.abs(xa).max()))
-    outside = (
-        (qy < ya[0] - tol_y) | (qy > ya[-1] + tol_y) | (qx < xa[0] - tol_x) | (qx > xa[-1] + tol_x)
+    src = _read_bathymetry(path, label, fail, values=True)
+    first = {"y": 0, "x": 0}
+    qy, qx = _model_axes(
+        src,
+        grid["x"].values,
+        grid["y"].values,
+        float(grid["lat"].isel(first)),
+        float(grid["lon"].isel(first)),
     )
-    if outside.any():
-        unit = "degrees" if geographic else "m"
-        raise fail(
-            f"bathymetry file '{p}' covers {ya_name} {ya[0]:g}..{ya[-1]:g}, "
-            f"{xa_name} {xa[0]:g}..{xa[-1]:g} ({unit}) but the model grid spans "
-            f"{ya_name} {qy.min():g}..{qy.max():g}, {xa_name} {qx.min():g}..{qx.max():g}; "
-            f"{int(outside.sum())} of {outside.size} grid points lie outside",
-            "extend the file or shrink/move the grid (grid.origin, grid.nx, grid.ny)",
-        )
-    depth = bilinear(ya, xa, values, np.clip(qy, ya[0], ya[-1]), np.clip(qx, xa[0], xa[-1]))
+    _check_coverage(src, qy, qx, label, fail)
+    assert src.values is not None
+    ya, xa = src.ya, src.xa
+    qx2, qy2 = np.meshgrid(np.clip(qx, xa[0], xa[-1]), np.clip(qy, ya[0], ya[-1]))
+    depth = bilinear(ya, xa, src.values, qy2, qx2)
     land = ~(depth > 0)  # NaN counts as land
     depth = np.where(land, 0.0, depth)
     return depth, land
+
+
+def bathymetry_file_problems(
+    file: str,
+    grid_cfg: Mapping[str, Any],
+    *,
+    base_dir: Path,
+    config_file: str = CONFIG_FILE,
+    config_path: str = "bathymetry.file",
+) -> list[Problem]:
+    """What :func:`bathymetry_from_file` would reject in ``file`` (as written in the config,
+    relative to ``base_dir``) for the grid of ``grid_cfg``, without reading the depth: config
+    validation calls this at workflow load, so a bad file stops the run before any job."""
+
+    def fail(message: str, fix: str) -> ValidationError:
+        return _problem(message, fix, config_file, config_path)
+
+    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), float(grid_cfg["resolution_km"]))
+    origin = grid_cfg["origin"]
+    try:
+        src = _read_bathymetry(base_dir / file, file, fail, values=False)
+        qy, qx = _model_axes(src, x, y, float(origin["lat"]), float(origin["lon"]))
+        _check_coverage(src, qy, qx, file, fail)
+    except ValidationError as exc:
+        return exc.problems
+    return []
 
 
 def grid_dataset(
