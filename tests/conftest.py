@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from .demo_config import demo_config
+
 # --- science config slices (wavecast.grid, .cyclone, .model) --------------------------------
 
 
@@ -66,3 +68,12 @@ def ensemble_cfg() -> dict[str, Any]:
 @pytest.fixture
 def model_cfg() -> dict[str, Any]:
     return {"boundary_fetch_km": 300.0, "duration_limit_hours": 12.0, "min_wind_ms": 0.5}
+
+
+# --- the demo config (config/config.yaml) -----------------------------------------------------
+
+
+@pytest.fixture
+def demo() -> dict[str, Any]:
+    """A fresh copy of the demo's science config, for a test to break."""
+    return demo_config()

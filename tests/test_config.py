@@ -20,20 +20,9 @@ from wavecast.config import (
 from wavecast.errors import ValidationError
 
 from .common import make_workdir, snakemake
+from .demo_config import DEMO, demo_config, problems_of
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "config" / "config.yaml"
-
-
-@pytest.fixture()
-def demo() -> dict:
-    return yaml.safe_load(DEMO.read_text())
-
-
-def problems_of(data, **kw) -> list[str]:
-    with pytest.raises(ValidationError) as info:
-        validate(data, **kw)
-    return [str(p) for p in info.value.problems]
 
 
 def test_the_demo_config_is_valid_and_complete():
@@ -232,7 +221,7 @@ def test_deployment_key_is_not_science(tmp_path, line, message):
 
 
 def test_deployment_key_from_profile_is_split_off():
-    config = yaml.safe_load(DEMO.read_text())
+    config = demo_config()
     config["container_image"] = "docker://example/wavecast:9"
     science, deployment = load_workflow_config(config, [str(DEMO)])
     assert deployment == {"container_image": "docker://example/wavecast:9"}

@@ -15,16 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-import yaml
 
-from wavecast.config import validate
 from wavecast.errors import ValidationError
 from wavecast.grid import build_grid
 
 from .common import make_workdir, snakemake
-
-REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "config" / "config.yaml"
+from .demo_config import problems_of
 
 # The demo grid spans lat 12..16.49, lon -62..-57.4 (cell centres).
 LAT = np.linspace(11.5, 17.0, 23)
@@ -95,23 +91,10 @@ BAD: dict[str, Callable[[Path], None]] = {
 }
 
 
-@pytest.fixture()
-def demo() -> dict:
-    return yaml.safe_load(DEMO.read_text())
-
-
 def with_file(cfg: dict, name: str) -> dict:
     cfg["bathymetry"]["source"] = "file"
     cfg["bathymetry"]["file"] = name
     return cfg
-
-
-def validation_problems(cfg: dict, base_dir: Path) -> list[str]:
-    try:
-        validate(cfg, base_dir=base_dir)
-    except ValidationError as exc:
-        return [str(p) for p in exc.problems]
-    return []
 
 
 def build_grid_problems(cfg: dict) -> list[str]:
@@ -133,7 +116,7 @@ def test_validation_rejects_what_build_grid_rejects_in_the_same_words(
     assert len(from_job) == 1 and from_job[0].startswith("config/config.yaml::bathymetry.file: "), (
         from_job
     )
-    assert validation_problems(cfg, tmp_path) == from_job
+    assert problems_of(cfg, base_dir=tmp_path) == from_job
 
 
 @pytest.mark.parametrize("write", [covering, covering_0_360], ids=["lat_lon", "0_360"])
@@ -142,14 +125,14 @@ def test_a_file_build_grid_accepts_passes_validation(write, demo, tmp_path, monk
     write(tmp_path / "bathy.nc")
     cfg = with_file(demo, "bathy.nc")
     assert build_grid_problems(cfg) == []
-    assert validation_problems(cfg, tmp_path) == []
+    assert problems_of(cfg, base_dir=tmp_path) == []
 
 
 def test_a_file_problem_is_reported_with_the_others(demo, tmp_path):
     no_depth(tmp_path / "bathy.nc")
     cfg = with_file(demo, "bathy.nc")
     cfg["stations"].append({"name": "Far", "lat": 40.0, "lon": 0.0})
-    assert validation_problems(cfg, tmp_path) == [
+    assert problems_of(cfg, base_dir=tmp_path) == [
         "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc' has no variable "
         "'depth' (variables: elevation); name the depth variable 'depth' (metres, positive down)",
         "config/config.yaml::stations[3]: station 'Far' at (40.0, 0.0) is outside the grid "

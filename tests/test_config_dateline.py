@@ -7,16 +7,14 @@ east, written -177.4 in the -180..180 convention scientists use in the Pacific.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from wavecast.config import EARTH_RADIUS_M, grid_bounds, validate
-from wavecast.errors import ValidationError
 
-DEMO = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
+from .demo_config import demo_config, problems_of
+
 SHIFT = 240.0  # -62 (the demo's origin) + 240 = 178
 
 
@@ -27,19 +25,13 @@ def east(lon: float) -> float:
 
 @pytest.fixture()
 def pacific() -> dict:
-    cfg = yaml.safe_load(DEMO.read_text())
+    cfg = demo_config()
     cfg["grid"]["origin"]["lon"] = east(cfg["grid"]["origin"]["lon"])
     for place in (
         cfg["bathymetry"]["idealised"]["islands"] + cfg["cyclone"]["track"] + cfg["stations"]
     ):
         place["lon"] = round(east(place["lon"]), 6)
     return cfg
-
-
-def problems_of(data) -> list[str]:
-    with pytest.raises(ValidationError) as info:
-        validate(data)
-    return [str(p) for p in info.value.problems]
 
 
 def test_the_demo_moved_across_the_dateline_is_valid(pacific):

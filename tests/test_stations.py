@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-import yaml
 
 from wavecast.config import grid_bounds, validate
 from wavecast.errors import ValidationError
 from wavecast.stations import extract_stations, write_stations
 
+from .demo_config import demo_config
 from .postprocess_fixtures import (
     EARTH_RADIUS_M,
     LAND_COLUMNS,
@@ -111,7 +111,6 @@ def test_half_a_cell_beyond_the_last_centre_is_still_inside(member_paths: list[P
     assert ds["cell_y_index"].values.tolist() == [NY - 1]
 
 
-DEMO = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
 #: (iy, ix, cells north, cells east) per edge: the outermost centre and the way out of the grid.
 EDGES = {"east": (7, NX - 1, 0, 1), "west": (7, 0, 0, -1), "north": (NY - 1, 10, 1, 0),
          "south": (0, 10, -1, 0)}  # fmt: skip
@@ -120,7 +119,7 @@ BEYOND = (0.3, 0.49, 0.51, 0.8)  # fractions of a cell beyond the outermost cent
 
 def config_for_fixture_grid(stations: list[dict]) -> dict:
     """The demo config on the member files' grid (island and track moved onto it)."""
-    cfg = yaml.safe_load(DEMO.read_text())
+    cfg = demo_config()
     cfg["grid"] = {
         "origin": {"lat": ORIGIN_LAT, "lon": ORIGIN_LON},
         "nx": NX,
