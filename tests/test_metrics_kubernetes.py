@@ -114,6 +114,9 @@ def test_client_model_objects_parse_the_same():
 def test_target_with_comma_in_value():
     rule, wc, attempt = k8s.parse_target("""--target-jobs 'a:x=1,y="p,q"' --attempt 3""")
     assert (rule, wc, attempt) == ("a", {"x": "1", "y": "p,q"}, 3)
+    # a quoted value with a blank is one spec, read as retry reads SLURM logs (wavecast.targets)
+    command = """snakemake --target-jobs 'plot:site="Shelf Buoy"' 'b:' --attempt 2 --cores 1"""
+    assert k8s.parse_target(command) == ("plot", {"site": "Shelf Buoy"}, 2)
 
 
 K8S_RUN_LOG = """\

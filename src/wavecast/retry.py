@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shlex
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,7 +39,7 @@ from pathlib import Path
 
 from snakemake_interface_common.exceptions import WorkflowError
 
-from .targets import parse_spec
+from .targets import specs_in
 
 #: The ``sacct -o`` fields :func:`fetch_attempt_history` asks for, in this order.
 SACCT_FIELDS: tuple[str, ...] = (
@@ -282,22 +281,7 @@ def slurm_logdir() -> Path:
 def target_jobs(log_text: str) -> set[tuple[str, frozenset[tuple[str, str]]]]:
     """The jobs a SLURM job ran, from the job step's ``--target-jobs rule:k=v,... ...`` (the
     ``Command:`` line Snakemake prints at the top of the plugin's log); ``(rule, {(k, v)})``."""
-    for line in log_text.splitlines():
-        if "--target-jobs" not in line:
-            continue
-        rest = line.split("--target-jobs", 1)[1]
-        try:
-            tokens = shlex.split(rest)
-        except ValueError:  # an unbalanced quote further along the command line
-            tokens = rest.split()
-        found = set()
-        for token in tokens:
-            if token.startswith("--"):
-                break
-            rule, wildcards = parse_spec(token)
-            found.add((rule, frozenset(wildcards.items())))
-        return found
-    return set()
+    return {(rule, frozenset(wildcards.items())) for rule, wildcards in specs_in(log_text)}
 
 
 def _ran(rule: str, wildcards: object, targets: set) -> bool:

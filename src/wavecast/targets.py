@@ -3,6 +3,34 @@ them after ``--target-jobs`` (one spec per job; a value holding a comma is doubl
 
 from __future__ import annotations
 
+import shlex
+
+FLAG = "--target-jobs"
+
+
+def specs_in(text: str) -> list[tuple[str, dict[str, str]]]:
+    """The jobs after the first ``--target-jobs`` in ``text`` (a command line, or a log whose
+    first lines print one), each parsed by :func:`parse_spec`; [] without the flag.
+
+    The specs run from the flag to the next ``--option`` on the same line, shell-quoted as
+    Snakemake writes them (``'r:a="p,q"'``); an unbalanced quote further along the line falls
+    back to splitting on blanks.
+    """
+    _, flag, rest = text.partition(FLAG)
+    if not flag:
+        return []
+    rest = rest.split("\n", 1)[0]
+    try:
+        tokens = shlex.split(rest)
+    except ValueError:
+        tokens = rest.split()
+    specs = []
+    for token in tokens:
+        if token.startswith("--"):
+            break
+        specs.append(parse_spec(token))
+    return specs
+
 
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     """``'run_member:member=003'`` → ``('run_member', {'member': '003'})``."""

@@ -20,16 +20,14 @@ form (snake_case) or kubectl JSON (camelCase). :func:`fetch_jobs` uses the kuber
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
-from ..targets import parse_spec
+from ..targets import specs_in
 from .record import JobRecord, derive, note
 from .units import GIB, k8s_cpu, k8s_memory_bytes, timestamp
 
 CONTAINER = "snakemake"
 NO_USAGE = "Kubernetes reports no CPU time or peak memory"
-_TARGET_RE = re.compile(r"--target-jobs\s+(\S+)")
 _ATTEMPT_RE = re.compile(r"--attempt\s+'?(\d+)")
 
 
@@ -53,10 +51,9 @@ def get(obj: Any, *path: str) -> Any:
 def parse_target(command: str) -> tuple[str | None, dict[str, str], int | None]:
     """The rule, wildcards and attempt from a Snakemake job command line."""
     rule, wildcards, attempt = None, {}, None
-    match = _TARGET_RE.search(command)
-    if match:
-        target = shlex.split(match.group(1))[0] if match.group(1) else ""
-        rule, wildcards = parse_spec(target)
+    specs = specs_in(command)
+    if specs:
+        rule, wildcards = specs[0]
     match = _ATTEMPT_RE.search(command)
     if match:
         attempt = int(match.group(1))
