@@ -10,6 +10,7 @@ import yaml
 from snakemake.utils import update_config
 
 from wavecast.config import (
+    _path_parts,
     apply_defaults,
     grid_bounds,
     load_schema,
@@ -17,7 +18,7 @@ from wavecast.config import (
     validate,
     validate_file,
 )
-from wavecast.errors import ValidationError
+from wavecast.errors import ValidationError, dotted
 
 from .common import make_workdir, snakemake
 from .demo_config import DEMO, demo_config, problems_of
@@ -288,6 +289,28 @@ def test_a_problem_after_all_schema_checks_names_its_file(two_files):
         "extra.yaml::stations[0]: station 'Quay' at (13, 0) is outside the grid (lat "
         "11.99..16.49, lon -62.01..-57.41); move the station or enlarge the grid"
     ]
+
+
+def test_a_key_written_with_a_dot_is_quoted_and_names_its_file(two_files):
+    """`grid.nx: 300` in extra.yaml is one key named 'grid.nx', not grid -> nx: the problem
+    must not point at config.yaml's valid grid.nx (it did, "did you mean 'grid'?")."""
+    main, extra = two_files
+    main.write_text(DEMO.read_text())
+    extra.write_text("grid.nx: 300\ncyclone:\n  holland.b: 1.5\n")
+    assert problems_of_files(snakemake_config(main, extra), [str(main), str(extra)]) == [
+        "extra.yaml::'grid.nx': unknown key; write it nested: grid: {nx: ...} (YAML does not "
+        "split keys at dots)",
+        "extra.yaml::cyclone.'holland.b': unknown key; did you mean 'holland_b'?",
+    ]
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [["stations", 2, "name"], ["grid.nx"], ["cyclone", "a.b", "c"], ["x", "it's"], [""], ["b[1]"]],
+)
+def test_config_locations_read_back_into_their_keys(parts):
+    """The file labels come from parsing a problem's location back into keys."""
+    assert _path_parts(dotted(parts)) == parts
 
 
 def test_a_value_given_with_snakemake_config_is_labelled_config(two_files):

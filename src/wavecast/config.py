@@ -91,12 +91,7 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
         allowed = error.schema.get("properties", {}).keys()
         extra = [k for k in error.instance if k not in allowed]
         return [
-            Problem(
-                file,
-                dotted(path + [key]),
-                "unknown key",
-                did_you_mean(str(key), allowed),
-            )
+            Problem(file, dotted(path + [key]), "unknown key", _unknown_key_fix(str(key), allowed))
             for key in extra
         ]
     if error.validator == "required":
@@ -116,6 +111,14 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
     if described:
         what += f" ({described.rstrip('.')})"
     return [Problem(file, where, what, hint)]
+
+
+def _unknown_key_fix(key: str, allowed: Iterable[str]) -> str:
+    """``grid.nx`` written as one key: show the nesting; otherwise the closest allowed key."""
+    head, dot, rest = key.partition(".")
+    if dot and head in allowed:
+        return f"write it nested: {head}: {{{rest}: ...}} (YAML does not split keys at dots)"
+    return did_you_mean(key, allowed)
 
 
 def _hint(validator: str, limit: Any) -> str:
@@ -452,9 +455,21 @@ def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default:
 _MISSING = object()
 
 
+_PART = re.compile(r"'((?:[^']|'')*)'|([^.\[\]']+)|\[(\d+)\]")
+
+
 def _path_parts(path: str) -> list[str | int]:
-    """``stations[2].name`` -> ``["stations", 2, "name"]`` (the inverse of errors.dotted)."""
-    return [int(i) if i else k for k, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
+    """``stations[2].name`` -> ``["stations", 2, "name"]``, ``'grid.nx'`` -> ``["grid.nx"]``:
+    the inverse of :func:`wavecast.errors.dotted`."""
+    parts: list[str | int] = []
+    for quoted, plain, index in _PART.findall(path):
+        if index:
+            parts.append(int(index))
+        elif plain:
+            parts.append(plain)
+        else:
+            parts.append(quoted.replace("''", "'"))
+    return parts
 
 
 def _get(data: Any, key: list[str | int]) -> Any:

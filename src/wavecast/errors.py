@@ -38,13 +38,21 @@ class ValidationError(Exception):
 
 
 def dotted(parts: Iterable[object]) -> str:
-    """Join a location such as ``("stations", 0, "name")`` into ``stations[0].name``."""
+    """Join a location such as ``("stations", 0, "name")`` into ``stations[0].name``.
+
+    A key that would read as more than one (``grid.nx`` written as one key, a key with
+    brackets or quotes, an empty key) is quoted: ``("grid.nx",)`` -> ``'grid.nx'``, so the
+    location names the key the file has, not the valid ``grid.nx`` it resembles.
+    """
     out = ""
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
+            continue
+        key = str(part)
+        if not key or any(c in key for c in ".[]'"):
+            key = "'" + key.replace("'", "''") + "'"
+        out += f".{key}" if out else key
     return out
 
 
