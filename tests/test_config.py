@@ -106,8 +106,8 @@ def test_track_must_cover_the_run(demo):
 def test_missing_bathymetry_file(demo, tmp_path):
     demo["bathymetry"] = {"source": "file", "file": "data/nowhere.nc"}
     assert problems_of(demo, base_dir=tmp_path) == [
-        "config/config.yaml::bathymetry.file: file 'data/nowhere.nc' does not exist "
-        f"(looked in {tmp_path}); check the path; relative paths start where snakemake runs"
+        "config/config.yaml::bathymetry.file: bathymetry file 'data/nowhere.nc' does not "
+        f"exist (looked in {tmp_path}); check the path; relative paths start where snakemake runs"
     ]
 
 

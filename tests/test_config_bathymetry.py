@@ -81,6 +81,24 @@ def not_netcdf(path: Path) -> None:
     path.write_text("depth,lat,lon\n")
 
 
+def missing(path: Path) -> None:
+    """No file at all."""
+
+
+def empty_axis(path: Path) -> None:
+    xr.Dataset(
+        {"depth": (("lat", "lon"), np.zeros((0, LON.size)))}, coords={"lat": [], "lon": LON}
+    ).to_netcdf(path)
+
+
+def missing_coordinate_value(path: Path) -> None:
+    lat = LAT.copy()
+    lat[3] = np.nan
+    xr.Dataset(
+        {"depth": (("lat", "lon"), depth_on(LAT, LON))}, coords={"lat": lat, "lon": LON}
+    ).to_netcdf(path)
+
+
 BAD: dict[str, Callable[[Path], None]] = {
     "no_depth": no_depth,
     "unknown_coordinates": unknown_coordinates,
@@ -88,6 +106,9 @@ BAD: dict[str, Callable[[Path], None]] = {
     "too_small": too_small,
     "too_small_xy": too_small_xy,
     "not_netcdf": not_netcdf,
+    "missing": missing,
+    "empty_axis": empty_axis,
+    "missing_coordinate_value": missing_coordinate_value,
 }
 
 
@@ -126,6 +147,25 @@ def test_a_file_build_grid_accepts_passes_validation(write, demo, tmp_path, monk
     cfg = with_file(demo, "bathy.nc")
     assert build_grid_problems(cfg) == []
     assert problems_of(cfg, base_dir=tmp_path) == []
+
+
+def test_validation_reads_relative_paths_from_where_snakemake_runs(demo, tmp_path, monkeypatch):
+    """base_dir (Snakemake's working directory), not the validating process's cwd, anchors a
+    relative path; an absolute path is used as it is."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path)
+    too_small(tmp_path / "work" / "bathy.nc")
+    (message,) = problems_of(with_file(demo, "bathy.nc"), base_dir=tmp_path / "work")
+    assert message.startswith(
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc' covers"
+    )
+    absolute = str(tmp_path / "work" / "bathy.nc")
+    (message,) = problems_of(with_file(demo, absolute), base_dir=tmp_path / "elsewhere")
+    assert message.startswith(
+        f"config/config.yaml::bathymetry.file: bathymetry file '{absolute}' covers"
+    )
+    covering(tmp_path / "work" / "bathy.nc")
+    assert problems_of(with_file(demo, absolute), base_dir=tmp_path / "elsewhere") == []
 
 
 def test_a_file_problem_is_reported_with_the_others(demo, tmp_path):

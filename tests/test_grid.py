@@ -241,7 +241,7 @@ def test_missing_file_and_missing_path(tmp_path: Path, grid_cfg: dict[str, Any])
         build_grid(grid_cfg, {"source": "file", "file": str(tmp_path / "nope.nc")})
     assert errors_of(exc) == [
         f"config/config.yaml::bathymetry.file: bathymetry file '{tmp_path / 'nope.nc'}' does "
-        "not exist; give the path of a NetCDF file"
+        "not exist; check the path; relative paths start where snakemake runs"
     ]
     with pytest.raises(ValidationError) as exc:
         build_grid(grid_cfg, {"source": "file", "file": None})

@@ -220,19 +220,24 @@ class _BathymetrySource:
 
 
 def _read_bathymetry(
-    path: str | os.PathLike[str],
     label: str,
+    base_dir: Path,
     fail: Callable[[str, str], ValidationError],
     *,
     values: bool,
 ) -> _BathymetrySource:
-    """Open a bathymetry NetCDF and check its layout; read the depth only if ``values``.
+    """Open the bathymetry NetCDF ``label`` (the path as the config gives it; a relative one
+    starts at ``base_dir``) and check its layout; read the depth only if ``values``.
 
-    ``label`` is the path as the user wrote it, for messages. Every mistake raises ``fail``.
+    Every mistake raises ``fail(message, fix)``.
     """
-    p = os.fspath(path)
+    p = os.fspath(base_dir / label)
     if not os.path.isfile(p):
-        raise fail(f"bathymetry file '{label}' does not exist", "give the path of a NetCDF file")
+        where = "" if Path(label).is_absolute() else f" (looked in {base_dir})"
+        raise fail(
+            f"bathymetry file '{label}' does not exist{where}",
+            "check the path; relative paths start where snakemake runs",
+        )
     try:
         src = xr.open_dataset(p, engine="netcdf4")
     except Exception as exc:  # any reader failure is a problem with the user's file
@@ -270,6 +275,13 @@ def _read_bathymetry(
             )
         ya = np.asarray(src[ya_name].values, dtype=float)
         xa = np.asarray(src[xa_name].values, dtype=float)
+        for name, axis in ((ya_name, ya), (xa_name, xa)):
+            if axis.size == 0 or not np.isfinite(axis).all():
+                raise fail(
+                    f"bathymetry file '{label}': coordinate '{name}' is empty or has missing "
+                    "values",
+                    "give every coordinate value (at least one, none missing)",
+                )
         order_y, order_x = np.argsort(ya), np.argsort(xa)
         grid_values = None
         if values:
@@ -279,18 +291,21 @@ def _read_bathymetry(
 
 
 def _model_axes(
-    src: _BathymetrySource, x: np.ndarray, y: np.ndarray, origin_lat: float, origin_lon: float
+    src: _BathymetrySource,
+    x: np.ndarray,
+    y: np.ndarray,
+    lat_rows: np.ndarray,
+    lon_cols: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The grid's rows and columns in the file's coordinates, 1-D: latitude of each row and
+    """The grid's rows and columns in the file's coordinates, 1-D: the latitude of each row and
     longitude of each column (brought into the file's convention, 0..360 or -180..180), or the
-    model's own ``y``/``x`` in metres. Exact: on the equirectangular grid latitude depends on the
-    row only and longitude on the column only (:func:`latlon`)."""
+    model's own ``y``/``x`` in metres. On the equirectangular grid latitude depends on the row
+    only and longitude on the column only (:func:`latlon`), so rows x columns are every point."""
     if not src.geographic:
         return np.asarray(y, dtype=float), np.asarray(x, dtype=float)
-    lat, _ = latlon(0.0, y, origin_lat, origin_lon)
-    _, lon = latlon(x, 0.0, origin_lat, origin_lon)
     lon_lo = np.nanmin(src.xa)
-    return lat, (lon - lon_lo) % 360.0 + lon_lo
+    lat = np.asarray(lat_rows, dtype=float)
+    return lat, (np.asarray(lon_cols, dtype=float) - lon_lo) % 360.0 + lon_lo
 
 
 def _check_coverage(
@@ -344,15 +359,9 @@ def bathymetry_from_file(
     def fail(message: str, fix: str) -> ValidationError:
         return _problem(message, fix, config_file, config_path)
 
-    src = _read_bathymetry(path, label, fail, values=True)
-    first = {"y": 0, "x": 0}
-    qy, qx = _model_axes(
-        src,
-        grid["x"].values,
-        grid["y"].values,
-        float(grid["lat"].isel(first)),
-        float(grid["lon"].isel(first)),
-    )
+    src = _read_bathymetry(label, Path.cwd(), fail, values=True)
+    lat, lon = grid["lat"].transpose("y", "x").values, grid["lon"].transpose("y", "x").values
+    qy, qx = _model_axes(src, grid["x"].values, grid["y"].values, lat[:, 0], lon[0, :])
     _check_coverage(src, qy, qx, label, fail)
     assert src.values is not None
     ya, xa = src.ya, src.xa
@@ -379,10 +388,12 @@ def bathymetry_file_problems(
         return _problem(message, fix, config_file, config_path)
 
     x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), float(grid_cfg["resolution_km"]))
-    origin = grid_cfg["origin"]
+    origin_lat, origin_lon = float(grid_cfg["origin"]["lat"]), float(grid_cfg["origin"]["lon"])
+    lat, _ = latlon(0.0, y, origin_lat, origin_lon)
+    _, lon = latlon(x, 0.0, origin_lat, origin_lon)
     try:
-        src = _read_bathymetry(base_dir / file, file, fail, values=False)
-        qy, qx = _model_axes(src, x, y, float(origin["lat"]), float(origin["lon"]))
+        src = _read_bathymetry(file, base_dir, fail, values=False)
+        qy, qx = _model_axes(src, x, y, lat, lon)
         _check_coverage(src, qy, qx, file, fail)
     except ValidationError as exc:
         return exc.problems
