@@ -117,6 +117,8 @@ def test_target_with_comma_in_value():
     # a quoted value with a blank is one spec, read as retry reads SLURM logs (wavecast.targets)
     command = """snakemake --target-jobs 'plot:site="Shelf Buoy"' 'b:' --attempt 2 --cores 1"""
     assert k8s.parse_target(command) == ("plot", {"site": "Shelf Buoy"}, 2)
+    # an unbalanced quote later on the line leaves the specs before it as they are
+    assert k8s.parse_target(command + " 'unbalanced") == ("plot", {"site": "Shelf Buoy"}, 2)
 
 
 K8S_RUN_LOG = """\

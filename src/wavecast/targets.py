@@ -13,22 +13,22 @@ def specs_in(text: str) -> list[tuple[str, dict[str, str]]]:
     first lines print one), each parsed by :func:`parse_spec`; [] without the flag.
 
     The specs run from the flag to the next ``--option`` on the same line, shell-quoted as
-    Snakemake writes them (``'r:a="p,q"'``); an unbalanced quote further along the line falls
-    back to splitting on blanks.
+    Snakemake writes them (``'r:a="p,q"'``); an unbalanced quote further along the line ends
+    the list where it starts.
     """
     _, flag, rest = text.partition(FLAG)
     if not flag:
         return []
-    rest = rest.split("\n", 1)[0]
-    try:
-        tokens = shlex.split(rest)
-    except ValueError:
-        tokens = rest.split()
+    lexer = shlex.shlex(rest.split("\n", 1)[0], posix=True, punctuation_chars=False)
+    lexer.whitespace_split = True
     specs = []
-    for token in tokens:
-        if token.startswith("--"):
-            break
-        specs.append(parse_spec(token))
+    try:
+        for token in lexer:
+            if token.startswith("--"):
+                break
+            specs.append(parse_spec(token))
+    except ValueError:  # an unbalanced quote further along: the specs before it stand
+        pass
     return specs
 
 
