@@ -15,7 +15,8 @@ Three layers, kept apart so that the logic is tested on literal text:
 
 The plugin writes one log per submitted job to
 ``.snakemake/slurm_logs/rule_<rule>/<wildcard values joined by "_">/<jobid>.log`` (a group job:
-``group_<group>_<rules>/<jobid>.log``, matched by the ``--target-jobs`` in its header) and deletes
+``group_<group>_<rules>/<jobid>.log``; an array task: ``rule_<rule>/<jobid>_<task>.log``; both
+matched by the ``--target-jobs`` in their header) and deletes
 the logs of successful jobs, so the newest logs of a job are its latest failed attempts. Without
 ``sacct`` the logs alone are classified; on the local executor there are no logs, hence no
 history and the base values.
@@ -280,8 +281,14 @@ def slurm_logdir() -> Path:
 
 def target_jobs(log_text: str) -> set[tuple[str, frozenset[tuple[str, str]]]]:
     """The jobs a SLURM job ran, from the job step's ``--target-jobs rule:k=v,... ...`` (the
-    ``Command:`` line Snakemake prints at the top of the plugin's log); ``(rule, {(k, v)})``."""
-    return {(rule, frozenset(wildcards.items())) for rule, wildcards in specs_in(log_text)}
+    ``Command:`` line Snakemake prints at the top of the plugin's log); ``(rule, {(k, v)})``.
+
+    The last such line counts: the job step's own Snakemake prints it after the batch step's,
+    and an array task's log (plugin 2.8) first shows a header for the array's first job.
+    """
+    return {
+        (rule, frozenset(wildcards.items())) for rule, wildcards in specs_in(log_text, last=True)
+    }
 
 
 def _ran(rule: str, wildcards: object, targets: set) -> bool:
@@ -297,32 +304,59 @@ def _ran(rule: str, wildcards: object, targets: set) -> bool:
     return False
 
 
+#: An array task's log name, ``<array job id>_<task id>`` (the plugin's ``%A_%a.log``).
+_ARRAY_TASK = re.compile(r"\d+_\d+")
+
+
+def _own_jobs() -> set[str]:
+    """The SLURM job this process runs in, as its log would be named (plain or array task)."""
+    env = os.environ
+    own = {env.get("SLURM_JOB_ID", "")}
+    if env.get("SLURM_ARRAY_JOB_ID") and env.get("SLURM_ARRAY_TASK_ID"):
+        own.add(f"{env['SLURM_ARRAY_JOB_ID']}_{env['SLURM_ARRAY_TASK_ID']}")
+    return own - {""}
+
+
+def _job_order(jobid: str) -> tuple[int, int]:
+    """Submission order: ``1244`` < ``1246_1`` < ``1246_2`` (ids grow with every sbatch)."""
+    main, _, task = jobid.partition("_")
+    return int(main), int(task or 0)
+
+
 def job_logs(rule: str, wildcards: object, logdir: Path | None = None) -> list[tuple[str, Path]]:
     """``(jobid, path)`` of the plugin's logs for ``rule`` + ``wildcards``, oldest job first.
 
     Logs of group jobs (``group_<group>_<rules>/``, one per SLURM job that ran several rules)
-    count when their ``--target-jobs`` name this rule + wildcards: a grouped rule escalates like
-    any other.
-    The job of the current process (``$SLURM_JOB_ID``, inside a SLURM job) is left out.
+    and of job-array tasks (backend ``array_jobs``: ``rule_<rule>/<array>_<task>.log``, without
+    a wildcard folder) count when their ``--target-jobs`` name this rule + wildcards: grouped
+    and array rules escalate like any other.
+    The job of the current process (``$SLURM_JOB_ID``, or the array task, inside a SLURM job)
+    is left out.
     """
     root = logdir or slurm_logdir()
-    directory = root / f"rule_{rule}"
+    rule_dir = root / f"rule_{rule}"
     sub = wildcard_dirname(wildcards)
-    if sub:
-        directory = directory / sub
-    own = os.environ.get("SLURM_JOB_ID", "")
+    directory = rule_dir / sub if sub else rule_dir
+    own = _own_jobs()
 
-    def is_other_job(path: Path) -> bool:
-        return path.stem.isdigit() and path.stem != own
+    def is_other_job(path: Path, name: re.Pattern[str] | None = None) -> bool:
+        stem_ok = name.fullmatch(path.stem) if name else path.stem.isdigit()
+        return bool(stem_ok) and path.stem not in own
 
     logs = [p for p in directory.glob("*.log") if is_other_job(p)] if directory.is_dir() else []
+    if rule_dir.is_dir():
+        logs += [
+            p
+            for p in rule_dir.glob("*.log")
+            if is_other_job(p, _ARRAY_TASK) and _ran(rule, wildcards, _log_targets(p))
+        ]
     if root.is_dir():
         logs += [
             p
             for p in root.glob("group_*/**/*.log")
             if is_other_job(p) and _ran(rule, wildcards, _log_targets(p))
         ]
-    return sorted(((p.stem, p) for p in logs), key=lambda item: int(item[0]))
+    return sorted(((p.stem, p) for p in logs), key=lambda item: _job_order(item[0]))
 
 
 def run_sacct(jobids: Sequence[str], fields: Sequence[str] = SACCT_FIELDS) -> str:

@@ -164,3 +164,23 @@ def test_out_of_memory_at_the_limit_stops_with_a_clear_message(tmp_path):
     rows = jobs_of_rule(run.run_uuid, "hog")
     assert states(rows) == ["FAILED"], "no retry may be submitted once the cap is reached"
     assert not (tmp_path / "out/hog/002.txt").exists()
+
+
+def test_out_of_memory_in_a_job_array_raises_memory(tmp_path):
+    """Backend ``array_jobs``: both members run as tasks of one SLURM array and run out of
+    memory; their logs are ``rule_hog/<array>_<task>.log`` (no wildcard folder), which the
+    history must read so that the retry asks for more memory."""
+    settings = {**profile(), "slurm-array-jobs": "hog", "slurm-keep-successful-logs": True}
+    wf = Workflow(tmp_path, SNAKEFILE, settings)
+    run = wf.run("out/hog/001.txt", "out/hog/002.txt")
+    assert run.returncode == 0, run.output[-4000:]
+    wait_for_accounting(run.run_uuid, 4)
+    rows = jobs_of_rule(run.run_uuid, "hog")
+    assert sorted(states(rows)) == ["COMPLETED", "COMPLETED", "FAILED", "FAILED"], rows
+    assert "_" in rows[0]["JobID"], "the first attempt ran as a job array"
+    # the plugin adds 1 MiB to an array's memory (--slurm-array-mem-increase); a retry may be
+    # submitted as a single job or as an array, whichever Snakemake has ready
+    for row in rows:
+        (mem, runtime) = requested([row])[0]
+        base = 1000 if row["State"] == "COMPLETED" else 500
+        assert runtime == 5 and mem in (base, base + 1), row
