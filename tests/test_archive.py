@@ -17,6 +17,7 @@ from wavecast.archive import archive_run, verify_manifest
 
 CREATED = dt.datetime(2024, 9, 2, 6, 30, 15, tzinfo=dt.UTC)
 CONFIG_TEXT = "scenario: tc-demo\nensemble:\n  members: 3\nstart: 2024-09-01\n"
+EXTRA_TEXT = "plotting:\n  dpi: 80\n"
 IMAGE = "ghcr.io/wavecast/wavecast:0.1.0"
 
 
@@ -39,14 +40,16 @@ def run(tmp_path: Path) -> dict[str, Path | list[Path]]:
     config = tmp_path / "config" / "config.yaml"
     config.parent.mkdir()
     config.write_text(CONFIG_TEXT)
-    return {"results": results, "products": products, "config": config}
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(EXTRA_TEXT)
+    return {"results": results, "products": products, "config": config, "extra": extra}
 
 
 def make_archive(run: dict, out_dir: Path, products: list[Path] | None = None) -> dict:
     return archive_run(
         products=list(reversed(products or run["products"])),
         base_dir=run["results"],
-        config_path=run["config"],
+        config_paths=[run["config"], run["extra"]],
         config_slice={"scenario": "tc-demo", "ensemble": {"members": 3}},
         container_image=IMAGE,
         out_tar=out_dir / "wavecast_products.tar.gz",
@@ -72,15 +75,20 @@ def test_manifest_records_hashes_config_and_provenance(run: dict, tmp_path: Path
         data = (run["results"] / entry["path"]).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert entry["size_bytes"] == len(data)
-    assert manifest["config"]["sha256"] == hashlib.sha256(CONFIG_TEXT.encode()).hexdigest()
-    assert manifest["config"]["content"]["ensemble"] == {"members": 3}
+    first, extra = manifest["config"]["files"]
+    assert first["path"] == run["config"].as_posix()
+    assert first["sha256"] == hashlib.sha256(CONFIG_TEXT.encode()).hexdigest()
+    assert first["content"]["ensemble"] == {"members": 3}
+    assert extra["path"] == run["extra"].as_posix()
+    assert extra["sha256"] == hashlib.sha256(EXTRA_TEXT.encode()).hexdigest()
+    assert extra["content"] == {"plotting": {"dpi": 80}}
     assert manifest["config"]["slice"] == {"scenario": "tc-demo", "ensemble": {"members": 3}}
     assert manifest["software"]["wavecast"] == wavecast.__version__
     assert manifest["software"]["python"] == platform.python_version()
     assert manifest["software"]["snakemake"]
     assert manifest["container_image"] == IMAGE
     assert manifest["created_utc"] == "2024-09-02T06:30:15Z"
-    assert manifest["config"]["content"]["start"] == "2024-09-01"  # YAML date -> ISO text
+    assert first["content"]["start"] == "2024-09-01"  # YAML date -> ISO text
 
 
 def test_tar_holds_manifest_then_products_normalised(run: dict, tmp_path: Path) -> None:
@@ -171,7 +179,7 @@ def test_created_time_must_be_timezone_aware(run: dict, tmp_path: Path) -> None:
         archive_run(
             run["products"],
             run["results"],
-            run["config"],
+            [run["config"]],
             None,
             IMAGE,
             tmp_path / "a.tar.gz",

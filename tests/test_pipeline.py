@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,6 +82,26 @@ def test_products_are_complete(finished):
     assert verify_manifest(results / "archive_run/manifest.json", results) == []
     manifest = json.loads((results / "archive_run/manifest.json").read_text())
     assert manifest["container_image"].startswith("docker://ghcr.io/wavecast/wavecast:")
+    (config,) = manifest["config"]["files"]
+    assert config["path"] == "config/config.yaml"
+    assert config["content"]["ensemble"]["members"] == 2
+
+
+def test_the_archive_records_every_config_file(finished, tmp_path):
+    """`snakemake --configfile extra.yaml`: the manifest holds config/config.yaml and the
+    overlay (Snakemake lists the overlay first; it used to be the only file recorded), and the
+    effective config the two add up to."""
+    work = tmp_path / "work"
+    shutil.copytree(finished, work, symlinks=True)
+    (work / "extra.yaml").write_text("plotting:\n  dpi: 61\n")
+    snakemake(work, "--cores", "1", "--configfile", str(work / "extra.yaml"))
+    manifest = json.loads((work / "results/archive_run/manifest.json").read_text())
+    paths = sorted(Path(f["path"]).name for f in manifest["config"]["files"])
+    assert paths == ["config.yaml", "extra.yaml"]
+    overlay = next(f for f in manifest["config"]["files"] if f["path"].endswith("extra.yaml"))
+    assert overlay["content"] == {"plotting": {"dpi": 61}}
+    assert manifest["config"]["slice"]["plotting"]["dpi"] == 61
+    assert manifest["config"]["slice"]["ensemble"]["members"] == 2
 
 
 def test_every_rule_left_a_log_and_a_benchmark(finished):

@@ -1,7 +1,8 @@
 """Archive a run's products with a provenance manifest (``results/archive_run/``).
 
 ``manifest.json`` records the sha256 and size of every product (paths relative to ``base_dir``),
-the config file's sha256 and content, the software versions and the container image. The
+every config file's path, sha256 and content (``config/config.yaml`` and any ``--configfile``),
+the effective science config they add up to, the software versions and the container image. The
 ``.tar.gz`` holds ``manifest.json`` first, then the products in path order, so it describes itself;
 tar entries carry a fixed mtime (the manifest's creation time), uid/gid 0, empty user/group names
 and mode 0644, and the gzip header carries no file name, so archiving the same products with the
@@ -30,7 +31,7 @@ import wavecast
 from .io import temp_path_next_to, write_text_atomic
 
 MANIFEST_NAME = "manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: config.files (every config file) replaces config.path/sha256/content
 _CHUNK = 1 << 20
 
 
@@ -87,18 +88,17 @@ def _package_version(name: str) -> str | None:
 def build_manifest(
     products: Sequence[Path],
     base_dir: Path,
-    config_path: Path,
+    config_paths: Sequence[Path],
     config_slice: Mapping[str, Any] | None,
     container_image: str,
     created: dt.datetime,
 ) -> dict[str, Any]:
-    """The manifest dict, JSON-native (hashes every product and the config; writes nothing)."""
+    """The manifest dict, JSON-native (hashes every product and config file; writes nothing)."""
     entries: dict[str, Path] = {}
     for product in products:
         entries[_relative(Path(product), base_dir)] = Path(product)
     if MANIFEST_NAME in entries:
         raise ValueError(f"a product named {MANIFEST_NAME} at the top of {base_dir} would clash")
-    raw_config = Path(config_path).read_bytes()
     return {
         "manifest_version": MANIFEST_VERSION,
         "created_utc": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -109,15 +109,22 @@ def build_manifest(
         },
         "container_image": container_image,
         "config": {
-            "path": Path(config_path).as_posix(),
-            "sha256": hashlib.sha256(raw_config).hexdigest(),
-            "content": _plain(yaml.safe_load(raw_config.decode("utf-8"))),
+            "files": [_config_file(Path(path)) for path in config_paths],
             "slice": _plain(config_slice),
         },
         "products": [
             {"path": rel, "sha256": sha256_file(path), "size_bytes": path.stat().st_size}
             for rel, path in sorted(entries.items())
         ],
+    }
+
+
+def _config_file(path: Path) -> dict[str, Any]:
+    raw = path.read_bytes()
+    return {
+        "path": path.as_posix(),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "content": _plain(yaml.safe_load(raw.decode("utf-8"))),
     }
 
 
@@ -160,7 +167,7 @@ def write_archive(
 def archive_run(
     products: Sequence[Path],
     base_dir: Path,
-    config_path: Path,
+    config_paths: Sequence[Path],
     config_slice: Mapping[str, Any] | None,
     container_image: str,
     out_tar: Path,
@@ -171,15 +178,16 @@ def archive_run(
     """Write the products archive and ``manifest.json``; return the manifest.
 
     ``products`` must lie under ``base_dir`` (their manifest paths are relative to it);
-    ``config_slice`` is the effective science config the workflow ran with (recorded beside the
-    file's own content); ``created`` (timezone-aware) defaults to now, whole seconds, UTC.
+    ``config_paths`` are the config files Snakemake read (each recorded with its content) and
+    ``config_slice`` the effective science config they add up to; ``created`` (timezone-aware)
+    defaults to now, whole seconds, UTC.
     """
     out_tar, out_manifest = Path(out_tar), Path(out_manifest)
     for product in products:
         if Path(product).resolve() in (out_tar.resolve(), out_manifest.resolve()):
             raise ValueError(f"{product} is an output of the archive, not a product")
     manifest = build_manifest(
-        products, base_dir, config_path, config_slice, container_image, _utc(created)
+        products, base_dir, config_paths, config_slice, container_image, _utc(created)
     )
     write_archive(manifest, base_dir, out_tar)
     write_text_atomic(out_manifest, manifest_text(manifest))
@@ -190,7 +198,7 @@ def verify_manifest(manifest_path: Path, base_dir: Path) -> list[str]:
     """Compare the products listed in a manifest with the files under ``base_dir``.
 
     Returns one line per mismatch (missing file, size or sha256 differs, unsafe path); an empty
-    list means every product is intact. The config file is not checked (it may live elsewhere).
+    list means every product is intact. Config files are not checked (they may live elsewhere).
     Works on an extracted archive too: ``verify_manifest(dir / "manifest.json", dir)``.
     """
     manifest_path = Path(manifest_path)

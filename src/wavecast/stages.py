@@ -100,11 +100,11 @@ def plot_stations(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
 def archive_run(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
     from .archive import archive_run as _archive
 
-    products = [Path(p) for key, p in inputs.items() if key != "config"]
+    products = [Path(p) for key, p in inputs.items() if key != "configs"]
     _archive(
         products=products,
         base_dir=Path("results"),
-        config_path=Path(inputs["config"]),
+        config_paths=[Path(p) for p in inputs["configs"]],
         config_slice=json.loads(params["science"]),
         container_image=params["image"],
         out_tar=Path(outputs["archive"]),

@@ -2,7 +2,7 @@ rule archive_run:
     """A tar.gz of the products with a manifest: sha256 of every file and the provenance."""
     input:
         **get_products(),
-        config=workflow.configfiles[0],
+        configs=get_config_files(),
     output:
         archive="results/archive_run/wavecast_products.tar.gz",
         manifest="results/archive_run/manifest.json",

@@ -80,6 +80,12 @@ def get_products():
     }
 
 
+def get_config_files():
+    """Every config file Snakemake read, once each (it lists the Snakefile's configfile again
+    after --configfile files), for the archive's provenance."""
+    return list({str(Path(f).resolve()): f for f in workflow.configfiles}.values())
+
+
 def get_config_fingerprint():
     """The whole science config as canonical JSON: any science edit re-archives."""
     return json.dumps(SCIENCE, sort_keys=True)
