@@ -99,6 +99,25 @@ def test_bad_input_file(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(f"{bad}::line1: not JSON")
 
 
+def test_files_that_cannot_be_read_or_written_are_one_line(local_workdir, capsys):
+    """No traceback for an I/O error: the file the user named, what went wrong, exit 1."""
+    blocker = local_workdir / "a-file"
+    blocker.write_text("")
+    out = blocker / "metrics.jsonl"  # its directory is a file
+    argv = ["metrics", "collect", "--workdir", str(local_workdir), "--quiet", "-o", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"wavecast: error: {out}: cannot write here (") and err.count("\n") == 1
+    missing = local_workdir / "pods.json"
+    assert main([*argv[:4], "--k8s-file", str(missing)]) == 1
+    assert capsys.readouterr().err == f"wavecast: error: {missing}: No such file or directory\n"
+    missing.write_text("{not json")
+    assert main([*argv[:4], "--k8s-file", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{missing}::<top>: not JSON (") and "kubectl get jobs,pods" in err
+    assert err.count("\n") == 1
+
+
 def test_runs_lists_ids(local_workdir, capsys):
     assert main(["metrics", "runs", "--workdir", str(local_workdir)]) == 0
     line = capsys.readouterr().out.strip()

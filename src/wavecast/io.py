@@ -33,8 +33,11 @@ def _current_umask() -> int:
 @contextlib.contextmanager
 def temp_path_next_to(path: Path) -> Iterator[Path]:
     """Yield a fresh temporary path beside ``path``; remove it unless it was moved into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # name the file the caller wants, not the temp file
+        raise OSError(exc.errno, f"cannot write here ({exc.strerror})", str(path)) from exc
     os.close(fd)
     # mkstemp creates 0600; products on a shared cluster must be readable like any new file, and
     # a file being replaced (a backend YAML edited by `wavecast tune --write`) keeps its mode.

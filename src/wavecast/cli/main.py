@@ -63,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         return 1
+    except OSError as exc:  # a file to read or write: one line, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"wavecast: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,9 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
+from ..errors import Problem, ValidationError
 from ..io import write_text_atomic
 from ..metrics.collect import BACKENDS, Collection, Progress, collect
 from ..metrics.recordio import format_for, load_records, write_records
@@ -97,11 +99,27 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress or warnings on stderr")
 
 
+def _read_k8s_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    f"not JSON ({exc})",
+                    "save it with: kubectl get jobs,pods -n <namespace> -o json > FILE",
+                )
+            ]
+        ) from None
+
+
 def _collect(args: argparse.Namespace) -> Collection:
     env = resolve_env(args.env)
     path = backend_path(env, args.workdir)
     resources = load_env(path) if path.is_file() else None
-    source = json.loads(args.k8s_file.read_text()) if args.k8s_file else None
+    source = _read_k8s_file(args.k8s_file) if args.k8s_file else None
     stream = None if args.quiet else sys.stderr
     result = collect(
         args.workdir,
