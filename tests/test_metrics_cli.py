@@ -214,6 +214,15 @@ def test_tune_write_keeps_the_file_when_the_edit_does_not_validate(tmp_path, cap
     assert sorted(p.name for p in backends.iterdir()) == ["production.yaml"]
 
 
+@pytest.mark.parametrize("value", ["0.5", "0", "-1", "nan", "inf", "abc"])
+def test_tune_headroom_must_be_a_finite_multiplier_of_at_least_one(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["tune", "--headroom", value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: argument --headroom:" in err and "Traceback" not in err
+
+
 def test_tune_without_records(tmp_path, capsys):
     source = ROOT / "config" / "backends" / "production.yaml"
     backends = tmp_path / "config" / "backends"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
 import sys
 from pathlib import Path
 
@@ -28,11 +29,22 @@ def register(sub) -> None:
         "  wavecast tune --env production --write && wavecast profiles build production\n",
     )
     add_env_option(p)
-    p.add_argument("--headroom", type=float, default=1.2, help="multiplier on peaks (≥ 1)")
+    p.add_argument("--headroom", type=_headroom, default=1.2, help="multiplier on peaks (≥ 1)")
     p.add_argument("--write", action="store_true", help="edit the backend YAML in place")
     p.add_argument("--input", nargs="+", type=Path, help="records from 'metrics collect'")
     p.add_argument("--workdir", type=Path, default=Path("."), help="workflow directory")
     p.set_defaults(func=cmd_tune)
+
+
+def _headroom(text: str) -> float:
+    """``--headroom``: a finite number of at least 1 (argparse prints the message, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a multiplier >= 1 (1.2 adds 20 %)")
+    return value
 
 
 def _past_records(workdir: Path, resources: EnvResources):
