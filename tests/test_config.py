@@ -10,6 +10,7 @@ import yaml
 from snakemake.utils import update_config
 
 from wavecast.config import (
+    DEFAULT_COLORMAP,
     _path_parts,
     apply_defaults,
     grid_bounds,
@@ -109,6 +110,25 @@ def test_missing_bathymetry_file(demo, tmp_path):
         "config/config.yaml::bathymetry.file: bathymetry file 'data/nowhere.nc' does not "
         f"exist (looked in {tmp_path}); check the path; relative paths start where snakemake runs"
     ]
+
+
+def test_a_colour_map_matplotlib_does_not_have_is_caught_before_any_job(demo):
+    demo["plotting"]["cmap"] = "virdis"
+    assert problems_of(demo) == [
+        "config/config.yaml::plotting.cmap: 'virdis' is not a Matplotlib colour map; did you "
+        "mean 'viridis'?"
+    ]
+    demo["plotting"]["cmap"] = "Blues_r"
+    assert problems_of(demo) == []
+
+
+def test_the_default_colour_map_needs_no_check():
+    """validate() skips the matplotlib import for the default: it must be a real colour map."""
+    import matplotlib
+
+    schema = load_schema()
+    assert schema["properties"]["plotting"]["properties"]["cmap"]["default"] == DEFAULT_COLORMAP
+    assert DEFAULT_COLORMAP in matplotlib.colormaps
 
 
 def test_station_outside_grid_and_duplicate_names(demo):

@@ -9,7 +9,8 @@ the file that set the key when Snakemake read several (``--configfile``), or ``-
 3. checks a schema cannot express: the track covers the simulated period and crosses the grid,
    a bathymetry file named in the config exists, has a ``depth`` variable on coordinates the
    model understands and covers the grid (:func:`wavecast.grid.bathymetry_file_problems`, the
-   checks build_grid makes), stations and island centres lie on the grid.
+   checks build_grid makes), stations and island centres lie on the grid, ``plotting.cmap`` is a
+   Matplotlib colour map.
    "On the grid" is :class:`wavecast.geo.Footprint`, the rule the station extraction applies.
 
 The Snakefile calls :func:`load_workflow_config`; tests and ``wavecast`` call :func:`validate`.
@@ -46,6 +47,9 @@ DEPLOYMENT_KEYS = {
     "`wavecast profiles build`",
     "wavecast_env": "the profile of each environment sets it; run with --profile profiles/<env>",
 }
+
+#: ``plotting.cmap``'s default in the schema; always a Matplotlib colour map.
+DEFAULT_COLORMAP = "viridis"
 
 #: The file label of a value that came from ``snakemake --config key=value``, not from a file.
 COMMAND_LINE = "--config"
@@ -312,7 +316,29 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
                     "give each station its own name",
                 )
             )
+    cmap = cfg["plotting"]["cmap"]
+    if cmap != DEFAULT_COLORMAP:  # the default is Matplotlib's own: no import at every load
+        problems.extend(colormap_problems(cmap, file))
     return problems
+
+
+def colormap_problems(name: str, file: str) -> list[Problem]:
+    """``plotting.cmap`` must name a Matplotlib colour map (plot_maps would fail after every
+    member had run). Imports matplotlib (≈ 0.2 s), so only for a map other than the default."""
+    import difflib
+
+    import matplotlib
+
+    names = sorted(matplotlib.colormaps)
+    if name in names:
+        return []
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    fix = (
+        f"did you mean '{close[0]}'?"
+        if close
+        else "use a name from matplotlib.colormaps, e.g. viridis, cividis, magma, Blues"
+    )
+    return [Problem(file, "plotting.cmap", f"'{name}' is not a Matplotlib colour map", fix)]
 
 
 def _hours(start: dt.datetime, hours: int) -> Iterable[dt.datetime]:
