@@ -9,7 +9,8 @@ import pytest
 
 from wavecast.errors import ValidationError
 from wavecast.metrics.collect import collect
-from wavecast.metrics.local import BenchmarkError, parse_benchmark
+from wavecast.metrics.local import BenchmarkError, BenchmarkRow, apply_benchmark, parse_benchmark
+from wavecast.metrics.record import JobRecord
 from wavecast.metrics.runlog import parse_run_log, select_run
 
 DATA = Path(__file__).parent / "metrics_data"
@@ -32,6 +33,21 @@ def test_basic_tsv_and_na_values():
     assert (row.seconds, row.max_rss_mib, row.cpu_time, row.rule) == (61.25, 2048.0, 58.2, None)
     (na,) = parse_benchmark(read("bench_na.tsv"), "b.tsv")
     assert na.max_rss_mib is None and na.cpu_time is None and na.seconds == 0.0036
+
+
+def test_a_sample_taken_only_at_the_start_is_not_the_jobs_peak():
+    """cpu_time 0.00: Snakemake sampled the job once, as it started (a shell, an interpreter
+    loading); its 10 MiB must not become the job's peak, or `tune` proposes 256m for a model
+    that needs gigabytes."""
+    record = JobRecord(run_id="r", rule="run_member", backend="local", status="completed",
+                       raw_state="completed")  # fmt: skip
+    apply_benchmark(record, [BenchmarkRow(seconds=0.4, max_rss_mib=10.0, cpu_time=0.0)], "b.tsv")
+    assert record.wall_time_seconds == 0.4
+    assert record.peak_memory_gb is None and record.cpu_seconds is None
+    assert "second benchmark sample" in " ".join(record.notes)
+    sampled = record.model_copy(update={"notes": []})
+    apply_benchmark(sampled, [BenchmarkRow(seconds=1.4, max_rss_mib=900.0, cpu_time=0.98)], "b")
+    assert sampled.peak_memory_gb == 900.0 / 1024 and sampled.cpu_seconds == 0.98
 
 
 def test_jsonl_with_repeats_and_day_durations():

@@ -136,7 +136,15 @@ def apply_benchmark(record: JobRecord, rows: list[BenchmarkRow], path: str) -> N
         record.wall_time_seconds = sum(seconds)
     rss = [r.max_rss_mib for r in rows if r.max_rss_mib]
     cpu = [r.cpu_time for r in rows if r.cpu_time is not None]
-    if rss:
+    if rss and cpu and not any(cpu):
+        # Only the sample at the job's start (cpu_time 0.00): its memory is the process just
+        # started (the shell, an interpreter loading), not the job's peak.
+        note(
+            record,
+            f"{path}: the job ended before Snakemake's second benchmark sample (cpu_time 0); "
+            "its peak memory and CPU time are not measured",
+        )
+    elif rss:
         record.peak_memory_gb = max(rss) * MIB / GIB
         if cpu:
             record.cpu_seconds = sum(cpu)
