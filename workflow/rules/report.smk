@@ -2,7 +2,9 @@ rule report_metrics:
     """Job metrics of this run as one HTML page, embedded in `snakemake --report`.
 
     Runs on the machine that runs Snakemake (it reads the run log and, on SLURM, sacct); the
-    profile's environment gives the requested resources and the Kubernetes namespace.
+    profile's environment gives the requested resources and the Kubernetes namespace. With
+    Apptainer (production) it runs in the image, which has no SLURM client: the page then says
+    sacct is missing and shows the run log's and benchmark files' figures (docs/metrics.md).
     """
     input:
         manifest="results/archive_run/manifest.json",
@@ -26,4 +28,4 @@ rule report_metrics:
     params:
         env=WAVECAST_ENV,
     shell:
-        "wavecast metrics report --env {params.env:q} --no-png --quiet -o {output.html:q} > {log:q} 2>&1"
+        "wavecast metrics report --env {params.env:q} --no-png -o {output.html:q} > {log:q} 2>&1"
