@@ -137,6 +137,27 @@ def test_logs_prints_rule_log(local_workdir, capsys):
     assert "no log found for work m=042" in err
 
 
+def test_logs_of_an_attempt_that_did_not_happen_is_an_error(local_workdir, capsys):
+    """m=001 ran once: --attempt 5 must not fall back to the rule's log as if it were it."""
+    argv = ["logs", "work", "m=001", "--workdir", str(local_workdir)]
+    assert main([*argv, "--attempt", "1"]) == 0
+    capsys.readouterr()
+    assert main([*argv, "--attempt", "5"]) == 1
+    assert "no log found for work m=001 attempt 5" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--attempt", "0"])
+    assert exit_.value.code == 2
+    assert "attempts count from 1" in capsys.readouterr().err
+
+
+def test_runs_without_run_logs_says_so(tmp_path, capsys):
+    assert main(["metrics", "runs", "--workdir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"{tmp_path}/.snakemake/log::<top>: no Snakemake run logs here, so no run to collect; "
+        "run the workflow from this directory first, or pass --workdir\n"
+    )
+
+
 def test_logs_without_run_log_match_whole_wildcard_values(tmp_path, capsys):
     logs = tmp_path / "logs" / "run_member"
     logs.mkdir(parents=True)

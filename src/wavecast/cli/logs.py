@@ -23,10 +23,21 @@ def register(sub) -> None:
     p.add_argument("rule", help="rule name")
     p.add_argument("wildcards", nargs="*", metavar="WILDCARD=VALUE")
     p.add_argument("--run", default="latest", help="latest (default) or a run id (or prefix)")
-    p.add_argument("--attempt", type=int, help="one attempt only (1 = first try)")
+    p.add_argument("--attempt", type=_attempt, help="one attempt only (1 = first try)")
     p.add_argument("--list", action="store_true", help="print the paths, not the contents")
     p.add_argument("--workdir", type=Path, default=Path("."), help="workflow directory")
     p.set_defaults(func=cmd_logs)
+
+
+def _attempt(text: str) -> int:
+    """``--attempt``: 1 for the first try, 2 for the first retry, ..."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: attempts count from 1 (the first try)")
+    return value
 
 
 def cmd_logs(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from ..metrics.collect import BACKENDS, Collection, Progress, collect
 from ..metrics.recordio import format_for, load_records, write_records
 from ..metrics.report import write_report
 from ..metrics.requested import backend_path, load_env
-from ..metrics.runlog import list_runs
+from ..metrics.runlog import list_runs, no_runs_error
 from ..metrics.summary import as_dicts, render_table, summarise
 from .common import add_env_option, resolve_env, subcommand
 
@@ -184,7 +184,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    for run in reversed(list_runs(args.workdir)):
+    runs = list_runs(args.workdir)
+    if not runs:
+        raise no_runs_error(args.workdir)
+    for run in reversed(runs):
         failed = sum(a.status == "failed" for a in run.attempts)
         state = "ended" if run.ended else "unfinished"
         backend = "slurm" if run.slurm_run_id else "kubernetes" if run.kubernetes else "local"

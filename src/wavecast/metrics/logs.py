@@ -76,7 +76,7 @@ def find_logs(
                     workdir / K8S_LOGS / f"{a.external_id}.log", "Kubernetes pod log", a.attempt
                 )
             )
-    if not matches:  # no run log entry: look where the backends put logs by convention
+    if not matches and attempt is None:  # no run log entry: where backends put logs by convention
         wc = "_".join(wildcards.values())
         base = workdir / SLURM_LOGS / f"rule_{rule}"
         for path in sorted((base / wc).glob("*.log") if wc else base.glob("*.log")):

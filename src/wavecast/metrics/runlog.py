@@ -249,16 +249,7 @@ def select_run(workdir: Path, run: str = "latest") -> RunLog:
     logs = find_run_logs(workdir)
     where = str(workdir / LOG_DIR)
     if not logs:
-        raise ValidationError(
-            [
-                Problem(
-                    where,
-                    "",
-                    "no Snakemake run logs here, so no run to collect",
-                    "run the workflow from this directory first, or pass --workdir",
-                )
-            ]
-        )
+        raise no_runs_error(workdir)
     parsed_newest_first = (
         parse_run_log(p.read_text(errors="replace"), str(p)) for p in reversed(logs)
     )
@@ -280,6 +271,19 @@ def select_run(workdir: Path, run: str = "latest") -> RunLog:
         message = f"run id {run!r} is ambiguous: {', '.join(p.run_id for p in prefix)}"
     raise ValidationError(
         [Problem(where, "", message, "use --run latest, or an id from 'wavecast metrics runs'")]
+    )
+
+
+def no_runs_error(workdir: Path) -> ValidationError:
+    return ValidationError(
+        [
+            Problem(
+                str(workdir / LOG_DIR),
+                "",
+                "no Snakemake run logs here, so no run to collect",
+                "run the workflow from this directory first, or pass --workdir",
+            )
+        ]
     )
 
 
