@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import subprocess
 import sys
 import threading
 import types
@@ -84,10 +86,28 @@ def test_a_stage_job_freezes_its_heap_only_after_the_stage_returned(tmp_path, mo
     )
     frozen_during = []
     gc.unfreeze()
+    stderr_fd = os.dup(2)  # stages.run also points file descriptor 2 at the log
     try:
         stages.run(job, lambda *_: frozen_during.append(gc.get_freeze_count()))
         assert frozen_during == [0], "nothing is frozen while the stage works"
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+        os.dup2(stderr_fd, 2)
+        os.close(stderr_fd)
     assert "done in" in (tmp_path / "job.log").read_text()
+
+
+def test_a_stage_job_sends_everything_written_to_stderr_to_its_log(tmp_path):
+    """Python's stderr and the file descriptor under it (C libraries such as HDF5 write there),
+    in a job process of its own: nothing reaches the console, all of it the rule's log."""
+    code = (
+        "import os, sys, logging; from wavecast import stages; "
+        f"stages._setup_logging({str(tmp_path / 'job.log')!r}); "
+        "logging.getLogger('x').info('from logging'); print('from python', file=sys.stderr); "
+        "os.write(2, b'from C\\n')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    text = (tmp_path / "job.log").read_text()
+    assert "from logging" in text and "from python" in text and "from C" in text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -113,10 +114,15 @@ def archive_run(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
 
 
 def _setup_logging(log_path: str | None) -> None:
-    """Log to the rule's log file (stderr is routed there too), with timestamps."""
+    """Log to the rule's log file, with timestamps. Standard error is routed there at the file
+    descriptor, so what C libraries (HDF5, netCDF) and warnings write lands in the log too."""
     if log_path:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        sys.stderr = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        sys.stderr.flush()
+        os.dup2(fd, 2)
+        os.close(fd)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
