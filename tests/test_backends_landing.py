@@ -37,6 +37,8 @@ import wavecast.retry  # noqa: F401  (the profiles' resource expressions import 
 from wavecast.backends.load import validate_data
 from wavecast.backends.models import BACKEND_MODELS, Stages
 from wavecast.backends.render import build_commands, built_image_path, render_profile
+from wavecast.backends.units import decimal_mb, parse_memory
+from wavecast.metrics.units import k8s_memory_bytes
 from wavecast.rules import RULE_NAMES
 
 IMAGE = "docker://ghcr.io/wavecast/wavecast:0.1.0"
@@ -407,7 +409,9 @@ def check_memory(landed, mp, tmp) -> None:
     assert " --mem 1500 " in landed["slurm"].sbatch("build_grid", mp)
     assert " --mem 32768 " in landed["slurm"].sbatch("run_member", mp)
     (ns, body), _, _ = landed["kubernetes"].v1job("run_member", mp, tmp)
-    assert body.spec.template.spec.containers[0].resources.requests["memory"] == "8192M"
+    # Kubernetes reads M as 10^6 bytes: 8g (8192 MiB) is requested as 8590M, not 8192M
+    request = body.spec.template.spec.containers[0].resources.requests["memory"]
+    assert request == "8590M" and k8s_memory_bytes(request) >= 8 * 2**30
 
 
 def check_defaults_timeout(landed, mp, tmp) -> None:
@@ -440,6 +444,12 @@ def check_limits(landed, mp, tmp) -> None:
     local = landed["local"].profile["set-resources"]["run_member"]
     assert local["mem_mb"].endswith("attempt, 6144, 16384)")
     assert local["runtime"].endswith("attempt, 30, 120)")
+    # Kubernetes: base and cap in decimal MB (the plugin's '<mem_mb>M'), each >= the MiB asked
+    k8s = landed["kubernetes"]
+    cap_mib = parse_memory(k8s.backend.limits.memory)
+    cap = decimal_mb(cap_mib)
+    assert cap * 10**6 >= cap_mib * 2**20 > (cap - 1) * 10**6
+    assert k8s.profile["set-resources"]["run_member"]["mem_mb"].endswith(f"attempt, 8590, {cap})")
 
 
 def check_limits_cpu(landed, mp, tmp) -> None:
@@ -517,8 +527,8 @@ def check_k8s(landed, mp, tmp) -> None:
     assert c.image == "ghcr.io/wavecast/wavecast:0.1.0"
     assert spec.service_account_name == "runner"
     assert spec.node_selector == {"node.kubernetes.io/instance-type": "m5.2xlarge"}
-    assert c.resources.requests == {"cpu": "2000m", "memory": "8192M"}  # 4 cores × 0.5
-    assert c.resources.limits == {"cpu": "4000m", "memory": "8192M"}  # pod_limits
+    assert c.resources.requests == {"cpu": "2000m", "memory": "8590M"}  # 4 cores × 0.5, 8 GiB
+    assert c.resources.limits == {"cpu": "4000m", "memory": "8590M"}  # pod_limits
     assert ("wavecast-data", "/data") in [(m.name, m.mount_path) for m in c.volume_mounts]
     assert item.profile["default-storage-provider"] == "s3"
     assert item.profile["default-storage-prefix"] == "s3://wavecast-staging/runs"

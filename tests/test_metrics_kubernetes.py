@@ -139,7 +139,7 @@ rule run_member:
     jobid: 2
     reason: Missing output files: results/run_member/member_003.nc
     wildcards: member=003
-    resources: tmpdir=<TBD>, mem_mb=8192
+    resources: tmpdir=<TBD>, mem_mb=8590
 Get status with: kubectl describe job snakejob-5b0e7e5c-9a51-5a8e-8c55-0c4e1b7a7f01
 """
 
@@ -164,6 +164,16 @@ def test_saved_objects_of_other_runs_are_left_out(tmp_path):
         ("run_member", 1),
     ]
     assert "1 Job(s) not submitted by run" in " ".join(result.messages)
+
+
+def test_without_its_job_a_record_reads_the_run_logs_decimal_megabytes(tmp_path):
+    """The Kubernetes profile gives the plugin mem_mb in MB of 10^6 bytes (8g -> 8590): a record
+    made from the run log alone (its Job is gone) must still say 8 GiB, not 8.39."""
+    from wavecast.metrics.collect import collect
+
+    result = collect(k8s_workdir(tmp_path), backend="kubernetes", kubernetes_source={"items": []})
+    (member,) = [r for r in result.records if r.rule == "run_member"]
+    assert member.requested_memory_gb == pytest.approx(8.0, abs=1e-3)
 
 
 def test_jobs_are_read_from_the_environments_namespace(tmp_path, monkeypatch, capsys):

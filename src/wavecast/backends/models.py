@@ -244,11 +244,13 @@ class BackendBase(StrictModel):
         2,
         ge=0,
         le=10,
-        description="times a failed job is retried (with more memory/time "
-        "after out-of-memory/timeout failures, up to limits).",
+        description="times a failed job is retried (on SLURM with more memory/time after "
+        "out-of-memory/timeout failures, up to limits; elsewhere with the same resources).",
     )
     timeout: Timeout = Field(
-        3600, description="default wall-time per job in seconds (60-86400) unless defaults.timeout."
+        3600,
+        description="default wall-time per job in seconds (60-86400) unless defaults.timeout; "
+        "enforced on SLURM only (the local executor and the Kubernetes plugin do not).",
     )
     env_vars: dict[EnvName, str] = Field(
         default_factory=dict,

@@ -13,7 +13,7 @@ import yaml
 
 from .checks import uses_apptainer
 from .models import BackendBase, KubernetesBackend, LocalBackend, SlurmBackend
-from .resolve import mem_mb_expression, resolve, runtime_expression
+from .resolve import mem_mb_expression, profile_mem_mb, resolve, runtime_expression
 from .units import parse_memory, runtime_minutes
 
 RERUN_TRIGGERS = ["mtime", "params", "input", "software-env", "code"]
@@ -124,7 +124,7 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
         data["envvars"] = names
 
     defaults: dict[str, Any] = {
-        "mem_mb": parse_memory(backend.defaults.memory),
+        "mem_mb": profile_mem_mb(backend, parse_memory(backend.defaults.memory)),
         "runtime": runtime_minutes(backend.defaults.timeout or backend.timeout),
     }
     if isinstance(backend, SlurmBackend):
@@ -151,7 +151,7 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
         values = r.snakemake_resources(backend)
         entry: dict[str, Any] = {
             "cpus_per_task": values["cpus_per_task"],
-            "mem_mb": mem_mb_expression(r),
+            "mem_mb": mem_mb_expression(r, backend),
             "runtime": runtime_expression(r),
         }
         if "tasks" in values:
@@ -194,14 +194,32 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
     return data
 
 
+def _units_comment(backend: BackendBase) -> list[str]:
+    """What mem_mb and runtime mean on this backend, and what enforces them."""
+    if isinstance(backend, SlurmBackend):
+        return [
+            "# mem_mb is MiB (sbatch --mem), runtime minutes (sbatch -t); after an out-of-memory",
+            "# kill or a timeout the retry asks for twice as much, up to limits (wavecast.retry).",
+        ]
+    if isinstance(backend, KubernetesBackend):
+        return [
+            "# mem_mb is MB of 10^6 bytes (the plugin requests '<mem_mb>M'): the YAML's MiB,",
+            "# rounded up. runtime is minutes but not enforced (the plugin sets no deadline);",
+            "# retries ask for the same again (wavecast.retry reads SLURM job logs only).",
+        ]
+    return [
+        "# mem_mb is MiB and runtime minutes; the local executor enforces neither (mem_mb only",
+        "# counts against --resources); retries ask for the same again.",
+    ]
+
+
 def header(backend: BackendBase, env: str) -> str:
     lines = [
         f"# Snakemake profile for the '{env}' environment.",
         f"# GENERATED from {source_path(env)} by wavecast; do not edit by hand.",
         f"# Regenerate: {regenerate_command(env)}",
         f"# Check in sync: wavecast profiles check    Inspect: wavecast show --env {env}",
-        "# mem_mb is MiB, runtime is minutes; both grow on retries up to the backend's limits",
-        "# (wavecast.retry).",
+        *_units_comment(backend),
     ]
     commands = build_commands(backend, env)
     if commands:

@@ -6,8 +6,8 @@ import shlex
 from dataclasses import dataclass
 
 from ..rules import RULE_NAMES
-from .models import MPI_RULES, BackendBase, SlurmBackend
-from .units import parse_memory, runtime_minutes
+from .models import MPI_RULES, BackendBase, KubernetesBackend, SlurmBackend
+from .units import decimal_mb, parse_memory, runtime_minutes
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,22 @@ def resolve(backend: BackendBase) -> list[ResolvedRule]:
     return out
 
 
-def mem_mb_expression(r: ResolvedRule) -> str:
+def profile_mem_mb(backend: BackendBase, mib: int) -> int:
+    """``mem_mb`` as the backend's executor reads it, for ``mib`` MiB of the backend YAML.
+
+    SLURM takes it as ``--mem <mem_mb>`` (SLURM's M is MiB); the local executor only counts it.
+    The Kubernetes plugin writes ``"<mem_mb>M"`` into the pod spec, and Kubernetes reads M as
+    10^6 bytes: there it is the MiB in decimal megabytes, rounded up, so ``8g`` asks for
+    8590M (>= 8 GiB), not 8192M (7.6 GiB).
+    """
+    return decimal_mb(mib) if isinstance(backend, KubernetesBackend) else mib
+
+
+def mem_mb_expression(r: ResolvedRule, backend: BackendBase) -> str:
     """The attempt-aware ``mem_mb`` Snakemake evaluates (see docs/architecture.md)."""
     return (
         f"__import__('wavecast.retry').retry.mem_mb('{r.rule}', wildcards, attempt, "
-        f"{r.mem_mb}, {r.mem_mb_limit})"
+        f"{profile_mem_mb(backend, r.mem_mb)}, {profile_mem_mb(backend, r.mem_mb_limit)})"
     )
 
 

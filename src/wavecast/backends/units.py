@@ -38,6 +38,16 @@ def format_mib(mib: int) -> str:
     return f"{mib}m ({mib} MiB)"
 
 
+def decimal_mb(mib: int) -> int:
+    """``mib`` MiB as whole megabytes of 10^6 bytes, rounded up (what Kubernetes' M means)."""
+    return math.ceil(mib * 2**20 / 10**6)
+
+
+def mib_of_decimal_mb(mb: float) -> float:
+    """The inverse of :func:`decimal_mb` (without its rounding)."""
+    return mb * 10**6 / 2**20
+
+
 def runtime_minutes(seconds: int) -> int:
     """Snakemake ``runtime`` is in minutes; a timeout in seconds rounds up."""
     return math.ceil(seconds / 60)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from ..backends.units import mib_of_decimal_mb
 from ..rules import LOCAL_RULES
 from . import kubernetes as k8s
 from . import slurm
@@ -132,7 +133,11 @@ def _attempts(run: RunLog) -> list[LoggedAttempt]:
 
 def _fallback(run: RunLog, attempt: LoggedAttempt, backend: str, requested, workdir) -> JobRecord:
     record = record_from_attempt(run, attempt, backend)
-    apply_requested(record, requested_from_log(attempt), (requested or {}).get(attempt.rule))
+    observed = requested_from_log(attempt)
+    if backend == "kubernetes" and "mem_mb" in observed:
+        # the profile gives the Kubernetes plugin decimal MB (backends.resolve.profile_mem_mb)
+        observed["mem_mb"] = mib_of_decimal_mb(observed["mem_mb"])
+    apply_requested(record, observed, (requested or {}).get(attempt.rule))
     fill_from_benchmark(record, attempt, workdir)
     return record
 
