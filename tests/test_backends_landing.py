@@ -38,6 +38,7 @@ from wavecast.backends.load import validate_data
 from wavecast.backends.models import BACKEND_MODELS, Stages
 from wavecast.backends.render import build_commands, built_image_path, render_profile
 from wavecast.backends.units import decimal_mb, parse_memory
+from wavecast.images import build_inputs
 from wavecast.metrics.units import k8s_memory_bytes
 from wavecast.rules import RULE_NAMES
 
@@ -478,6 +479,14 @@ def check_dockerfile(landed, mp, tmp) -> None:
     assert docker.startswith("docker build -f docker/Dockerfile --build-arg PYTHON=3.11")
     assert docker.endswith(" docker") and apptainer.startswith(f"apptainer build {path} ")
     assert f"#   {docker}" in slurm.text and f"#   {apptainer}" in slurm.text
+    # `wavecast images build` runs these; the image's record holds the same inputs, which the
+    # workflow compares at load (tests/test_images.py)
+    inputs = build_inputs(slurm.backend, tmp)
+    assert (inputs["dockerfile"], inputs["build_context"], inputs["build_args"]) == (
+        "docker/Dockerfile",
+        "docker",
+        {"PYTHON": "3.11"},
+    )
 
 
 def check_volumes_user(landed, mp, tmp) -> None:

@@ -268,6 +268,8 @@ def test_tune_without_records(tmp_path, capsys):
         ["metrics", "collect", "--help"],
         ["tune", "--help"],
         ["logs", "--help"],
+        ["images", "--help"],
+        ["images", "build", "--help"],
     ],
 )
 def test_help_has_examples(argv, capsys):

@@ -8,6 +8,7 @@ from wavecast.cli.common import resolve_env
 from wavecast.config import load_workflow_config
 from wavecast.errors import ValidationError
 from wavecast.hooks import release_exit_timers, skip_final_collection
+from wavecast.images import built_image_path, check_workflow_image
 
 try:
     SCIENCE, DEPLOYMENT = load_workflow_config(
@@ -31,6 +32,16 @@ CONTAINER_IMAGE = DEPLOYMENT.get(
 #: profile's `config: {wavecast_env: ...}`, else $WAVECAST_ENV, else localdev (as the CLI). Always
 #: resolved here, so a run with the localdev profile and one without a profile agree (no rerun).
 WAVECAST_ENV = DEPLOYMENT.get("wavecast_env") or resolve_env(None)
+
+# An environment that builds its image (container.dockerfile): the image must exist and come
+# from the backend's current dockerfile and build args, or every job would fail or run old code.
+if CONTAINER_IMAGE == built_image_path(WAVECAST_ENV):
+    try:
+        check_workflow_image(WAVECAST_ENV, Path.cwd(), Path(workflow.basedir))
+    except ValidationError as _exc:
+        raise WorkflowError(
+            "the container image cannot be used; nothing was run:\n" + _exc.report()
+        ) from None
 
 MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
 

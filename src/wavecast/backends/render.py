@@ -11,16 +11,13 @@ from typing import Any
 
 import yaml
 
+from ..images import built_image_path, source_path
 from .checks import uses_apptainer
 from .models import BackendBase, KubernetesBackend, LocalBackend, SlurmBackend
 from .resolve import mem_mb_expression, profile_mem_mb, resolve, runtime_expression
 from .units import parse_memory, runtime_minutes
 
 RERUN_TRIGGERS = ["mtime", "params", "input", "software-env", "code"]
-
-
-def source_path(env: str) -> str:
-    return f"config/backends/{env}.yaml"
 
 
 def profile_path(env: str) -> str:
@@ -31,13 +28,9 @@ def regenerate_command(env: str) -> str:
     return f"wavecast profiles build {env}"
 
 
-def built_image_path(env: str) -> str:
-    """Where ``apptainer build`` writes the image of a dockerfile backend (relative to the repo)."""
-    return f".wavecast/images/{env}.sif"
-
-
-def build_commands(backend: BackendBase, env: str) -> list[str]:
-    """The commands that turn ``container.dockerfile`` into the image the profile points at."""
+def build_argvs(backend: BackendBase, env: str, image: str | None = None) -> list[list[str]]:
+    """``docker build`` and ``apptainer build`` argument lists that turn ``container.dockerfile``
+    into ``image`` (default: the image the profile points at); [] without a dockerfile."""
     c = backend.container
     if c is None or c.runtime != "apptainer" or not c.dockerfile:
         return []
@@ -46,8 +39,14 @@ def build_commands(backend: BackendBase, env: str) -> list[str]:
     for name, value in sorted(c.build_args.items()):
         docker += ["--build-arg", f"{name}={value}"]
     docker += ["-t", tag, c.build_context or "."]
-    apptainer = ["apptainer", "build", built_image_path(env), f"docker-daemon://{tag}"]
-    return [shlex.join(docker), shlex.join(apptainer)]
+    apptainer = ["apptainer", "build", image or built_image_path(env), f"docker-daemon://{tag}"]
+    return [docker, apptainer]
+
+
+def build_commands(backend: BackendBase, env: str) -> list[str]:
+    """The commands that turn ``container.dockerfile`` into the image the profile points at
+    (what ``wavecast images build ENV`` runs), as shell lines."""
+    return [shlex.join(argv) for argv in build_argvs(backend, env)]
 
 
 def container_image(backend: BackendBase, env: str) -> str | None:

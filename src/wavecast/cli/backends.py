@@ -11,13 +11,13 @@ from ..backends.models import BACKEND_MODELS
 from ..backends.template import backend_types, create_template, schema_text
 from ..errors import ValidationError
 from ..io import write_text_atomic
-from .common import subcommand
+from .common import command_group, subcommand
 
 TYPES = list(BACKEND_MODELS)
 
 
 def register(sub) -> None:
-    group = subcommand(
+    inner = command_group(
         sub,
         "backends",
         "validate, list, document and create backend YAML (config/backends/ENV.yaml)",
@@ -26,8 +26,6 @@ def register(sub) -> None:
         "  wavecast backends schema --type slurm\n"
         "  wavecast backends create --type slurm --with-examples -o config/backends/hpc.yaml\n",
     )
-    inner = group.add_subparsers(dest="backends_command", metavar="COMMAND")
-    group.set_defaults(func=lambda args: _help(group))
 
     p = subcommand(
         inner,
@@ -71,11 +69,6 @@ def register(sub) -> None:
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (refuses to overwrite)")
     p.set_defaults(func=cmd_create)
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -31,3 +31,11 @@ def subcommand(sub, name: str, help_: str, examples: str) -> argparse.ArgumentPa
         epilog="examples:\n" + examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def command_group(sub, name: str, help_: str, examples: str):
+    """Add a command with subcommands (``wavecast NAME COMMAND``); return their subparsers.
+    ``wavecast NAME`` alone prints its help and exits 2."""
+    group = subcommand(sub, name, help_, examples)
+    group.set_defaults(func=lambda args: (group.print_help(), 2)[1])
+    return group.add_subparsers(dest=f"{name}_command", metavar="COMMAND")

@@ -19,6 +19,7 @@ from ..errors import ValidationError
 COMMAND_MODULES = (
     "backends",
     "profiles",
+    "images",
     "show",
     "metrics",
     "tune",

@@ -12,11 +12,11 @@ from ..backends.load import load_backend
 from ..backends.render import profile_path, regenerate_command, render_profile, source_path
 from ..errors import Problem, ValidationError
 from ..io import write_text_atomic
-from .common import subcommand
+from .common import command_group, subcommand
 
 
 def register(sub) -> None:
-    group = subcommand(
+    inner = command_group(
         sub,
         "profiles",
         "render Snakemake profiles from backend YAML, check them, install them",
@@ -25,8 +25,6 @@ def register(sub) -> None:
         "  wavecast profiles check\n"
         "  wavecast profiles install --user\n",
     )
-    inner = group.add_subparsers(dest="profiles_command", metavar="COMMAND")
-    group.set_defaults(func=lambda args: (group.print_help(), 2)[1])
 
     p = subcommand(
         inner,

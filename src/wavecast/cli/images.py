@@ -1,0 +1,75 @@
+"""``wavecast images``: build the image of a backend with ``container.dockerfile``, check it."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+from ..backends.load import load_backend
+from ..backends.render import build_argvs
+from ..errors import ValidationError
+from ..images import build_image, builds_its_image, built_image_path, image_problems, source_path
+from .common import command_group, subcommand
+
+
+def register(sub) -> None:
+    inner = command_group(
+        sub,
+        "images",
+        "build the Apptainer image of an environment whose backend names a dockerfile, and "
+        "check that it is built from the current dockerfile and build args",
+        "  wavecast images build production\n"
+        "  wavecast images build production --print   # the commands only\n"
+        "  wavecast images check production\n",
+    )
+
+    p = subcommand(
+        inner,
+        "build",
+        "docker build, then apptainer build into .wavecast/images/ENV.sif, with a record of "
+        "what it was built from (the old image stays until both succeed)",
+        "  wavecast images build production\n",
+    )
+    p.add_argument("env", metavar="ENV", help="environment name (config/backends/ENV.yaml)")
+    p.add_argument("--print", action="store_true", help="print the commands, run nothing")
+    p.add_argument("--root", default=".", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_build)
+
+    p = subcommand(
+        inner,
+        "check",
+        "exit 1 when the environment's image is missing or built from other inputs (what the "
+        "workflow checks when it loads)",
+        "  wavecast images check production\n",
+    )
+    p.add_argument("env", metavar="ENV", help="environment name")
+    p.add_argument("--root", default=".", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_check)
+
+
+def _backend(root: Path, env: str):
+    return load_backend(root / source_path(env), display=source_path(env))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    backend = _backend(root, args.env)
+    if args.print and builds_its_image(backend):
+        for argv in build_argvs(backend, args.env):
+            print(shlex.join(argv))
+        return 0
+    image = build_image(backend, args.env, root)
+    print(f"{image.relative_to(root) if image.is_relative_to(root) else image}: built")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    backend = _backend(root, args.env)
+    problems = image_problems(backend, args.env, root)
+    if problems:
+        raise ValidationError(problems)
+    what = built_image_path(args.env) if builds_its_image(backend) else "nothing to build"
+    print(f"{args.env}: {what}: ok")
+    return 0
