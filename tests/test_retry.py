@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -361,3 +365,54 @@ def test_group_job_logs_count_for_the_rules_they_ran(tmp_path, monkeypatch):
     monkeypatch.setattr(retry.shutil, "which", lambda name: None)
     monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path))
     assert retry.mem_mb("run_member", {"member": "003"}, 2, 1000, 8000) == 2000  # group's OOM
+
+
+def array_log(first: str, execs: dict[int, str], own: str | None = None) -> str:
+    """The top of an array task's log as plugin 2.8 writes it: the batch step's command line
+    (the chunk's first job, plus the other tasks' commands as base64 JSON of hex(zlib(...)))
+    then, unless the task died first, its own job step's header."""
+    payload = base64.b64encode(
+        json.dumps({str(i): zlib.compress(c.encode()).hex() for i, c in execs.items()}).encode()
+    ).decode()
+    text = (
+        f"  Command: snakemake --target-jobs {first} --allowed-rules run_member --cores all "
+        f"--slurm-jobstep-array-execs={payload}\n"
+    )
+    if own:
+        text += f"  Command: snakemake --target-jobs {own} --cores all\n" + OOM_LOG
+    return text
+
+
+def test_array_task_logs_count_for_the_member_the_task_ran(tmp_path, monkeypatch):
+    """Array tasks log to rule_<rule>/<array>_<task>.log (no wildcard folder). The task's job
+    is its entry in the command line's payload, not the first header (the array's first job):
+    checked with 80 tasks (the payload alone is over 64 KB) and with a task that died before
+    printing its own header."""
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    monkeypatch.delenv("SLURM_ARRAY_JOB_ID", raising=False)
+    rule_dir = tmp_path / "rule_run_member"
+    rule_dir.mkdir()
+    # real commands are ~3 KB of paths and settings; stand-in: 8 uncompressible options each
+    execs = {
+        task: f"python -m snakemake --target-jobs 'run_member:member={task - 1:03d}' "
+        + " ".join(f"--x{i}={hashlib.sha256(f'{task}/{i}'.encode()).hexdigest()}" for i in range(8))
+        for task in range(2, 81)
+    }
+    first = "run_member:member=000"
+    (rule_dir / "900_1.log").write_text(array_log(first, execs, own=first))
+    (rule_dir / "900_26.log").write_text(array_log(first, execs, own="run_member:member=025"))
+    (rule_dir / "900_41.log").write_text(array_log(first, execs))  # died before its header
+    assert len((rule_dir / "900_26.log").read_text()) > 64 * 1024
+    write_log(tmp_path, "run_member", "025", "950", FAILED_LOG)  # a later single-job attempt
+
+    def ids(member: str) -> list[str]:
+        return [j for j, _ in retry.job_logs("run_member", {"member": member}, tmp_path)]
+
+    assert ids("000") == ["900_1"]
+    assert ids("025") == ["900_26", "950"]
+    assert ids("040") == ["900_41"]
+    assert ids("001") == []
+    # inside array task 900_26 itself, its own log is not an earlier attempt
+    monkeypatch.setenv("SLURM_ARRAY_JOB_ID", "900")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "26")
+    assert ids("025") == ["950"]

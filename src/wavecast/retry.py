@@ -28,11 +28,15 @@ the value the submitting process asked for.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import json
 import os
 import re
 import shutil
 import subprocess
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -282,13 +286,9 @@ def slurm_logdir() -> Path:
 def target_jobs(log_text: str) -> set[tuple[str, frozenset[tuple[str, str]]]]:
     """The jobs a SLURM job ran, from the job step's ``--target-jobs rule:k=v,... ...`` (the
     ``Command:`` line Snakemake prints at the top of the plugin's log); ``(rule, {(k, v)})``.
-
-    The last such line counts: the job step's own Snakemake prints it after the batch step's,
-    and an array task's log (plugin 2.8) first shows a header for the array's first job.
+    An array task's log names the array's first job there: see :func:`array_task_targets`.
     """
-    return {
-        (rule, frozenset(wildcards.items())) for rule, wildcards in specs_in(log_text, last=True)
-    }
+    return {(rule, frozenset(wildcards.items())) for rule, wildcards in specs_in(log_text)}
 
 
 def _ran(rule: str, wildcards: object, targets: set) -> bool:
@@ -381,12 +381,17 @@ def _lines_of(jobid: str, sacct_text: str) -> str:
 
 
 #: Snakemake prints its command line (with ``--target-jobs``) in the first lines of a job log.
-HEADER_BYTES = 64 * 1024
+HEADER_LINES = 200
+
+#: An array job's command line carries the other tasks' commands (plugin 2.8): base64 of JSON
+#: ``{"<task>": hex(zlib(command))}``; the chunk's first task runs the plain command.
+_ARRAY_EXECS = re.compile(r"--slurm-jobstep-array-execs[= ]+['\"]?([A-Za-z0-9+/=]+)")
 
 
 def _log_targets(path: Path) -> set[tuple[str, frozenset[tuple[str, str]]]]:
-    """:func:`target_jobs` of a group job's log from its header only, parsed once per file state
-    (``mem_mb`` and ``runtime`` of every retried job scan the same logs)."""
+    """The jobs a group job's or array task's log ran, from its first command line only,
+    parsed once per file state (``mem_mb`` and ``runtime`` of every retried job scan the same
+    logs)."""
     try:
         st = path.stat()
     except OSError:
@@ -396,11 +401,42 @@ def _log_targets(path: Path) -> set[tuple[str, frozenset[tuple[str, str]]]]:
 
 @functools.lru_cache(maxsize=4096)
 def _header_targets(path: str, mtime_ns: int, size: int) -> set:
+    line = _first_command_line(Path(path))
+    task = Path(path).stem.partition("_")[2]
+    return array_task_targets(line, task) if task else target_jobs(line)
+
+
+def _first_command_line(path: Path) -> str:
+    """The first line naming ``--target-jobs`` (lines may be long: an array's payload)."""
     try:
         with open(path, "rb") as f:
-            return target_jobs(f.read(HEADER_BYTES).decode(errors="replace"))
+            for number, raw in enumerate(f):
+                if b"--target-jobs" in raw:
+                    return raw.decode(errors="replace")
+                if number >= HEADER_LINES:
+                    break
     except OSError:
-        return set()
+        pass
+    return ""
+
+
+def array_task_targets(command_line: str, task: str) -> set:
+    """The jobs array task ``task`` ran: its entry in the command line's array payload, or,
+    for the chunk's first task (no entry), the command line's own ``--target-jobs``.
+
+    Not the task's own Snakemake header further down: a task that died before printing it
+    would be taken for the array's first job, and with many tasks the payload pushes it far
+    from the start of the log.
+    """
+    match = _ARRAY_EXECS.search(command_line)
+    if match:
+        try:
+            execs = json.loads(base64.b64decode(match.group(1)))
+            if task in execs:
+                return target_jobs(zlib.decompress(bytes.fromhex(execs[task])).decode())
+        except (ValueError, TypeError, zlib.error, binascii.Error):
+            return set()
+    return target_jobs(command_line)
 
 
 def _read(path: Path) -> str:

@@ -8,16 +8,15 @@ import shlex
 FLAG = "--target-jobs"
 
 
-def specs_in(text: str, *, last: bool = False) -> list[tuple[str, dict[str, str]]]:
-    """The jobs after the first (``last``: the last) ``--target-jobs`` in ``text`` (a command
-    line, or a log whose first lines print one), each parsed by :func:`parse_spec`; [] without
-    the flag.
+def specs_in(text: str) -> list[tuple[str, dict[str, str]]]:
+    """The jobs after the first ``--target-jobs`` in ``text`` (a command line, or a log whose
+    first lines print one), each parsed by :func:`parse_spec`; [] without the flag.
 
     The specs run from the flag to the next ``--option`` on the same line, shell-quoted as
     Snakemake writes them (``'r:a="p,q"'``); an unbalanced quote further along the line ends
     the list where it starts.
     """
-    _, flag, rest = text.rpartition(FLAG) if last else text.partition(FLAG)
+    _, flag, rest = text.partition(FLAG)
     if not flag:
         return []
     lexer = shlex.shlex(rest.split("\n", 1)[0], posix=True, punctuation_chars=False)
