@@ -36,7 +36,9 @@ from pydantic import BaseModel
 import wavecast.retry  # noqa: F401  (the profiles' resource expressions import it: fail, never skip)
 from wavecast.backends.load import validate_data
 from wavecast.backends.models import BACKEND_MODELS, Stages
+from wavecast.backends.preview import pod_resources
 from wavecast.backends.render import build_commands, built_image_path, render_profile
+from wavecast.backends.resolve import resolve
 from wavecast.backends.units import decimal_mb, parse_memory
 from wavecast.images import build_inputs
 from wavecast.metrics.units import k8s_memory_bytes
@@ -538,6 +540,10 @@ def check_k8s(landed, mp, tmp) -> None:
     assert spec.node_selector == {"node.kubernetes.io/instance-type": "m5.2xlarge"}
     assert c.resources.requests == {"cpu": "2000m", "memory": "8590M"}  # 4 cores × 0.5, 8 GiB
     assert c.resources.limits == {"cpu": "4000m", "memory": "8590M"}  # pod_limits
+    # what `wavecast show` prints is what the plugin set
+    (run_member,) = [r for r in resolve(item.backend) if r.rule == "run_member"]
+    shown = pod_resources(item.backend, run_member)
+    assert shown == {"requests": c.resources.requests, "limits": c.resources.limits}
     assert ("wavecast-data", "/data") in [(m.name, m.mount_path) for m in c.volume_mounts]
     assert item.profile["default-storage-provider"] == "s3"
     assert item.profile["default-storage-prefix"] == "s3://wavecast-staging/runs"

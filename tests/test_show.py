@@ -44,7 +44,7 @@ def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) 
     monkeypatch.setenv("WAVECAST_ENV", "staging")
     assert main(["show", "--rule", "run_member", "--root", ROOT]) == 0
     out = capsys.readouterr().out
-    assert "pod: requests cpu=3800m, memory=8192M; limits cpu=4000m, memory=8192M" in out
+    assert "pod: requests cpu=3800m, memory=8590M; limits cpu=4000m, memory=8590M" in out
 
 
 def test_default_env_is_localdev_and_lists_every_rule(monkeypatch, capsys) -> None:
