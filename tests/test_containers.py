@@ -12,6 +12,7 @@ smoke-test for real (docs/operators.md):
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -89,3 +90,24 @@ def test_the_default_image_tag_is_the_package_version():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["version"] == __version__
     assert f"ghcr.io/wavecast/wavecast:{__version__}" in DOCKERFILE
+
+
+def test_built_images_and_run_outputs_stay_out_of_git_and_the_build_context():
+    """`wavecast images build` writes .wavecast/images/*.sif (gigabytes): neither committed nor
+    sent to the Docker daemon on the next build, with results and environments."""
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", ".wavecast/images/production.sif", "results/x.nc"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert ignored == [".wavecast/images/production.sif", "results/x.nc"]
+    patterns = {
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".git", ".wavecast", ".venv", ".snakemake", "results", "logs"} <= patterns
+    dockerfile = (REPO / "containers" / "wavecast" / "Dockerfile").read_text()
+    for copied in ("envs/", "src", "workflow", "pyproject.toml"):
+        assert copied in dockerfile and copied.rstrip("/") not in patterns

@@ -86,10 +86,38 @@ def problems(root: Path) -> list[str]:
 
 def test_a_missing_image_is_a_problem(root):
     assert problems(root) == [
-        f"config/backends/{ENV}.yaml::container.dockerfile: the image .wavecast/images/{ENV}.sif "
-        f"is not built; run `wavecast images build {ENV}` (needs Docker and Apptainer), or copy "
-        "the image there"
+        f"config/backends/{ENV}.yaml::container.dockerfile: the image {root}/.wavecast/images/"
+        f"{ENV}.sif is not built; run `wavecast images build {ENV}` (needs Docker and Apptainer) "
+        "where it looks, or copy the image there"
     ]
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_new_committed_code_in_the_build_context_makes_the_image_stale(root, monkeypatch):
+    """The Dockerfile copies the code in its context: the record holds the context's git tree,
+    so a commit that changes it asks for a rebuild (same dockerfile, same args)."""
+    git(root, "init", "-q")
+    (root / "docker" / "model.py").write_text("HS = 1\n")
+    git(root, "add", "docker")
+    git(root, "commit", "-qm", "v1")
+    build_with_fake_tools(root, monkeypatch)
+    assert problems(root) == []
+    (root / "docker" / "model.py").write_text("HS = 2\n")
+    assert problems(root) == [], "uncommitted edits are not seen (documented)"
+    git(root, "commit", "-qam", "v2")
+    (message,) = problems(root)
+    assert message.startswith(
+        f"config/backends/{ENV}.yaml::container.build_context: the code in the build context "
+        f"changed since .wavecast/images/{ENV}.sif was built (git tree "
+    )
 
 
 def test_a_build_runs_the_header_commands_and_records_its_inputs(root, monkeypatch):
@@ -167,5 +195,7 @@ def test_the_workflow_stops_before_any_job_without_the_image(root):
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "the container image cannot be used; nothing was run:" in output
-    assert f"container.dockerfile: the image .wavecast/images/{ENV}.sif is not built" in output
+    assert f"container.dockerfile: the image {root}/.wavecast/images/{ENV}.sif is not built" in (
+        output
+    )
     assert "Job stats" not in output

@@ -7,9 +7,10 @@ daemon (the profile's header prints them). ``wavecast images build ENV`` runs th
 ``<env>.sif.json`` beside the image: the dockerfile's sha256, the build context and args.
 
 The workflow calls :func:`image_problems` when it loads with such a profile, so a missing
-image, or one built from another dockerfile or other build args, stops the run before any job
-instead of failing in every job (or running old code). An image copied in without its
-``.json`` is taken as it is: nothing says what it was built from.
+image, or one built from another dockerfile, other build args or other committed code in the
+build context (its git tree), stops the run before any job instead of failing in every job or
+running old code. Uncommitted edits are not seen; an image copied in without its ``.json`` is
+taken as it is: nothing says what it was built from.
 """
 
 from __future__ import annotations
@@ -47,17 +48,40 @@ def builds_its_image(backend: BackendBase) -> bool:
 
 
 def build_inputs(backend: BackendBase, root: Path) -> dict[str, Any]:
-    """What the image is built from: the dockerfile (path and sha256), context and args."""
+    """What the image is built from: the dockerfile (path and sha256), the context (path and
+    its committed git tree: the code the image copies) and the build args."""
     c = backend.container
     assert c is not None and c.dockerfile
     dockerfile = root / c.dockerfile
     digest = hashlib.sha256(dockerfile.read_bytes()).hexdigest() if dockerfile.is_file() else None
+    context = c.build_context or "."
     return {
         "dockerfile": c.dockerfile,
         "dockerfile_sha256": digest,
-        "build_context": c.build_context or ".",
+        "build_context": context,
+        "build_context_tree": context_tree(root, context),
         "build_args": dict(sorted(c.build_args.items())),
     }
+
+
+def context_tree(root: Path, context: str) -> str | None:
+    """The git tree id of ``context`` (relative to ``root``) as committed at HEAD, or None
+    outside a git checkout. Uncommitted edits are not in it: commit, then rebuild."""
+    rel = Path(context)
+    if rel.is_absolute() or ".." in rel.parts:
+        return None
+    spec = "HEAD:./" if rel.as_posix() in (".", "") else f"HEAD:./{rel.as_posix()}"
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", spec],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def record_path(image: Path) -> Path:
@@ -82,8 +106,8 @@ def image_problems(
             Problem(
                 source,
                 "container.dockerfile",
-                f"the image {built_image_path(env)} is not built",
-                rebuild + ", or copy the image there",
+                f"the image {image} is not built",
+                rebuild + " where it looks, or copy the image there",
             )
         ]
     record = record_path(image)
@@ -94,22 +118,33 @@ def image_problems(
     except (OSError, ValueError, KeyError, TypeError):
         return [Problem(str(record), "", "unreadable build record", rebuild)]
     now = build_inputs(backend, root)
+    trees = (now["build_context_tree"], built.get("build_context_tree"))
     changed = {
-        "dockerfile": now["dockerfile"] != built.get("dockerfile")
-        or now["dockerfile_sha256"] != built.get("dockerfile_sha256"),
-        "build_context": now["build_context"] != built.get("build_context"),
-        "build_args": now["build_args"] != built.get("build_args"),
+        "dockerfile": ("dockerfile", ("dockerfile", "dockerfile_sha256")),
+        "build_context": ("build context", ("build_context",)),
+        "build_args": ("build args", ("build_args",)),
     }
-    return [
+    problems = [
         Problem(
             source,
             f"container.{key}",
-            f"the image {built_image_path(env)} was built from another {key.replace('_', ' ')}",
+            f"the image {built_image_path(env)} was built from another {what}",
             rebuild,
         )
-        for key, differs in changed.items()
-        if differs
+        for key, (what, fields) in changed.items()
+        if any(now[f] != built.get(f) for f in fields)
     ]
+    if not problems and None not in trees and trees[0] != trees[1]:
+        problems.append(
+            Problem(
+                source,
+                "container.build_context",
+                f"the code in the build context changed since {built_image_path(env)} was built "
+                f"(git tree {trees[1][:10]} then, {trees[0][:10]} now)",
+                rebuild,
+            )
+        )
+    return problems
 
 
 def build_image(

@@ -35,7 +35,8 @@ WAVECAST_ENV = DEPLOYMENT.get("wavecast_env") or resolve_env(None)
 
 # An environment that builds its image (container.dockerfile): the image must exist and come
 # from the backend's current dockerfile and build args, or every job would fail or run old code.
-if CONTAINER_IMAGE == built_image_path(WAVECAST_ENV):
+# Checked once, by the Snakemake the user started (not again in every job it starts).
+if workflow.is_main_process and CONTAINER_IMAGE == built_image_path(WAVECAST_ENV):
     try:
         check_workflow_image(WAVECAST_ENV, Path.cwd(), Path(workflow.basedir))
     except ValidationError as _exc:
