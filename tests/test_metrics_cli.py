@@ -142,6 +142,12 @@ def test_logs_of_an_attempt_that_did_not_happen_is_an_error(local_workdir, capsy
     argv = ["logs", "work", "m=001", "--workdir", str(local_workdir)]
     assert main([*argv, "--attempt", "1"]) == 0
     capsys.readouterr()
+    # rule bad ran twice: its rule log is attempt 2's (the retry rewrote it), not attempt 1's
+    retried = ["logs", "bad", "--list", "--workdir", str(local_workdir)]
+    assert main([*retried, "--attempt", "1"]) == 1
+    assert "no log found for bad attempt 1" in capsys.readouterr().err
+    assert main([*retried, "--attempt", "2"]) == 0
+    assert "rule log, attempt 2" in capsys.readouterr().out
     assert main([*argv, "--attempt", "5"]) == 1
     assert "no log found for work m=001 attempt 5" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
@@ -153,7 +159,7 @@ def test_logs_of_an_attempt_that_did_not_happen_is_an_error(local_workdir, capsy
 def test_runs_without_run_logs_says_so(tmp_path, capsys):
     assert main(["metrics", "runs", "--workdir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (
-        f"{tmp_path}/.snakemake/log::<top>: no Snakemake run logs here, so no run to collect; "
+        f"{tmp_path}/.snakemake/log::<top>: no Snakemake run logs here, so no run to list; "
         "run the workflow from this directory first, or pass --workdir\n"
     )
 

@@ -178,7 +178,9 @@ def archive_run(
     """Write the products archive and ``manifest.json``; return the manifest.
 
     ``products`` must lie under ``base_dir`` (their manifest paths are relative to it);
-    ``config_paths`` are the config files Snakemake read (each recorded with its content) and
+    ``config_paths`` are the config files Snakemake read, in the order it lists them
+    (``--configfile`` files first, the Snakefile's ``configfile`` last, although that one is
+    read first and the others override it), each recorded with its content; and
     ``config_slice`` the effective science config they add up to; ``created`` (timezone-aware)
     defaults to now, whole seconds, UTC.
     """

@@ -186,7 +186,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     runs = list_runs(args.workdir)
     if not runs:
-        raise no_runs_error(args.workdir)
+        raise no_runs_error(args.workdir, "list")
     for run in reversed(runs):
         failed = sum(a.status == "failed" for a in run.attempts)
         state = "ended" if run.ended else "unfinished"

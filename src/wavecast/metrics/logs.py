@@ -55,17 +55,17 @@ def find_logs(
             raise
         runlog = None
     found: list[FoundLog] = []
-    matches = []
+    of_job = []
     if runlog is not None:
-        matches = [
+        of_job = [
             a
             for a in runlog.attempts
-            if a.rule == rule
-            and all(a.wildcards.get(k) == v for k, v in wildcards.items())
-            and (attempt is None or a.attempt == attempt)
+            if a.rule == rule and all(a.wildcards.get(k) == v for k, v in wildcards.items())
         ]
+    matches = [a for a in of_job if attempt is None or a.attempt == attempt]
     for a in matches:
-        last = a.attempt == max(m.attempt for m in matches if m.jobid == a.jobid)
+        # the rule's log is rewritten by every attempt: it is the last attempt's only
+        last = a.attempt == max(m.attempt for m in of_job if m.jobid == a.jobid)
         if last:
             found += [FoundLog(workdir / p, "rule log", a.attempt) for p in a.logs]
         if a.backend_log:

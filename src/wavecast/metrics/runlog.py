@@ -274,13 +274,13 @@ def select_run(workdir: Path, run: str = "latest") -> RunLog:
     )
 
 
-def no_runs_error(workdir: Path) -> ValidationError:
+def no_runs_error(workdir: Path, what: str = "collect") -> ValidationError:
     return ValidationError(
         [
             Problem(
                 str(workdir / LOG_DIR),
                 "",
-                "no Snakemake run logs here, so no run to collect",
+                f"no Snakemake run logs here, so no run to {what}",
                 "run the workflow from this directory first, or pass --workdir",
             )
         ]
