@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,6 +131,24 @@ def test_the_default_colour_map_needs_no_check():
     schema = load_schema()
     assert schema["properties"]["plotting"]["properties"]["cmap"]["default"] == DEFAULT_COLORMAP
     assert DEFAULT_COLORMAP in matplotlib.colormaps
+
+
+def test_the_checks_that_load_libraries_run_only_where_the_run_started(demo, tmp_path):
+    """A cluster job reloads the workflow (deep=False): the bathymetry file and the colour map
+    were checked by the Snakemake that submitted it. Neither matplotlib nor xarray is imported
+    for the demo config."""
+    demo["plotting"]["cmap"] = "virdis"
+    demo["bathymetry"] = {"source": "file", "file": "bathy.nc"}
+    (tmp_path / "bathy.nc").write_text("not NetCDF")
+    assert len(problems_of(demo, base_dir=tmp_path)) == 2
+    assert problems_of(demo, base_dir=tmp_path, deep=False) == []
+    code = (
+        "import sys; from wavecast.config import validate_file; "
+        f"validate_file({str(REPO / 'config' / 'config.yaml')!r}); "
+        "print(sorted(m for m in ('matplotlib', 'xarray', 'netCDF4') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_station_outside_grid_and_duplicate_names(demo):

@@ -198,8 +198,10 @@ def grid_bounds(grid: Mapping) -> tuple[float, float, float, float]:
     return lat_min, lat_max, lon_west, lon_east
 
 
-def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
-    """Checks across keys, on a config that already passed the schema."""
+def semantic_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool = True) -> list[Problem]:
+    """Checks across keys, on a config that already passed the schema. ``deep=False`` skips
+    the checks that open the bathymetry file or import matplotlib (a cluster job reloading the
+    workflow: the Snakemake that submitted it made them)."""
     problems: list[Problem] = []
     on_grid = Footprint.from_config(cfg["grid"]).contains
     bounds = grid_bounds(cfg["grid"])
@@ -216,9 +218,8 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
                     "set bathymetry.file to a NetCDF path, or use source: idealised",
                 )
             )
-        else:
-            # Imported here, only when a file is named: xarray adds 0.15 s (measured) to every
-            # workflow load, cluster jobs' included (they load the workflow again).
+        elif deep:
+            # Imported here, only when a file is named: xarray adds 0.15 s (measured) to the load
             from .grid import bathymetry_file_problems
 
             problems.extend(
@@ -317,7 +318,7 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path) -> list[Problem]:
                 )
             )
     cmap = cfg["plotting"]["cmap"]
-    if cmap != DEFAULT_COLORMAP:  # the default is Matplotlib's own: no import at every load
+    if deep and cmap != DEFAULT_COLORMAP:  # the default is Matplotlib's own: no import
         problems.extend(colormap_problems(cmap, file))
     return problems
 
@@ -367,6 +368,7 @@ def validate(
     file: str = DEFAULT_CONFIG_FILE,
     base_dir: Path | None = None,
     schema_path: Path = SCHEMA_PATH,
+    deep: bool = True,
 ) -> dict:
     """Validate a config mapping; return it with defaults filled, or raise with every problem."""
     if not isinstance(data, Mapping):
@@ -380,7 +382,7 @@ def validate(
     for error in sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path))):
         problems.extend(_schema_problem(error, file))
     if not problems:
-        problems = semantic_problems(cfg, file, base_dir or Path.cwd())
+        problems = semantic_problems(cfg, file, base_dir or Path.cwd(), deep)
     if problems:
         raise ValidationError(sorted(set(problems), key=lambda p: (p.path, p.message)))
     return cfg
@@ -395,7 +397,10 @@ def validate_file(path: str | Path, base_dir: Path | None = None) -> dict:
 
 
 def load_workflow_config(
-    config: Mapping, configfiles: Iterable[str | Path], schema_path: Path = SCHEMA_PATH
+    config: Mapping,
+    configfiles: Iterable[str | Path],
+    schema_path: Path = SCHEMA_PATH,
+    deep: bool = True,
 ) -> tuple[dict, dict]:
     """What the Snakefile calls: split deployment keys off, strict-check the files, validate.
 
@@ -427,7 +432,7 @@ def load_workflow_config(
     science = {k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}
     deployment = {k: config[k] for k in DEPLOYMENT_KEYS if k in config}
     try:
-        cfg = validate(science, shown[0], schema_path=schema_path)
+        cfg = validate(science, shown[0], schema_path=schema_path, deep=deep)
     except ValidationError as exc:
         # A YAML trap also shows up as a schema error at the same key: report it once.
         seen = {(p.file, p.path) for p in problems}

@@ -15,6 +15,8 @@ try:
         config,
         workflow.configfiles,
         schema_path=Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+        # a cluster job reloads the workflow: the file and colour-map checks were made already
+        deep=workflow.is_main_process,
     )
 except ValidationError as _exc:
     raise WorkflowError(
