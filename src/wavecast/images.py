@@ -185,8 +185,7 @@ def build_image(
     image = root / built_image_path(env)
     inputs = build_inputs(backend, root)
     with temp_path_next_to(image) as tmp:
-        docker, apptainer = build_argvs(backend, env, image=str(tmp))
-        apptainer.insert(2, "--force")  # the temp file exists already
+        docker, apptainer = build_argvs(backend, env, image=str(tmp), force=True)
         for argv in (docker, apptainer):
             done = run(argv, cwd=root)
             if done.returncode != 0:
@@ -212,10 +211,10 @@ def check_workflow_image(env: str, workdir: Path, basedir: Path) -> None:
     Snakemake's working directory if it holds ``config/backends/ENV.yaml``, else the
     repository (``basedir``); the image is looked for in the working directory, as Snakemake
     does."""
-    from .backends.load import load_backend
+    from .backends.load import load_env_backend
 
     root = workdir if (workdir / source_path(env)).is_file() else basedir
-    backend = load_backend(root / source_path(env), display=source_path(env))
+    backend = load_env_backend(env, root)
     problems = image_problems(backend, env, root, workdir)
     if problems:
         raise ValidationError(problems)

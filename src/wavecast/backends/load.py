@@ -154,6 +154,13 @@ def load_backend(path: str | Path, display: str | None = None) -> BackendBase:
     return validate_data(data, file)
 
 
+def load_env_backend(env: str, root: Path = Path(".")) -> BackendBase:
+    """``config/backends/ENV.yaml`` under ``root``, problems labelled with that relative path."""
+    from ..images import source_path
+
+    return load_backend(root / source_path(env), display=source_path(env))
+
+
 def env_name(path: str | Path) -> str:
     """``config/backends/production.yaml`` → ``production``."""
     return Path(path).stem

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..images import built_image_path, source_path
+from ..images import builds_its_image, built_image_path, source_path
 from .checks import uses_apptainer
 from .models import BackendBase, KubernetesBackend, LocalBackend, SlurmBackend
 from .resolve import mem_mb_expression, profile_mem_mb, resolve, runtime_expression
@@ -28,18 +28,23 @@ def regenerate_command(env: str) -> str:
     return f"wavecast profiles build {env}"
 
 
-def build_argvs(backend: BackendBase, env: str, image: str | None = None) -> list[list[str]]:
+def build_argvs(
+    backend: BackendBase, env: str, image: str | None = None, force: bool = False
+) -> list[list[str]]:
     """``docker build`` and ``apptainer build`` argument lists that turn ``container.dockerfile``
-    into ``image`` (default: the image the profile points at); [] without a dockerfile."""
-    c = backend.container
-    if c is None or c.runtime != "apptainer" or not c.dockerfile:
+    into ``image`` (default: the image the profile points at; ``force``: overwrite it);
+    [] without a dockerfile."""
+    if not builds_its_image(backend):
         return []
+    c = backend.container
+    assert c is not None and c.dockerfile
     tag = f"wavecast-{env}:local"
     docker = ["docker", "build", "-f", c.dockerfile]
     for name, value in sorted(c.build_args.items()):
         docker += ["--build-arg", f"{name}={value}"]
     docker += ["-t", tag, c.build_context or "."]
-    apptainer = ["apptainer", "build", image or built_image_path(env), f"docker-daemon://{tag}"]
+    apptainer = ["apptainer", "build", *(["--force"] if force else [])]
+    apptainer += [image or built_image_path(env), f"docker-daemon://{tag}"]
     return [docker, apptainer]
 
 

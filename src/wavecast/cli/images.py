@@ -6,10 +6,10 @@ import argparse
 import shlex
 from pathlib import Path
 
-from ..backends.load import load_backend
+from ..backends.load import load_env_backend
 from ..backends.render import build_argvs
 from ..errors import ValidationError
-from ..images import build_image, builds_its_image, built_image_path, image_problems, source_path
+from ..images import build_image, builds_its_image, built_image_path, image_problems
 from .common import command_group, subcommand
 
 
@@ -48,13 +48,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_check)
 
 
-def _backend(root: Path, env: str):
-    return load_backend(root / source_path(env), display=source_path(env))
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     root = Path(args.root)
-    backend = _backend(root, args.env)
+    backend = load_env_backend(args.env, root)
     if args.print and builds_its_image(backend):
         for argv in build_argvs(backend, args.env):
             print(shlex.join(argv))
@@ -66,7 +62,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     root = Path(args.root)
-    backend = _backend(root, args.env)
+    backend = load_env_backend(args.env, root)
     problems = image_problems(backend, args.env, root)
     if problems:
         raise ValidationError(problems)

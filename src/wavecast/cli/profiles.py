@@ -8,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..backends.load import load_backend
+from ..backends.load import load_env_backend
 from ..backends.render import profile_path, regenerate_command, render_profile, source_path
 from ..errors import Problem, ValidationError
 from ..io import write_text_atomic
@@ -86,7 +86,7 @@ def render_envs(root: Path, envs: list[str]) -> dict[str, str]:
     texts: dict[str, str] = {}
     for env in envs:
         try:
-            backend = load_backend(root / source_path(env), display=source_path(env))
+            backend = load_env_backend(env, root)
         except ValidationError as exc:
             problems += exc.problems
             continue

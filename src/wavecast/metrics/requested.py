@@ -8,6 +8,7 @@ from pathlib import Path
 from ..backends.load import load_backend
 from ..backends.resolve import resolve
 from ..backends.units import parse_memory
+from ..images import source_path
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class EnvResources:
 
 
 def backend_path(env: str, root: Path = Path(".")) -> Path:
-    return root / "config" / "backends" / f"{env}.yaml"
+    return root / source_path(env)
 
 
 def load_env(path: Path) -> EnvResources:
