@@ -396,6 +396,16 @@ def validate_file(path: str | Path, base_dir: Path | None = None) -> dict:
     return validate(data, str(path), base_dir)
 
 
+def distinct_files(configfiles: Iterable[str | Path]) -> list[str]:
+    """Snakemake's config files once each, first spelling kept: it lists the Snakefile's
+    ``configfile`` again after the ``--configfile`` files, by another path when the user named
+    it too."""
+    files: dict[Path, str] = {}
+    for f in configfiles:
+        files.setdefault(Path(f).resolve(), str(f))
+    return list(files.values())
+
+
 def load_workflow_config(
     config: Mapping,
     configfiles: Iterable[str | Path],
@@ -408,10 +418,7 @@ def load_workflow_config(
     read. Returns ``(science, deployment)``. Each problem names the file that set the key (see
     :func:`_setter`), or ``--config`` for a value given on the command line.
     """
-    files: dict[Path, str] = {}  # a file Snakemake read twice is checked once
-    for f in configfiles:
-        files.setdefault(Path(f).resolve(), _display(f))
-    shown = list(files.values()) or [DEFAULT_CONFIG_FILE]
+    shown = [_display(f) for f in distinct_files(configfiles)] or [DEFAULT_CONFIG_FILE]
     problems: list[Problem] = []
     sources: list[tuple[str, Any]] = []
     for f in shown:

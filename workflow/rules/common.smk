@@ -5,7 +5,7 @@ from pathlib import Path
 
 import wavecast
 from wavecast.cli.common import resolve_env
-from wavecast.config import load_workflow_config
+from wavecast.config import distinct_files, load_workflow_config
 from wavecast.errors import ValidationError
 from wavecast.hooks import release_exit_timers, skip_final_collection
 from wavecast.images import built_image_path, check_workflow_image
@@ -95,9 +95,8 @@ def get_products():
 
 
 def get_config_files():
-    """Every config file Snakemake read, once each (it lists the Snakefile's configfile again
-    after --configfile files), for the archive's provenance."""
-    return list({str(Path(f).resolve()): f for f in workflow.configfiles}.values())
+    """Every config file Snakemake read, once each, for the archive's provenance."""
+    return distinct_files(workflow.configfiles)
 
 
 def get_config_fingerprint():
