@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from ..backends.units import mib_of_decimal_mb
 from ..rules import LOCAL_RULES
 from . import kubernetes as k8s
 from . import slurm
@@ -133,10 +132,7 @@ def _attempts(run: RunLog) -> list[LoggedAttempt]:
 
 def _fallback(run: RunLog, attempt: LoggedAttempt, backend: str, requested, workdir) -> JobRecord:
     record = record_from_attempt(run, attempt, backend)
-    observed = requested_from_log(attempt)
-    if backend == "kubernetes" and "mem_mb" in observed:
-        # the profile gives the Kubernetes plugin decimal MB (backends.resolve.profile_mem_mb)
-        observed["mem_mb"] = mib_of_decimal_mb(observed["mem_mb"])
+    observed = requested_from_log(attempt, backend)
     apply_requested(record, observed, (requested or {}).get(attempt.rule))
     fill_from_benchmark(record, attempt, workdir)
     return record

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..backends.units import mib_of_decimal_mb
 from ..errors import Problem
 from .record import JobRecord, derive, note
 from .runlog import LoggedAttempt, RunLog
@@ -156,12 +157,14 @@ def apply_benchmark(record: JobRecord, rows: list[BenchmarkRow], path: str) -> N
         )
 
 
-def requested_from_log(attempt: LoggedAttempt) -> dict[str, float]:
-    """What Snakemake asked for this attempt (resources line of the run log)."""
+def requested_from_log(attempt: LoggedAttempt, backend: str = "local") -> dict[str, float]:
+    """What Snakemake asked for this attempt (resources line of the run log); ``mem_mb`` in
+    MiB. A Kubernetes profile gives the plugin decimal MB (backends.resolve.profile_mem_mb)."""
     out: dict[str, float] = {"cpu": float(attempt.threads)}
     res = attempt.resources
     if "mem_mb" in res:
-        out["mem_mb"] = float(res["mem_mb"])
+        mem = float(res["mem_mb"])
+        out["mem_mb"] = mib_of_decimal_mb(mem) if backend == "kubernetes" else mem
     elif "mem_mib" in res:
         out["mem_mb"] = float(res["mem_mib"])
     if "runtime" in res:
