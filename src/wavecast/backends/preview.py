@@ -15,7 +15,7 @@ from typing import Any
 from .checks import uses_apptainer
 from .models import BackendBase, KubernetesBackend, SlurmBackend
 from .render import apptainer_args, container_image
-from .resolve import ResolvedRule, profile_mem_mb
+from .resolve import ResolvedRule
 
 
 class JobResources(dict):
@@ -89,7 +89,7 @@ def sbatch_command(backend: SlurmBackend, r: ResolvedRule) -> str:
 
 def pod_resources(backend: KubernetesBackend, r: ResolvedRule) -> dict[str, dict[str, str]]:
     """Container requests (and limits when pod_limits) as the Kubernetes plugin sets them."""
-    memory = f"{profile_mem_mb(backend, r.mem_mb)}M"
+    memory = f"{r.snakemake_resources(backend)['mem_mb']}M"
     requests = {"cpu": f"{int(r.cpu * backend.cpu_scalar * 1000)}m", "memory": memory}
     out = {"requests": requests}
     if backend.pod_limits:

@@ -26,7 +26,7 @@ class ResolvedRule:
         """The resource values one job of this rule gets on the first attempt."""
         res: dict[str, int | str] = {
             "cpus_per_task": self.cpu,
-            "mem_mb": self.mem_mb,
+            "mem_mb": profile_mem_mb(backend, self.mem_mb),
             "runtime": self.runtime,
         }
         if self.mpi:
