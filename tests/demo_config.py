@@ -3,6 +3,7 @@ and station tests: one copy of the loader and of the problem list they compare."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,15 @@ def demo_config() -> dict:
     return yaml.safe_load(DEMO.read_text())
 
 
-def problems_of(data: Any, **kw: Any) -> list[str]:
-    """``file::path: what; fix`` lines :func:`wavecast.config.validate` reports; [] if valid."""
+def problems_in(call: Callable[..., Any], *args: Any, **kw: Any) -> list[str]:
+    """The ``file::path: what; fix`` lines ``call(*args, **kw)`` raises; [] if it raises none."""
     try:
-        validate(data, **kw)
+        call(*args, **kw)
     except ValidationError as exc:
         return [str(p) for p in exc.problems]
     return []
+
+
+def problems_of(data: Any, **kw: Any) -> list[str]:
+    """What :func:`wavecast.config.validate` reports about ``data``; [] if valid."""
+    return problems_in(validate, data, **kw)

@@ -124,8 +124,10 @@ def test_a_colour_map_matplotlib_does_not_have_is_caught_before_any_job(demo):
     assert problems_of(demo) == []
 
 
-def test_the_default_colour_map_needs_no_check():
-    """validate() skips the matplotlib import for the default: it must be a real colour map."""
+def test_the_default_colour_map_is_the_schemas_and_a_real_one():
+    """validate() skips the matplotlib import for the default (the demo config imports no
+    matplotlib: test_the_checks_that_load_libraries_run_only_where_the_run_started), so the
+    default must be the schema's and one of Matplotlib's."""
     import matplotlib
 
     schema = load_schema()

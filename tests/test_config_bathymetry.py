@@ -16,11 +16,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from wavecast.errors import ValidationError
 from wavecast.grid import build_grid
 
 from .common import make_workdir, snakemake
-from .demo_config import problems_of
+from .demo_config import problems_in, problems_of
 
 # The demo grid spans lat 12..16.49, lon -62..-57.4 (cell centres).
 LAT = np.linspace(11.5, 17.0, 23)
@@ -119,11 +118,7 @@ def with_file(cfg: dict, name: str) -> dict:
 
 
 def build_grid_problems(cfg: dict) -> list[str]:
-    try:
-        build_grid(cfg["grid"], cfg["bathymetry"])
-    except ValidationError as exc:
-        return [str(p) for p in exc.problems]
-    return []
+    return problems_in(build_grid, cfg["grid"], cfg["bathymetry"])
 
 
 @pytest.mark.parametrize("kind", sorted(BAD))

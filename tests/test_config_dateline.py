@@ -13,7 +13,7 @@ import pytest
 
 from wavecast.config import EARTH_RADIUS_M, grid_bounds, validate
 
-from .demo_config import demo_config, problems_of
+from .demo_config import problems_of
 
 SHIFT = 240.0  # -62 (the demo's origin) + 240 = 178
 
@@ -24,8 +24,8 @@ def east(lon: float) -> float:
 
 
 @pytest.fixture()
-def pacific() -> dict:
-    cfg = demo_config()
+def pacific(demo) -> dict:
+    cfg = demo
     cfg["grid"]["origin"]["lon"] = east(cfg["grid"]["origin"]["lon"])
     for place in (
         cfg["bathymetry"]["idealised"]["islands"] + cfg["cyclone"]["track"] + cfg["stations"]

@@ -10,6 +10,7 @@ sequence is followed with a stand-in for the two tools (`fake_tools`), which wri
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -58,7 +59,7 @@ def backend_of(root: Path):
     return load_backend(root / "config" / "backends" / f"{ENV}.yaml")
 
 
-def fake_tools(root: Path, fail: str | None = None):
+def fake_tools(fail: str | None = None):
     """Stand-in for docker and apptainer (neither runs here): records the argument lists and
     writes the image where `apptainer build` was told to."""
     calls: list[list[str]] = []
@@ -76,7 +77,7 @@ def fake_tools(root: Path, fail: str | None = None):
 
 def build_with_fake_tools(root: Path, monkeypatch, **kw):
     monkeypatch.setattr("shutil.which", lambda tool: f"/usr/bin/{tool}")
-    run, calls = fake_tools(root, **kw)
+    run, calls = fake_tools(**kw)
     return build_image(backend_of(root), ENV, root, run=run), calls
 
 
@@ -128,9 +129,15 @@ def test_a_build_runs_the_header_commands_and_records_its_inputs(root, monkeypat
     # the same apptainer command, into a temp file beside the image, then renamed
     assert calls[1][:2] == ["apptainer", "build"] and calls[1][2] == "--force"
     assert calls[1][4:] == apptainer.split()[3:]
-    assert json.loads(record_path(image).read_text())["inputs"] == build_inputs(
-        backend_of(root), root
-    )
+    recorded = json.loads(record_path(image).read_text())["inputs"]
+    assert recorded == build_inputs(backend_of(root), root)
+    assert recorded == {
+        "dockerfile": "docker/Dockerfile",
+        "dockerfile_sha256": hashlib.sha256(b"FROM python:3.11-slim\n").hexdigest(),
+        "build_context": "docker",
+        "build_context_tree": None,  # tmp_path is no git checkout
+        "build_args": {"PYTHON": "3.11"},
+    }
     assert problems(root) == []
     assert not list(image.parent.glob("*.tmp")), "no temp file left"
 

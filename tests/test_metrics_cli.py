@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from wavecast.cli.main import main
+from wavecast.cli.tune import _headroom
 
 DATA = Path(__file__).parent / "metrics_data"
 ROOT = Path(__file__).parents[1]
@@ -243,6 +244,7 @@ def test_tune_write_keeps_the_file_when_the_edit_does_not_validate(tmp_path, cap
 
 @pytest.mark.parametrize("value", ["0.5", "0", "-1", "nan", "inf", "abc"])
 def test_tune_headroom_must_be_a_finite_multiplier_of_at_least_one(value, capsys):
+    assert _headroom("1") == 1.0 and _headroom("1.3") == 1.3
     with pytest.raises(SystemExit) as exit_:
         main(["tune", "--headroom", value])
     assert exit_.value.code == 2

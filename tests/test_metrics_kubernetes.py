@@ -11,6 +11,8 @@ import pytest
 
 from wavecast.metrics import kubernetes as k8s
 
+from .common import REPO
+
 DATA = Path(__file__).parent / "metrics_data"
 
 
@@ -186,7 +188,7 @@ def test_jobs_are_read_from_the_environments_namespace(tmp_path, monkeypatch, ca
     work = k8s_workdir(tmp_path)
     backends = work / "config" / "backends"
     backends.mkdir(parents=True)
-    shutil.copy(Path(__file__).parent.parent / "config" / "backends" / "staging.yaml", backends)
+    shutil.copy(REPO / "config" / "backends" / "staging.yaml", backends)
     asked = []
 
     def fetch_jobs(names, namespace="default"):

@@ -165,7 +165,7 @@ def test_config_and_extraction_agree_on_the_grid_edges(member_paths: list[Path])
     assert refused(extract, stations) == outside
 
 
-def test_config_names_a_station_in_the_half_cell_beyond_the_east_edge() -> None:
+def test_config_names_a_station_past_the_half_cell_beyond_the_east_edge() -> None:
     lat, lon = at(7, NX - 1, 0, 0.6)
     cfg = config_for_fixture_grid(
         [station("Quay", 7, NX - 1, 0, 0.4), station("Off", 7, 0, 0, -0.4)]

@@ -179,7 +179,8 @@ def test_the_deployment_overrides_the_image(tmp_path):
 
 
 def test_report_metrics_uses_the_profiles_environment(tmp_path):
-    """Every rendered profile sets `config: {wavecast_env: ENV}`; report_metrics then asks for
+    """Every rendered profile sets `config: {wavecast_env: ENV}` (asserted in test_profiles_sync::
+    test_every_profile_names_its_environment); report_metrics then asks for
     that environment's requests and Kubernetes namespace. Without a profile, $WAVECAST_ENV,
     else localdev, as the CLI would (test_pipeline's interruption test runs with the localdev
     profile, then plans without one: nothing to do)."""
