@@ -55,11 +55,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from benchenv import git_state
+from benchenv import REPO, git_state
 from benchenv import venv_env as child_env
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 SNAKEFILE = REPO / "Snakefile"
 CONFIG = REPO / "config" / "config.yaml"
 DEFAULT_OUTPUT = HERE / "results" / "dag_build.json"

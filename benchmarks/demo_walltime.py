@@ -109,12 +109,11 @@ from pathlib import Path
 from typing import Any
 
 import pipeline_dag
-from benchenv import git_state
+from benchenv import REPO, git_state
 from benchenv import venv_env as child_env
 from pipeline_dag import DEPENDS, MEMBER_RULES
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 SNAKEFILE = REPO / "Snakefile"
 PROFILE = REPO / "profiles" / "localdev"
 CONFIG = REPO / "config" / "config.yaml"

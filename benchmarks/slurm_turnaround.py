@@ -82,13 +82,12 @@ from typing import Any
 
 import pipeline_dag
 import yaml
-from benchenv import git_state, venv_env
+from benchenv import REPO, git_state, venv_env
 from pipeline_dag import LOCAL
 
 from wavecast.metrics.slurm import parse_comment as comment_parts
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 SNAKEFILE = REPO / "Snakefile"
 CONFIG = REPO / "config" / "config.yaml"
 PRODUCTION = REPO / "config" / "backends" / "production.yaml"
