@@ -98,8 +98,6 @@ rule build_grid:
 
 
 rule make_forcing:
-    input:
-        grid="results/build_grid/grid.nc",
     output:
         forcing="results/make_forcing/member_{{member}}.nc",
     log:

@@ -16,7 +16,7 @@ from wavecast.rules import LOCAL_RULES
 #: Rule -> rules it depends on (workflow/rules/*.smk), ``all`` left out.
 DEPENDS: dict[str, set[str]] = {
     "build_grid": set(),
-    "make_forcing": {"build_grid"},
+    "make_forcing": set(),
     "run_member": {"build_grid", "make_forcing"},
     "summarise_ensemble": {"run_member"},
     "extract_stations": {"run_member"},

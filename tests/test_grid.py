@@ -17,6 +17,7 @@ from wavecast.grid import (
     bathymetry_from_file,
     build_grid,
     footprint,
+    grid_coordinates,
     idealised_bathymetry,
     latlon,
     make_axes,
@@ -126,6 +127,23 @@ def test_build_grid_contract_and_cf_attributes(
     assert float(ds["lat"][0, 0]) == 15.0 and float(ds["lon"][0, 0]) == -65.0
     assert ds["land"].values[:, :5].all() and not ds["land"].values[:, 6:].all()
     assert ds["land"].values.sum() > 30 * 5  # the coast strip plus the island
+
+
+def test_the_config_alone_gives_grid_nc_coordinates(
+    tmp_path: Path, grid_cfg: dict[str, Any], bathy_cfg: dict[str, Any]
+) -> None:
+    """make_forcing's coordinates (from config) are grid.nc's, for both bathymetry sources."""
+    coords = grid_coordinates(grid_cfg)
+    idealised = build_grid(grid_cfg, bathy_cfg)
+    path = tmp_path / "bathy.nc"
+    write_latlon_file(path, idealised)
+    from_file = build_grid(grid_cfg, {"source": "file", "file": str(path)})
+    assert list(coords.coords) == ["x", "y", "lat", "lon"] and not coords.data_vars
+    for grid in (idealised, from_file):
+        assert list(grid.coords) == list(coords.coords)
+        for name in coords.coords:
+            xr.testing.assert_identical(coords[name], grid[name])
+    assert coords["lon"].values[0, -1] == pytest.approx(-65.0 + 39 * 10.0 / 111.19 / 0.9659, 1e-3)
 
 
 def write_latlon_file(path: Path, grid: xr.Dataset, names=("lat", "lon"), descending=False):

@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 from wavecast.cyclone import make_forcing
-from wavecast.grid import build_grid, grid_dataset, make_axes
+from wavecast.grid import build_grid, grid_coordinates, grid_dataset, make_axes
 from wavecast.growth import duration_limited_fetch, young_verhagen
 from wavecast.io import write_bytes_atomic, write_netcdf_atomic, write_text_atomic
 from wavecast.model import run_member
@@ -115,6 +115,19 @@ def test_mismatched_forcing_is_refused() -> None:
         run_member(grid, forcing, {})
 
 
+def test_forcing_made_for_another_grid_origin_is_refused(
+    grid_cfg: dict[str, Any],
+    bathy_cfg: dict[str, Any],
+    cyclone_cfg: dict[str, Any],
+    ensemble_cfg: dict[str, Any],
+) -> None:
+    """Same shape, other place: the forcing's lat/lon must be the grid's."""
+    moved = {**grid_cfg, "origin": {**grid_cfg["origin"], "lon": grid_cfg["origin"]["lon"] + 0.5}}
+    forcing = make_forcing(grid_coordinates(moved), cyclone_cfg, ensemble_cfg, 0)
+    with pytest.raises(ValueError, match="forcing lon differs from the grid's"):
+        run_member(build_grid(grid_cfg, bathy_cfg), forcing, {})
+
+
 def test_cyclone_member_end_to_end_through_files(
     tmp_path: Path,
     grid_cfg: dict[str, Any],
@@ -123,13 +136,14 @@ def test_cyclone_member_end_to_end_through_files(
     ensemble_cfg: dict[str, Any],
     model_cfg: dict[str, Any],
 ) -> None:
+    """As the stages do it: the forcing on the config's grid coordinates, the member on grid.nc."""
     grid_path = write_netcdf_atomic(build_grid(grid_cfg, bathy_cfg), tmp_path / "grid.nc")
-    with xr.open_dataset(grid_path) as grid:
-        forcing_path = write_netcdf_atomic(
-            make_forcing(grid, cyclone_cfg, ensemble_cfg, 1), tmp_path / "member_001_f.nc"
-        )
-        with xr.open_dataset(forcing_path) as forcing:
-            out = run_member(grid, forcing, model_cfg)
+    forcing_path = write_netcdf_atomic(
+        make_forcing(grid_coordinates(grid_cfg), cyclone_cfg, ensemble_cfg, 1),
+        tmp_path / "member_001_f.nc",
+    )
+    with xr.open_dataset(grid_path) as grid, xr.open_dataset(forcing_path) as forcing:
+        out = run_member(grid, forcing, model_cfg)
     path = write_netcdf_atomic(out, tmp_path / "member_001.nc")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "grid.nc",

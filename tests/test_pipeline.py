@@ -3,7 +3,9 @@
 One full run (module fixture) then dry runs after edits prove that only the affected stages
 rerun: (a) nothing after a finished run; (b) a plot or postprocess setting reruns no member;
 (c) a cyclone intensity change reruns forcing onwards but not the grid; (d) replacing the
-bathymetry file reruns everything. Dry-run job lists are what Snakemake would execute.
+bathymetry file reruns everything that depends on it: the grid, the members and what follows,
+not the wind forcing (which only needs the grid's coordinates, from config). Dry-run job lists
+are what Snakemake would execute.
 """
 
 from __future__ import annotations
@@ -158,6 +160,28 @@ def test_intensity_reruns_forcing_onwards_not_the_grid(finished):
     }
 
 
+#: What a bathymetry change reruns: everything but the wind forcing.
+BATHYMETRY_RERUNS = {
+    "build_grid": 1,
+    "run_member": 2,
+    "summarise_ensemble": 1,
+    "extract_stations": 1,
+    "plot_maps": 1,
+    "plot_stations": 1,
+    **ARCHIVE_TAIL,
+}
+
+
+def test_bathymetry_setting_reruns_the_grid_and_members_not_the_forcing(finished):
+    with edited(finished / "config/config.yaml", "shelf_depth_m: 60.0", "shelf_depth_m: 50.0"):
+        assert planned_jobs(finished) == BATHYMETRY_RERUNS
+
+
+def test_grid_setting_reruns_everything(finished):
+    with edited(finished / "config/config.yaml", "resolution_km: 10.0", "resolution_km: 9.0"):
+        assert planned_jobs(finished) == {**BATHYMETRY_RERUNS, "make_forcing": 2}
+
+
 def test_model_setting_reruns_members_but_not_forcing(finished):
     with edited(
         finished / "config/config.yaml", "boundary_fetch_km: 300.0", "boundary_fetch_km: 100.0"
@@ -203,7 +227,7 @@ def write_bathymetry(path: Path, depth_m: float) -> None:
     ds.to_netcdf(path)
 
 
-def test_replacing_the_bathymetry_file_reruns_everything(tmp_path):
+def test_replacing_the_bathymetry_file_reruns_all_that_depends_on_it(tmp_path):
     work = make_workdir("small", tmp_path)
     write_bathymetry(work / "bathy.nc", 40.0)
     config = work / "config/config.yaml"
@@ -216,21 +240,13 @@ def test_replacing_the_bathymetry_file_reruns_everything(tmp_path):
     assert planned_jobs(work) == {}
     time.sleep(1.1)  # a new mtime, as a real replacement would have
     write_bathymetry(work / "bathy.nc", 20.0)
-    assert planned_jobs(work) == {
-        "build_grid": 1,
-        "make_forcing": 2,
-        "run_member": 2,
-        "summarise_ensemble": 1,
-        "extract_stations": 1,
-        "plot_maps": 1,
-        "plot_stations": 1,
-        **ARCHIVE_TAIL,
-    }
+    assert planned_jobs(work) == BATHYMETRY_RERUNS
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
-    """Interrupt once forcing is being written; the rerun keeps the finished grid.
+    """Interrupt once both forcings are written (one core: one after the other); the rerun
+    keeps the first one, whose job had finished before the second started.
 
     After SIGKILL Snakemake's lock stays behind; `--unlock` (docs/scientists.md) removes it.
     """
@@ -253,10 +269,9 @@ def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
         proc = subprocess.Popen(
             cmd, stdout=out, stderr=subprocess.STDOUT, env=venv_env(), preexec_fn=default_sigint
         )
-    grid = work / "results/build_grid/grid.nc"
-    forcing = work / "results/make_forcing/member_000.nc"
+    forcings = [work / f"results/make_forcing/member_{m:03d}.nc" for m in (0, 1)]
     for _ in range(1200):
-        if forcing.exists() or proc.poll() is not None:
+        if all(f.exists() for f in forcings) or proc.poll() is not None:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run finished before it could be interrupted"
@@ -265,7 +280,8 @@ def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
     else:
         proc.send_signal(sig)
     proc.wait(timeout=120)
-    grid_mtime = grid.stat().st_mtime_ns  # its job finished before forcing could start
+    first = min(forcings, key=lambda f: f.stat().st_mtime_ns)
+    first_mtime = first.stat().st_mtime_ns
     for nc in (work / "results").rglob("*.nc"):  # whatever exists is whole and readable
         with xr.open_dataset(nc) as ds:
             ds.load()
@@ -275,6 +291,6 @@ def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
         subprocess.run([*cmd, "--unlock"], check=True, capture_output=True, env=venv_env())
     rerun = subprocess.run(cmd, capture_output=True, text=True, env=venv_env())
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert grid.stat().st_mtime_ns == grid_mtime, "a finished output was redone"
+    assert first.stat().st_mtime_ns == first_mtime, "a finished output was redone"
     assert verify_manifest(work / "results/archive_run/manifest.json", work / "results") == []
     assert planned_jobs(work) == {}

@@ -400,6 +400,59 @@ def bathymetry_file_problems(
     return []
 
 
+def _coordinates(
+    x: np.ndarray, y: np.ndarray, origin_lat: float, origin_lon: float
+) -> dict[str, Any]:
+    """``x``, ``y`` and 2-D ``lat``/``lon`` of the grid, with their CF attributes."""
+    lat, lon = latlon(*np.meshgrid(x, y), origin_lat, origin_lon)
+    return {
+        "x": (
+            "x",
+            np.asarray(x, dtype=float),
+            {
+                "units": "m",
+                "long_name": "distance east of the grid origin",
+                "standard_name": "projection_x_coordinate",
+                "axis": "X",
+            },
+        ),
+        "y": (
+            "y",
+            np.asarray(y, dtype=float),
+            {
+                "units": "m",
+                "long_name": "distance north of the grid origin",
+                "standard_name": "projection_y_coordinate",
+                "axis": "Y",
+            },
+        ),
+        "lat": (
+            ("y", "x"),
+            lat,
+            {"units": "degrees_north", "long_name": "latitude", "standard_name": "latitude"},
+        ),
+        "lon": (
+            ("y", "x"),
+            lon,
+            {"units": "degrees_east", "long_name": "longitude", "standard_name": "longitude"},
+        ),
+    }
+
+
+def grid_coordinates(grid_cfg: Mapping[str, Any]) -> xr.Dataset:
+    """The model grid's coordinates alone, from the ``grid`` config slice.
+
+    The same ``x``, ``y``, ``lat``, ``lon`` (values and attributes) as ``grid.nc`` has: the grid's
+    geometry comes from config only, bathymetry fills it in. ``make_forcing`` builds its wind on
+    these, so the forcing neither waits for ``build_grid`` nor reruns when only the bathymetry
+    changes.
+    """
+    origin_lat = float(grid_cfg["origin"]["lat"])
+    origin_lon = float(grid_cfg["origin"]["lon"])
+    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), float(grid_cfg["resolution_km"]))
+    return xr.Dataset(coords=_coordinates(x, y, origin_lat, origin_lon))
+
+
 def grid_dataset(
     x: np.ndarray,
     y: np.ndarray,
@@ -410,7 +463,6 @@ def grid_dataset(
     attrs: Mapping[str, Any] | None = None,
 ) -> xr.Dataset:
     """Assemble the ``grid.nc`` dataset with CF-1.8 attributes."""
-    lat, lon = latlon(*np.meshgrid(x, y), origin_lat, origin_lon)
     ds = xr.Dataset(
         {
             "depth": (
@@ -435,38 +487,7 @@ def grid_dataset(
                 },
             ),
         },
-        coords={
-            "x": (
-                "x",
-                np.asarray(x, dtype=float),
-                {
-                    "units": "m",
-                    "long_name": "distance east of the grid origin",
-                    "standard_name": "projection_x_coordinate",
-                    "axis": "X",
-                },
-            ),
-            "y": (
-                "y",
-                np.asarray(y, dtype=float),
-                {
-                    "units": "m",
-                    "long_name": "distance north of the grid origin",
-                    "standard_name": "projection_y_coordinate",
-                    "axis": "Y",
-                },
-            ),
-            "lat": (
-                ("y", "x"),
-                lat,
-                {"units": "degrees_north", "long_name": "latitude", "standard_name": "latitude"},
-            ),
-            "lon": (
-                ("y", "x"),
-                lon,
-                {"units": "degrees_east", "long_name": "longitude", "standard_name": "longitude"},
-            ),
-        },
+        coords=_coordinates(x, y, origin_lat, origin_lon),
         attrs={
             "Conventions": "CF-1.8",
             "title": "wavecast model grid and bathymetry",
@@ -521,9 +542,9 @@ def build_grid(
                 config_file,
                 "bathymetry.file",
             )
-        shape = (y.size, x.size)
-        base = grid_dataset(x, y, np.ones(shape), np.zeros(shape), origin_lat, origin_lon)
-        depth, land = bathymetry_from_file(path, base, config_file=config_file)
+        depth, land = bathymetry_from_file(
+            path, grid_coordinates(grid_cfg), config_file=config_file
+        )
         attrs["bathymetry_file"] = str(path)
     else:
         raise _problem(

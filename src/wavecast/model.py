@@ -92,8 +92,9 @@ def run_member(grid: xr.Dataset, forcing: xr.Dataset, model_cfg: Mapping[str, An
     """Hs and Tp (time, y, x) for one member's ``forcing`` on ``grid`` (see module docstring).
 
     ``grid`` needs ``depth``, ``land`` (y, x) and ``x`` (or a ``resolution_km`` attribute);
-    ``forcing`` needs ``wspd``, ``wdir`` (time, y, x) on the same (y, x) shape; it may be a lazily
-    opened file (its wind is loaded once, since the output carries it as well).
+    ``forcing`` needs ``wspd``, ``wdir`` (time, y, x) on the same (y, x) shape, and the same
+    ``lat``/``lon`` where both carry them; it may be a lazily opened file (its wind is loaded
+    once, since the output carries it as well).
     """
     boundary_m, duration_s, min_wind = _settings(model_cfg)
     land = np.asarray(grid["land"].transpose("y", "x").values).astype(bool)
@@ -105,6 +106,15 @@ def run_member(grid: xr.Dataset, forcing: xr.Dataset, model_cfg: Mapping[str, An
     nt, ny, nx = wspd.shape
     if (ny, nx) != land.shape:
         raise ValueError(f"forcing (y, x) shape {(ny, nx)} differs from grid {land.shape}")
+    for name in ("lat", "lon"):
+        if name in grid.variables and name in forcing.variables:
+            here = grid[name].transpose("y", "x").values
+            there = forcing[name].transpose("y", "x").values
+            if not np.allclose(here, there, rtol=0.0, atol=1e-9):
+                raise ValueError(
+                    f"forcing {name} differs from the grid's: the forcing was made for another "
+                    "grid configuration; run make_forcing again"
+                )
     table = fetch_table(land, grid_spacing_m(grid), boundary_m, DEFAULT_SECTORS)
 
     hs = np.empty((nt, ny, nx), dtype=np.float32)

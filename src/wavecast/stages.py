@@ -37,13 +37,12 @@ def build_grid(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
 
 
 def make_forcing(inputs: Mapping, outputs: Mapping, params: Mapping, member: int) -> None:
-    import xarray as xr
-
     from .cyclone import make_forcing as _make
+    from .grid import grid_coordinates
     from .io import write_netcdf_atomic
 
-    with xr.open_dataset(inputs["grid"]) as grid:
-        forcing = _make(grid.load(), params["cyclone"], params["ensemble"], member)
+    coords = grid_coordinates(params["grid"])
+    forcing = _make(coords, params["cyclone"], params["ensemble"], member)
     log.info("member %03d: max wind %.1f m/s", member, float(forcing["wspd"].max()))
     write_netcdf_atomic(forcing, outputs["forcing"])
 
