@@ -196,17 +196,22 @@ def test_report_metrics_uses_the_profiles_environment(tmp_path):
         assert f"wavecast metrics report {expected} --no-png" in proc.stdout + proc.stderr
 
 
-def test_the_documented_rule_graphs_are_the_workflows(tmp_path):
+def benchmark_module(name: str, monkeypatch):
+    """Import benchmarks/<name>.py as its scripts do (benchmarks/ first on sys.path)."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_documented_rule_graphs_are_the_workflows(tmp_path, monkeypatch):
     """benchmarks/pipeline_dag.DEPENDS (critical paths) and docs/images/dag.dot (README's
     picture) == ``snakemake --rulegraph``. Regenerate the picture with
     ``snakemake --rulegraph > docs/images/dag.dot && dot -Tpng docs/images/dag.dot -o
     docs/images/dag.png`` (docs/architecture.md)."""
-    spec = importlib.util.spec_from_file_location(
-        "pipeline_dag", REPO / "benchmarks" / "pipeline_dag.py"
-    )
-    assert spec and spec.loader
-    pipeline_dag = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pipeline_dag)
+    pipeline_dag = benchmark_module("pipeline_dag", monkeypatch)
     work = make_workdir_from_demo(tmp_path)
     graph = pipeline_dag.rule_graph(
         [sys.executable, "-m", "snakemake"], REPO / "Snakefile", work, dict(os.environ)
@@ -214,4 +219,19 @@ def test_the_documented_rule_graphs_are_the_workflows(tmp_path):
     pictured = pipeline_dag.parse_rulegraph((REPO / "docs/images/dag.dot").read_text())
     assert pictured == graph
     graph.pop("all")  # the target rule; DEPENDS leaves it out
+    assert graph == pipeline_dag.DEPENDS
+
+
+def test_the_dag_build_benchmarks_bare_snakefile_has_the_workflows_rule_graph(
+    tmp_path, monkeypatch
+):
+    """benchmarks/dag_build.py compares the workflow with a bare Snakefile of "the same job
+    shape", written by hand: its rule graph must stay the workflow's (pipeline_dag.DEPENDS)."""
+    pipeline_dag = benchmark_module("pipeline_dag", monkeypatch)
+    dag_build = benchmark_module("dag_build", monkeypatch)
+    snakefile, work = dag_build.make_bare(tmp_path, 3)
+    graph = pipeline_dag.rule_graph(
+        [sys.executable, "-m", "snakemake"], snakefile, work, dict(os.environ)
+    )
+    graph.pop("all")
     assert graph == pipeline_dag.DEPENDS
