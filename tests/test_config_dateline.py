@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from wavecast.config import EARTH_RADIUS_M, grid_bounds, validate
+from wavecast.errors import ValidationError
 
 from .demo_config import problems_of
 
@@ -59,6 +60,26 @@ def test_a_station_beyond_the_dateline_grid_is_still_outside(pacific):
         "config/config.yaml::stations[4]: station 'West' at (13.0, 177.0) is outside the grid "
         "(lat 11.99..16.49, lon 177.99..-177.41); move the station or enlarge the grid",
     ]
+
+
+def test_the_station_job_quotes_the_same_dateline_bounds_as_config(pacific):
+    """locate_stations (extract_stations' job) and validation describe the grid alike; the job
+    printed the east edge unwrapped (lon 177.99 to 182.59)."""
+    from wavecast.geo import Footprint
+    from wavecast.grid import grid_coordinates
+    from wavecast.stations import locate_stations
+
+    coords = grid_coordinates(pacific["grid"])
+    far = {"name": "Far", "lat": 13.0, "lon": -170.0}
+    with pytest.raises(ValidationError) as info:
+        locate_stations(
+            Footprint.from_config(pacific["grid"]),
+            coords["lat"].values,
+            coords["lon"].values,
+            np.ones(coords["lat"].shape),
+            [*pacific["stations"], far],
+        )
+    assert "(lat 11.99..16.49, lon 177.99..-177.41)" in str(info.value)
 
 
 def test_an_island_beyond_the_dateline_grid_is_still_outside(pacific):

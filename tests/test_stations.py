@@ -87,7 +87,7 @@ def test_station_outside_grid_names_the_config_entry(member_paths: list[Path]) -
     half_dlon = np.degrees(RESOLUTION_M / 2 / (EARTH_RADIUS_M * np.cos(np.radians(12.0))))
     lat_lo, lat_hi = LAT.min() - half_dlat, LAT.max() + half_dlat
     lon_lo, lon_hi = LON.min() - half_dlon, LON.max() + half_dlon
-    bounds = f"(lat {lat_lo:.3f} to {lat_hi:.3f}, lon {lon_lo:.3f} to {lon_hi:.3f})"
+    bounds = f"(lat {lat_lo:.2f}..{lat_hi:.2f}, lon {lon_lo:.2f}..{lon_hi:.2f})"
     fix = "move the station inside the grid or extend the grid (grid.origin, grid.nx, grid.ny)"
     stations = [
         station("Inside", 2, 5),

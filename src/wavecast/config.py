@@ -187,15 +187,11 @@ def _parse_time(value: str) -> dt.datetime | None:
 def grid_bounds(grid: Mapping) -> tuple[float, float, float, float]:
     """(lat_min, lat_max, lon_west, lon_east) of the area the grid covers (its cells).
 
-    The edges of :class:`wavecast.geo.Footprint`: half a cell beyond the outermost grid points,
-    which are cell centres (``grid.origin`` is the centre of the south-west cell).
-    ``lon_east`` is written in the origin's convention (-180..180 for an origin below 180, else
-    0..360), so a grid across the dateline has ``lon_west > lon_east`` (177.99 .. -177.41), as in
-    a GeoJSON bounding box.
+    The edges of :class:`wavecast.geo.Footprint` (see its ``bounds``): half a cell beyond the
+    outermost grid points, which are cell centres (``grid.origin`` is the centre of the
+    south-west cell); ``lon_east`` in the origin's convention.
     """
-    lat_min, lat_max, lon_west, lon_east = Footprint.from_config(grid).bounds()
-    lon_east = wrap_longitude(lon_east) if grid["origin"]["lon"] < 180.0 else lon_east % 360.0
-    return lat_min, lat_max, lon_west, lon_east
+    return Footprint.from_config(grid).bounds()
 
 
 def semantic_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool = True) -> list[Problem]:
@@ -203,9 +199,9 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool = True
     the checks that open the bathymetry file or import matplotlib (a cluster job reloading the
     workflow: the Snakemake that submitted it made them)."""
     problems: list[Problem] = []
-    on_grid = Footprint.from_config(cfg["grid"]).contains
-    bounds = grid_bounds(cfg["grid"])
-    box = f"lat {bounds[0]:.2f}..{bounds[1]:.2f}, lon {bounds[2]:.2f}..{bounds[3]:.2f}"
+    footprint = Footprint.from_config(cfg["grid"])
+    on_grid = footprint.contains
+    box = footprint.describe()
 
     bathy = cfg["bathymetry"]
     if bathy["source"] == "file":

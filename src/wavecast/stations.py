@@ -95,7 +95,6 @@ def locate_stations(
     wet = depth > 0
     if not wet.any():
         raise ValueError("the grid has no water cells (depth > 0) to take station series from")
-    lat_lo, lat_hi, lon_lo, lon_hi = grid.bounds()
     lon_c = float(lon.mean())
 
     problems: list[Problem] = []
@@ -120,7 +119,7 @@ def locate_stations(
                     CONFIG_FILE,
                     f"stations[{i}]",
                     f"station '{name}' (lat {s_lat:g}, lon {s_lon:g}) lies outside the model grid "
-                    f"(lat {lat_lo:.3f} to {lat_hi:.3f}, lon {lon_lo:.3f} to {lon_hi:.3f})",
+                    f"({grid.describe()})",
                     "move the station inside the grid or extend the grid (grid.origin, grid.nx, "
                     "grid.ny)",
                 )
