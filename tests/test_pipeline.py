@@ -199,8 +199,8 @@ def test_adding_a_member_runs_only_the_new_one(finished):
 
 
 def test_every_forcing_starts_before_the_first_member(tmp_path):
-    """make_forcing's `priority`: on fewer cores than members the forcings go first, so the
-    last members run side by side (without it Snakemake prefers the member, whose input is
+    """make_forcing's `priority`: on fewer cores than members the forcings go first (after
+    build_grid, whose priority is higher still), so the last members run side by side (without it Snakemake prefers the member, whose input is
     larger, and the last member runs alone behind its own forcing)."""
     work = make_workdir("small", tmp_path)
     config = work / "config/config.yaml"
@@ -210,6 +210,7 @@ def test_every_forcing_starts_before_the_first_member(tmp_path):
     assert started.count("make_forcing") == started.count("run_member") == 3, started
     last_forcing = max(i for i, rule in enumerate(started) if rule == "make_forcing")
     assert last_forcing < started.index("run_member"), started
+    assert started[0] == "build_grid", started  # its `priority`: every member waits for it
 
 
 def write_bathymetry(path: Path, depth_m: float) -> None:

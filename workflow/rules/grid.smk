@@ -1,5 +1,9 @@
 rule build_grid:
-    """Model grid and bathymetry: idealised basin or the user's NetCDF file."""
+    """Model grid and bathymetry: idealised basin or the user's NetCDF file.
+
+    `priority` above make_forcing's: every member waits for the grid, so it starts first
+    (on SLURM it is submitted first, not queued behind the forcings).
+    """
     input:
         bathymetry=get_bathymetry_input,
     output:
@@ -8,6 +12,7 @@ rule build_grid:
         "logs/build_grid/grid.log",
     benchmark:
         "logs/benchmarks/build_grid/grid.tsv"
+    priority: 2
     container:
         CONTAINER_IMAGE
     threads: 1
