@@ -63,17 +63,17 @@ def test_a_station_beyond_the_dateline_grid_is_still_outside(pacific):
 
 
 def test_the_station_job_quotes_the_same_dateline_bounds_as_config(pacific):
-    """locate_stations (extract_stations' job) and validation describe the grid alike; the job
-    printed the east edge unwrapped (lon 177.99 to 182.59)."""
-    from wavecast.geo import Footprint
-    from wavecast.grid import grid_coordinates
+    """locate_stations (extract_stations' job, with the footprint it reads from a member file)
+    and validation describe the grid alike; the job printed the east edge unwrapped (lon 177.99
+    to 182.59)."""
+    from wavecast.grid import footprint, grid_coordinates
     from wavecast.stations import locate_stations
 
     coords = grid_coordinates(pacific["grid"])
     far = {"name": "Far", "lat": 13.0, "lon": -170.0}
     with pytest.raises(ValidationError) as info:
         locate_stations(
-            Footprint.from_config(pacific["grid"]),
+            footprint(coords),
             coords["lat"].values,
             coords["lon"].values,
             np.ones(coords["lat"].shape),
@@ -109,14 +109,19 @@ def test_a_track_wholly_outside_a_dateline_grid_is_refused(pacific):
     ]
 
 
-def test_grid_bounds_east_edge_in_the_origins_convention():
-    """The edges of the cells: half a cell (2.5 km) west of the origin, 99.5 cells east of it."""
+def test_grid_bounds_edges_in_the_origins_convention():
+    """The edges of the cells: half a cell (2.5 km) west of the origin, 99.5 cells east of it,
+    both written in the origin's convention."""
     grid = {"origin": {"lat": 0.0, "lon": 178.0}, "nx": 100, "ny": 100, "resolution_km": 5.0}
     cell = math.degrees(5_000.0 / EARTH_RADIUS_M)
     west, east = 178.0 - cell / 2, 178.0 + 99.5 * cell
     assert grid_bounds(grid)[2:] == pytest.approx((west, east - 360.0), rel=1e-12)
     grid["origin"]["lon"] = 200.0  # a 0..360 origin keeps 0..360
     assert grid_bounds(grid)[2:] == pytest.approx((west + 22.0, east + 22.0), rel=1e-12)
+    grid["origin"]["lon"] = -180.0  # the west edge wraps too: 179.98 .. -175.59
+    assert grid_bounds(grid)[2:] == pytest.approx((180.0 - cell / 2, -180.0 + 99.5 * cell))
+    grid["origin"]["lon"] = 0.0  # an origin below 180 writes -180..180: west of 0 is negative
+    assert grid_bounds(grid)[2] == pytest.approx(-cell / 2)
 
 
 def test_one_wrap_for_floats_and_arrays():

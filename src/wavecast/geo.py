@@ -71,19 +71,22 @@ class Footprint:
     def bounds(self) -> tuple[float, float, float, float]:
         """(lat south, lat north, lon west, lon east) in degrees of the footprint's edges.
 
-        ``lon east`` is written in the origin's convention (-180..180 for an origin below 180,
-        else 0..360), so a grid across the dateline has ``lon west > lon east`` (177.99 ..
+        The longitudes are written in the origin's convention (-180..180 for an origin below
+        180, else 0..360), so a grid across the dateline has ``lon west > lon east`` (177.99 ..
         -177.41), as in a GeoJSON bounding box.
         """
         coslat0 = math.cos(math.radians(self.origin_lat))
         dlat = math.degrees(self.dx_m / EARTH_RADIUS_M)
         dlon = math.degrees(self.dx_m / (EARTH_RADIUS_M * coslat0))
-        east = self.origin_lon + (self.nx - 0.5) * dlon
+
+        def written(lon: float) -> float:
+            return wrap_longitude(lon) if self.origin_lon < 180.0 else lon % 360.0
+
         return (
             self.origin_lat - 0.5 * dlat,
             self.origin_lat + (self.ny - 0.5) * dlat,
-            self.origin_lon - 0.5 * dlon,
-            wrap_longitude(east) if self.origin_lon < 180.0 else east % 360.0,
+            written(self.origin_lon - 0.5 * dlon),
+            written(self.origin_lon + (self.nx - 0.5) * dlon),
         )
 
     def describe(self) -> str:
