@@ -200,8 +200,9 @@ def test_adding_a_member_runs_only_the_new_one(finished):
 
 def test_every_forcing_starts_before_the_first_member(tmp_path):
     """make_forcing's `priority`: on fewer cores than members the forcings go first (after
-    build_grid, whose priority is higher still), so the last members run side by side (without it Snakemake prefers the member, whose input is
-    larger, and the last member runs alone behind its own forcing)."""
+    build_grid, whose priority is higher still), so the last members run side by side (without
+    it Snakemake prefers the member, whose input is larger, and the last member runs alone
+    behind its own forcing)."""
     work = make_workdir("small", tmp_path)
     config = work / "config/config.yaml"
     config.write_text(config.read_text().replace("members: 2", "members: 3"))

@@ -258,7 +258,8 @@ def make_forcing(
 ) -> xr.Dataset:
     """Hourly 10 m wind ``wspd``, ``wdir`` (time, y, x) for one member on ``grid``.
 
-    ``grid`` needs 2-D ``lat``/``lon`` (as built by :func:`wavecast.grid.build_grid`). One time
+    ``grid`` needs 2-D ``lat``/``lon`` (as :func:`wavecast.grid.grid_coordinates` gives them, and
+    ``grid.nc`` has). One time
     step is computed at a time (a few (y, x) float64 temporaries), results stored as float32.
     The member's parameters (:func:`member_parameters`) become dataset attributes, and the
     centre track ``center_lat``/``center_lon`` (time) is included for plots.

@@ -111,9 +111,11 @@ def run_member(grid: xr.Dataset, forcing: xr.Dataset, model_cfg: Mapping[str, An
             here = grid[name].transpose("y", "x").values
             there = forcing[name].transpose("y", "x").values
             if not np.allclose(here, there, rtol=0.0, atol=1e-9):
+                worst = float(np.max(np.abs(here - there)))
                 raise ValueError(
-                    f"forcing {name} differs from the grid's: the forcing was made for another "
-                    "grid configuration; run make_forcing again"
+                    f"forcing {name} differs from the grid's (by up to {worst:.3g} degrees): the "
+                    "forcing was made for another grid configuration; make it again "
+                    "(snakemake --forcerun make_forcing)"
                 )
     table = fetch_table(land, grid_spacing_m(grid), boundary_m, DEFAULT_SECTORS)
 

@@ -2,8 +2,9 @@ rule make_forcing:
     """Hourly Holland (1980) cyclone wind plus background wind for one ensemble member.
 
     The wind is computed on the grid's coordinates, which come from the `grid` config slice
-    alone (no input file): forcing runs alongside build_grid and does not rerun when only the
-    bathymetry changes.
+    alone (no input file): forcing does not rerun when only the bathymetry changes, and can
+    run beside build_grid — except inside a group with run_member (production's `member`
+    group), which starts only once the grid exists.
 
     `priority`: with fewer cores than members, every forcing runs before the members, so the
     last members run side by side instead of one alone behind its own forcing.

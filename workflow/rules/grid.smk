@@ -2,7 +2,7 @@ rule build_grid:
     """Model grid and bathymetry: idealised basin or the user's NetCDF file.
 
     `priority` above make_forcing's: every member waits for the grid, so it starts first
-    (on SLURM it is submitted first, not queued behind the forcings).
+    rather than after the forcings (on SLURM without groups: it is submitted first).
     """
     input:
         bathymetry=get_bathymetry_input,
