@@ -317,3 +317,17 @@ def test_backend_groups_become_one_slurm_job_per_group(slurm_cluster, tmp_path):
     assert "rule_build_grid" in by_comment and len(member) == 1 and len(post) == 1, by_comment
     assert (int(member[0]["ReqCPUS"]), mem_mib(member[0]["ReqMem"])) == (2, 2048)
     assert (work / "results/archive_run/manifest.json").exists()
+
+    # Metrics of a grouped run (docs/metrics.md): one record per group job, named
+    # <group>_<rules>, measured by sacct as a whole; no per-rule records inside a group yet.
+    from wavecast.metrics.collect import collect
+
+    records = {r.rule: r for r in collect(work).records if r.backend == "slurm"}
+    assert sorted(records) == [
+        "build_grid",
+        "member_make_forcing_run_member",
+        "post_archive_run_extract_stations_plot_maps_plot_stations_summarise_ensemble",
+    ]
+    grouped = records["member_make_forcing_run_member"]
+    assert grouped.backend_job_id == member[0]["JobID"] and grouped.status == "completed"
+    assert grouped.requested_cpus == 2 and grouped.cpu_seconds and grouped.peak_memory_gb
