@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import zlib
 from pathlib import Path
 
@@ -311,6 +312,26 @@ def test_mem_mb_and_runtime_read_the_log_directory(tmp_path, monkeypatch):
     assert retry.runtime("run_member", wc, 2, 30, 480) == 30
     # on the local executor (no slurm logs) a retry keeps the base values
     assert retry.mem_mb("build_grid", {}, 2, 1024, 65536) == 1024
+
+
+def test_memory_and_runtime_of_one_attempt_ask_sacct_once(tmp_path, monkeypatch):
+    """Snakemake evaluates both resources for each retry: one sacct call serves them (a stand-in
+    sacct on PATH counts its calls and answers with the cluster's real lines)."""
+    logs, bin_dir = tmp_path / "logs", tmp_path / "bin"
+    write_log(logs, "run_member", "007", "2", OOM_LOG)
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    sacct = bin_dir / "sacct"
+    sacct.write_text(f"#!/bin/sh\necho x >> {calls}\ncat <<'EOF'\n{OOM_SACCT.strip()}\nEOF\n")
+    sacct.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv(retry.LOGDIR_ENV, str(logs))
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    wc = {"member": "007"}
+    assert retry.mem_mb("run_member", wc, 2, 4096, 65536) == 8192
+    assert retry.runtime("run_member", wc, 2, 30, 480) == 30
+    assert retry.mem_mb("run_member", wc, 2, 4096, 65536) == 8192
+    assert calls.read_text().splitlines() == ["x"]
 
 
 def test_mem_mb_inside_the_retried_job_sees_what_the_submitter_saw(tmp_path, monkeypatch):

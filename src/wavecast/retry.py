@@ -472,11 +472,29 @@ def fetch_attempt_history(
 # the functions the profile's resource expressions call
 
 
+#: Earlier attempts of a job, by (rule, wildcards, attempt, log directory, own job): Snakemake
+#: evaluates mem_mb and runtime for the same attempt together, and they read one history (one
+#: sacct call, one consistent view) instead of two. Earlier attempts have ended by the time the
+#: next one is planned, so an entry does not go stale; the dict is emptied when it fills up.
+_HISTORIES: dict[tuple, list[Attempt]] = {}
+_HISTORIES_MAX = 4096
+
+
+def _history(rule: str, wildcards: object, attempt: int) -> list[Attempt]:
+    own = tuple(sorted(_own_jobs()))
+    key = (rule, tuple(_wildcard_items(wildcards)), attempt, str(slurm_logdir()), own)
+    if key not in _HISTORIES:
+        if len(_HISTORIES) >= _HISTORIES_MAX:
+            _HISTORIES.clear()
+        _HISTORIES[key] = fetch_attempt_history(rule, wildcards, limit=attempt - 1)
+    return _HISTORIES[key]
+
+
 def _resource(rule, wildcards, attempt, base, limit, kind) -> int:
     attempt = int(attempt)
     if attempt <= 1:
         return int(base)
-    history = fetch_attempt_history(rule, wildcards, limit=attempt - 1)
+    history = _history(rule, wildcards, attempt)
     return request(rule, wildcards, attempt, int(base), int(limit), kind, history)
 
 
