@@ -15,13 +15,13 @@ from wavecast.config import (
     DEFAULT_COLORMAP,
     _path_parts,
     apply_defaults,
-    grid_bounds,
     load_schema,
     load_workflow_config,
     validate,
     validate_file,
 )
 from wavecast.errors import ValidationError, dotted
+from wavecast.geo import Footprint
 
 from .common import make_workdir, snakemake
 from .demo_config import DEMO, demo_config, problems_of
@@ -408,9 +408,9 @@ def test_snakemake_configfile_problems_name_their_files(tmp_path, given):
 
 
 def test_grid_bounds_match_resolution():
-    lat0, lat1, lon0, lon1 = grid_bounds(
+    lat0, lat1, lon0, lon1 = Footprint.from_config(
         {"origin": {"lat": 0.0, "lon": 0.0}, "nx": 100, "ny": 100, "resolution_km": 1.0}
-    )
+    ).bounds()
     # 100 km north at the equator is 100/111.195 degrees
     assert lat1 - lat0 == pytest.approx(0.899321606, rel=1e-9)
     assert lon1 - lon0 == pytest.approx(0.899321606, rel=1e-9)

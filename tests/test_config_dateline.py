@@ -11,8 +11,9 @@ import math
 import numpy as np
 import pytest
 
-from wavecast.config import EARTH_RADIUS_M, grid_bounds, validate
+from wavecast.config import EARTH_RADIUS_M, validate
 from wavecast.errors import ValidationError
+from wavecast.geo import Footprint
 
 from .demo_config import problems_of
 
@@ -115,13 +116,19 @@ def test_grid_bounds_edges_in_the_origins_convention():
     grid = {"origin": {"lat": 0.0, "lon": 178.0}, "nx": 100, "ny": 100, "resolution_km": 5.0}
     cell = math.degrees(5_000.0 / EARTH_RADIUS_M)
     west, east = 178.0 - cell / 2, 178.0 + 99.5 * cell
-    assert grid_bounds(grid)[2:] == pytest.approx((west, east - 360.0), rel=1e-12)
+    assert Footprint.from_config(grid).bounds()[2:] == pytest.approx(
+        (west, east - 360.0), rel=1e-12
+    )
     grid["origin"]["lon"] = 200.0  # a 0..360 origin keeps 0..360
-    assert grid_bounds(grid)[2:] == pytest.approx((west + 22.0, east + 22.0), rel=1e-12)
+    assert Footprint.from_config(grid).bounds()[2:] == pytest.approx(
+        (west + 22.0, east + 22.0), rel=1e-12
+    )
     grid["origin"]["lon"] = -180.0  # the west edge wraps too: 179.98 .. -175.59
-    assert grid_bounds(grid)[2:] == pytest.approx((180.0 - cell / 2, -180.0 + 99.5 * cell))
+    assert Footprint.from_config(grid).bounds()[2:] == pytest.approx(
+        (180.0 - cell / 2, -180.0 + 99.5 * cell)
+    )
     grid["origin"]["lon"] = 0.0  # an origin below 180 writes -180..180: west of 0 is negative
-    assert grid_bounds(grid)[2] == pytest.approx(-cell / 2)
+    assert Footprint.from_config(grid).bounds()[2] == pytest.approx(-cell / 2)
 
 
 def test_one_wrap_for_floats_and_arrays():

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from wavecast.config import grid_bounds, validate
+from wavecast.config import validate
 from wavecast.errors import ValidationError
+from wavecast.geo import Footprint
 from wavecast.stations import extract_stations, write_stations
 
 from .demo_config import demo_config
@@ -171,7 +172,7 @@ def test_config_names_a_station_past_the_half_cell_beyond_the_east_edge() -> Non
         [station("Quay", 7, NX - 1, 0, 0.4), station("Off", 7, 0, 0, -0.4)]
     )
     cfg["stations"].append({"name": "Beyond", "lat": lat, "lon": lon})
-    south, north, west, east = grid_bounds(cfg["grid"])
+    south, north, west, east = Footprint.from_config(cfg["grid"]).bounds()
     assert (south, west) == pytest.approx(at(0, 0, -0.5, -0.5), rel=1e-12)
     assert (north, east) == pytest.approx(at(NY - 1, NX - 1, 0.5, 0.5), rel=1e-12)
     with pytest.raises(ValidationError) as info:

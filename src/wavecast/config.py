@@ -184,16 +184,6 @@ def _parse_time(value: str) -> dt.datetime | None:
         return None
 
 
-def grid_bounds(grid: Mapping) -> tuple[float, float, float, float]:
-    """(lat_min, lat_max, lon_west, lon_east) of the area the grid covers (its cells).
-
-    The edges of :class:`wavecast.geo.Footprint` (see its ``bounds``): half a cell beyond the
-    outermost grid points, which are cell centres (``grid.origin`` is the centre of the
-    south-west cell); ``lon_east`` in the origin's convention.
-    """
-    return Footprint.from_config(grid).bounds()
-
-
 def semantic_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool = True) -> list[Problem]:
     """Checks across keys, on a config that already passed the schema. ``deep=False`` skips
     the checks that open the bathymetry file or import matplotlib (a cluster job reloading the
