@@ -53,3 +53,27 @@ def test_netcdf_round_trip(tmp_path):
     ds = xr.Dataset({"v": (("y", "x"), np.arange(6.0).reshape(2, 3))})
     with xr.open_dataset(write_netcdf_atomic(ds, tmp_path / "sub" / "o.nc")) as back:
         np.testing.assert_array_equal(back["v"].values, ds["v"].values)
+
+
+def test_time_fields_are_written_in_tiles(tmp_path):
+    """(time, y, x) in blocks of 24 steps x 64 x 64 cells, so a point's series reads a few tiles;
+    other leading dimensions one index per chunk; sizes below a block stay whole."""
+    rng = np.random.default_rng(7)
+    ds = xr.Dataset(
+        {
+            "hs": (("time", "y", "x"), rng.random((30, 70, 130), dtype=np.float32)),
+            "max_hs_member": (("member", "y", "x"), rng.random((3, 70, 130))),
+            "depth": (("y", "x"), rng.random((70, 130))),
+        }
+    )
+    with xr.open_dataset(write_netcdf_atomic(ds, tmp_path / "t.nc")) as back:
+        assert back["hs"].encoding["chunksizes"] == (24, 64, 64)
+        assert back["max_hs_member"].encoding["chunksizes"] == (1, 64, 64)
+        assert back["hs"].encoding["zlib"] is True
+        for name in ds.data_vars:
+            np.testing.assert_array_equal(back[name].values, ds[name].values)
+        # a series across the time-block boundary, in the last partial tile
+        np.testing.assert_array_equal(back["hs"][:, 69, 129].values, ds["hs"].values[:, 69, 129])
+    small = xr.Dataset({"hs": (("time", "y", "x"), rng.random((5, 10, 20)))})
+    with xr.open_dataset(write_netcdf_atomic(small, tmp_path / "s.nc")) as back:
+        assert back["hs"].encoding["chunksizes"] == (5, 10, 20)

@@ -224,3 +224,30 @@ def test_no_stations_gives_empty_products(member_paths: list[Path], tmp_path: Pa
     assert (tmp_path / "s.csv").read_text() == "station,member,time,hs_m,tp_s,wspd_ms,wdir_deg\n"
     with xr.open_dataset(tmp_path / "s.nc") as back:
         assert back.sizes["station"] == 0
+
+
+def test_series_from_tiled_member_files_span_chunk_boundaries(tmp_path: Path) -> None:
+    """Member files as run_member writes them (24-step x 64 x 64 chunks): series that cross the
+    time-block boundary, at cells in different tiles, read back exactly."""
+    from wavecast.io import write_netcdf_atomic
+
+    nt, ny, nx = 30, 70, 70
+    tiled = []
+    for path in write_member_files(tmp_path / "plain", n_members=2, nt=nt, ny=ny, nx=nx):
+        with xr.open_dataset(path) as ds:
+            tiled.append(write_netcdf_atomic(ds.load(), tmp_path / "tiled" / path.name))
+    with xr.open_dataset(tiled[0]) as ds:
+        assert ds["hs"].encoding["chunksizes"] == (24, 64, 64)
+    _, _, lat, lon = grid_lat_lon(ny, nx)
+    cells = [(5, 10), (66, 65), (63, 64), (40, 69)]
+    stations = [
+        {"name": f"S{i}", "lat": float(lat[iy, ix]), "lon": float(lon[iy, ix])}
+        for i, (iy, ix) in enumerate(cells)
+    ]
+    ds = extract_stations(tiled, stations)
+    assert list(zip(ds["cell_y_index"].values, ds["cell_x_index"].values, strict=True)) == cells
+    for m in range(2):
+        hs = member_hs(m, nt, ny, nx)
+        for s, (iy, ix) in enumerate(cells):
+            np.testing.assert_array_equal(ds["hs"].values[s, m], hs[:, iy, ix])
+            assert (ds["wdir"].values[s, m] == 90.0 + 10 * m).all()

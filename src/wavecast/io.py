@@ -22,6 +22,13 @@ if TYPE_CHECKING:  # xarray costs ~0.3 s to import; the byte/text writers (archi
 #: zlib level for float variables. Level 1 gets most of the size reduction of level 9 on smooth
 #: model fields at a fraction of the CPU time, which is what a per-member job wants.
 DEFAULT_COMPLEVEL = 1
+#: Chunk shape of gridded fields with a time axis, e.g. ``hs (time, y, x)``: up to a day of
+#: steps by up to 64 x 64 cells. A time series at one cell (station extraction) then decompresses
+#: a few tiles instead of the whole variable (at 400 x 400 cells, 72 h: 3.4 s -> 0.5 s for the
+#: demo's 3 stations in 8 members), while a map at one time still reads only a third of a 72-h
+#: variable; file size and write time are those of whole-map chunks within 3 %.
+TIME_CHUNK = 24
+TILE_CELLS = 64
 
 
 def _current_umask() -> int:
@@ -92,11 +99,11 @@ def write_text_atomic(
 def netcdf_encoding(
     ds: xr.Dataset, complevel: int = DEFAULT_COMPLEVEL
 ) -> dict[str, dict[str, Any]]:
-    """Per-variable encoding: zlib for floating-point data variables, one chunk per 2-D field.
+    """Per-variable encoding: zlib for floating-point data variables, tiled chunks.
 
-    Fields with three or more dimensions, e.g. ``hs (time, y, x)``, are chunked as one
-    ``(1, ny, nx)`` slab per leading index so reading a single time step touches one chunk. An
-    encoding already set on a variable (``var.encoding``) wins over these defaults.
+    Fields with three or more dimensions, e.g. ``hs (time, y, x)``, are chunked by
+    :func:`chunk_shape`; 2-D fields keep the library's default. An encoding already set on a
+    variable (``var.encoding``) wins over these defaults.
     """
     import numpy as np
 
@@ -106,12 +113,25 @@ def netcdf_encoding(
             continue
         enc: dict[str, Any] = {"zlib": complevel > 0, "complevel": complevel}
         if var.ndim >= 3 and var.size > 0:
-            enc["chunksizes"] = (1,) * (var.ndim - 2) + tuple(var.shape[-2:])
+            enc["chunksizes"] = chunk_shape(var.dims, var.shape)
         for key in ("zlib", "complevel", "_FillValue", "dtype"):
             if key in var.encoding:
                 enc[key] = var.encoding[key]
         encoding[str(name)] = enc
     return encoding
+
+
+def chunk_shape(dims: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Chunk sizes for a field whose last two dimensions are (y, x).
+
+    (y, x) in tiles of up to ``TILE_CELLS`` a side; a ``time`` dimension in blocks of up to
+    ``TIME_CHUNK`` steps; any other leading dimension (e.g. ``member``) one index per chunk.
+    """
+    leading = tuple(
+        min(size, TIME_CHUNK) if dim == "time" else 1
+        for dim, size in zip(dims[:-2], shape[:-2], strict=True)
+    )
+    return leading + tuple(min(size, TILE_CELLS) for size in shape[-2:])
 
 
 def write_netcdf_atomic(

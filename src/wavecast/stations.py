@@ -161,7 +161,7 @@ def extract_stations(
     """Hs, Tp, wind speed and direction on (station, member, time), members in number order.
 
     ``stations`` is the config list ``[{"name": ..., "lat": ..., "lon": ...}, ...]``. Each member
-    file is opened once and only the stations' cells are read.
+    file is opened once and only the stations' cells are read, one cell at a time.
     """
     if not member_paths:
         raise ValueError("extract_stations needs at least one member file")
@@ -174,8 +174,6 @@ def extract_stations(
             stations,
         )
         times = first["time"].values
-    iy = xr.DataArray(np.array([c.iy for c in cells], dtype="int64"), dims="station")
-    ix = xr.DataArray(np.array([c.ix for c in cells], dtype="int64"), dims="station")
 
     members: list[int] = []
     series: dict[str, list[np.ndarray]] = {v: [] for v in VARIABLES}
@@ -186,8 +184,14 @@ def extract_stations(
                 raise ValueError(f"{path}: time axis differs from {member_paths[0]}")
             members.append(int(ds.attrs.get("member", len(members))))
             for var in VARIABLES:
-                picked = ds[var].isel(y=iy, x=ix).transpose("station", "time")
-                series[var].append(picked.values)
+                # One cell at a time: a point read touches only the chunks holding that cell
+                # (see wavecast.io.chunk_shape); indexing all stations at once reads the
+                # bounding rows x columns of every station.
+                field = ds[var].transpose("time", "y", "x")
+                picked = [field[:, c.iy, c.ix].values for c in cells]
+                series[var].append(
+                    np.stack(picked) if picked else np.empty((0, times.size), field.dtype)
+                )
     order = np.argsort(members)
 
     def coord(values: Any, attrs: dict[str, Any], dtype: Any = "float64") -> tuple:
