@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 
 import wavecast
-from wavecast.summarise import summarise_ensemble, write_summary
+from wavecast.summarise import _time_max, summarise_ensemble, write_summary
 
 from .postprocess_fixtures import depth_field, grid_lat_lon, member_hs, write_member_files
 
@@ -89,3 +89,23 @@ def test_mismatched_grids_are_refused(tmp_path: Path) -> None:
     b = write_member_files(tmp_path / "b", n_members=2, ny=10, nx=20)
     with pytest.raises(ValueError, match="differs from the first member"):
         summarise_ensemble([a[0], b[1]], {"percentile": 90})
+
+
+def test_time_max_ignores_nan_and_keeps_all_nan_cells_nan() -> None:
+    hs = np.array(
+        [[[np.nan, 1.0, np.nan]], [[np.nan, np.nan, 2.0]], [[np.nan, 0.5, 3.0]]], dtype=np.float32
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no all-NaN RuntimeWarning either
+        out = _time_max(hs)
+    np.testing.assert_array_equal(out, np.array([[np.nan, 1.0, 3.0]], dtype=np.float32))
+    assert out.dtype == np.float32
+
+
+def test_a_member_without_any_wave_height_is_refused(member_paths: list[Path]) -> None:
+    with xr.open_dataset(member_paths[1]) as ds:
+        dry = ds.load()
+    dry["hs"][:] = np.nan
+    dry.to_netcdf(member_paths[1])
+    with pytest.raises(ValueError, match=r"member_001\.nc: hs is NaN everywhere"):
+        summarise_ensemble(member_paths, {"percentile": 90})
