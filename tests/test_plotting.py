@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import struct
+import warnings
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pytest
 import xarray as xr
+from matplotlib.image import AxesImage
 
 from wavecast import plotting
 from wavecast.stations import extract_stations
@@ -96,3 +99,60 @@ def test_no_pyplot_figures_or_style_left_behind(products: tuple, tmp_path: Path)
     plotting.plot_station_series(sta, tmp_path / "c.png", CFG, figsize=(8, 5))
     assert plt.get_fignums() == before
     assert matplotlib.rcParams["font.size"] == font
+
+
+def _render(draw) -> np.ndarray:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 3), dpi=60)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    draw(ax)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def test_fields_on_even_grids_are_images_that_draw_the_same_cells() -> None:
+    """The image path (pcolorfast) puts every cell where pcolormesh(shading="auto") does."""
+    _, _, lat, lon = grid_lat_lon(12, 9)
+    data = np.arange(lat.size, dtype=float).reshape(lat.shape)
+    data[3, 4] = np.nan
+    kw = {"cmap": "viridis", "vmin": 0.0, "vmax": float(lat.size)}
+
+    def limits(ax):
+        ax.set_xlim(lon.min() - 0.03, lon.max() + 0.03)
+        ax.set_ylim(lat.min() - 0.03, lat.max() + 0.03)
+
+    def as_image(ax):
+        artist = plotting._field(ax, lat, lon, np.ma.masked_invalid(data), **kw)
+        assert isinstance(artist, AxesImage)
+        limits(ax)
+
+    def as_mesh(ax):
+        ax.pcolormesh(lon, lat, np.ma.masked_invalid(data), shading="auto", **kw)
+        limits(ax)
+
+    image, mesh = _render(as_image), _render(as_mesh)
+    differs = np.abs(image - mesh).sum(axis=-1) > 30
+    assert differs.mean() < 0.02  # anti-aliased cell edges only
+    assert not differs[60:120, 60:120].any()
+
+
+def test_fields_on_uneven_or_curvilinear_grids_keep_pcolormesh() -> None:
+    from matplotlib.collections import QuadMesh
+    from matplotlib.figure import Figure
+
+    _, _, lat, lon = grid_lat_lon(6, 5)
+    data = np.ones(lat.shape)
+    ax = Figure().subplots()
+    uneven = lon.copy()
+    uneven[:, -1] += 0.01
+    assert isinstance(plotting._field(ax, lat, uneven, data), QuadMesh)
+    tilted = lat + 0.001 * np.arange(lat.shape[1])
+    assert isinstance(plotting._field(ax, tilted, lon, data), QuadMesh)
+    dateline = np.where(lon > lon[0, 2], lon - 360.0, lon)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pcolormesh: centres not monotonic
+        assert isinstance(plotting._field(ax, lat, dateline, data), QuadMesh)

@@ -109,12 +109,37 @@ def _height_per_width(lat: np.ndarray, lon: np.ndarray) -> float:
     return lat_span / (lon_span * math.cos(math.radians(float(np.nanmean(lat)))))
 
 
+def _even_edges(centres: np.ndarray) -> tuple[float, float] | None:
+    """Outer cell edges of evenly spaced, increasing centres; None if they are not."""
+    if centres.size < 2:
+        return None
+    step = np.diff(centres)
+    if not (step > 0).all() or np.ptp(step) > 1e-6 * abs(float(step[0])):
+        return None
+    half = float(step[0]) / 2
+    return float(centres[0]) - half, float(centres[-1]) + half
+
+
+def _field(ax: Axes, lat: np.ndarray, lon: np.ndarray, data: np.ndarray, **kwargs: Any) -> Any:
+    """Draw cell values as ``pcolormesh(shading="auto")`` would, as an image where it can.
+
+    wavecast's grids have lat constant along rows and lon along columns, evenly spaced: then
+    the same cells are drawn as one image (``pcolorfast``), whose cost does not grow with the
+    number of cells (``pcolormesh`` draws every cell as a quadrilateral: ~0.1 s a panel at
+    400^2). Any other grid (a dateline jump, a curvilinear grid) keeps ``pcolormesh``.
+    """
+    rectilinear = (lat == lat[:, :1]).all() and (lon == lon[:1, :]).all()
+    xs = _even_edges(lon[0]) if rectilinear else None
+    ys = _even_edges(lat[:, 0]) if rectilinear else None
+    if xs is None or ys is None:
+        return ax.pcolormesh(lon, lat, data, shading="auto", **kwargs)
+    return ax.pcolorfast(xs, ys, data, **kwargs)
+
+
 def _map_axes(ax: Axes, lat: np.ndarray, lon: np.ndarray, land: np.ndarray) -> None:
     """Land shading, coastline and lat/lon axes with equal distances along both axes."""
     land_cmap = ListedColormap([LAND_COLOUR])
-    ax.pcolormesh(
-        lon, lat, np.ma.masked_where(~land, land), cmap=land_cmap, shading="auto", zorder=0
-    )
+    _field(ax, lat, lon, np.ma.masked_where(~land, land), cmap=land_cmap, zorder=0)
     if land.any() and (~land).any():
         ax.contour(lon, lat, land.astype(float), levels=[0.5], colors=COAST_COLOUR, linewidths=0.9)
     ax.set_aspect(1.0 / math.cos(math.radians(float(np.nanmean(lat)))))
@@ -180,9 +205,7 @@ def plot_max_hs_map(
     for ax, (var, label) in zip(axes, panels, strict=True):
         _map_axes(ax, lat, lon, land)
         data = np.asarray(ensemble_ds[var].values)
-        mesh = ax.pcolormesh(
-            lon, lat, data, cmap=c["cmap"], vmin=0.0, vmax=vmax, shading="auto", zorder=1
-        )
+        mesh = _field(ax, lat, lon, data, cmap=c["cmap"], vmin=0.0, vmax=vmax, zorder=1)
         _stations(ax, stations)
         ax.set_title(f"{label} (peak {np.nanmax(data):.1f} m)")
     for ax in axes[1:]:
@@ -238,9 +261,7 @@ def plot_member_maxima(
             continue
         _map_axes(ax, lat, lon, land)
         data = np.asarray(stack.isel(member=k).values)
-        mesh = ax.pcolormesh(
-            lon, lat, data, cmap=c["cmap"], vmin=0.0, vmax=vmax, shading="auto", zorder=1
-        )
+        mesh = _field(ax, lat, lon, data, cmap=c["cmap"], vmin=0.0, vmax=vmax, zorder=1)
         ax.set_title(f"member {members[k]:03d}: peak {np.nanmax(data):.1f} m", fontsize="medium")
         bottom = k >= len(members) - ncols  # nothing drawn below this panel
         ax.tick_params(labelleft=k % ncols == 0, labelbottom=bottom)
