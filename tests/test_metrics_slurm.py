@@ -229,3 +229,83 @@ def test_real_cluster_sbatch_then_sacct(tmp_path):
     assert rec.status == "completed" and rec.exit_code == 0
     assert rec.requested_memory_gb == pytest.approx(200 / 1024)
     assert rec.wall_time_seconds and rec.wall_time_seconds >= 4
+
+
+def test_group_jobs_get_one_record_per_rule_from_their_steps():
+    """A real grouped run (production's groups, two members in one job): each srun step's
+    SubmitLine names the Snakemake job it ran, so each rule gets its own record; build_grid's
+    ordinary job is its rule's record already and gets no step record."""
+    jobs = slurm.parse_sacct((DATA / "sacct_group_run.txt").read_text())
+    job_records = slurm.sacct_records(jobs, "run-abc")
+    steps = slurm.group_step_records(jobs, job_records)
+    assert [(r.rule, r.wildcards, r.attempt, r.backend_job_id) for r in steps] == [
+        ("make_forcing", {"member": "000"}, 1, "1944.0"),
+        ("make_forcing", {"member": "001"}, 1, "1944.1"),
+        ("run_member", {"member": "000"}, 1, "1944.2"),
+        ("run_member", {"member": "001"}, 1, "1944.3"),
+        ("extract_stations", {}, 1, "1945.0"),
+        ("summarise_ensemble", {}, 1, "1945.1"),
+        ("plot_maps", {}, 1, "1945.2"),
+        ("plot_stations", {}, 1, "1945.3"),
+        ("archive_run", {}, 1, "1945.4"),
+    ]
+    plot = steps[6]
+    assert (plot.status, plot.raw_state, plot.exit_code) == ("completed", "COMPLETED", 0)
+    assert plot.peak_memory_gb == pytest.approx(312692 / 1024**2)
+    assert plot.cpu_seconds == pytest.approx(3.475) and plot.wall_time_seconds == 3
+    assert plot.requested_cpus == 1 and plot.cpu_efficiency == pytest.approx(3.475 / 3)
+    assert plot.start == datetime(2026, 11, 22, 4, 34, 3).astimezone()
+    group = {r.backend_job_id: r for r in job_records}["1944"]
+    member = steps[2]
+    assert member.requested_memory_gb == group.requested_memory_gb == 2.0
+    assert member.requested_runtime_seconds == group.requested_runtime_seconds
+    assert member.node == "vm" and not member.partial
+    assert member.notes == [
+        "info: ran in SLURM group job 1944 (member_make_forcing_run_member): memory and time "
+        "limit are the group job's"
+    ]
+    assert group.rule == "member_make_forcing_run_member"  # the group's own record stays
+
+
+def test_step_target_reads_rule_wildcards_and_attempt():
+    line = (
+        "srun -n1 --cpus-per-task=1 /v/bin/python -m snakemake --snakefile /w/Snakefile "
+        "--target-jobs 'mosaic:tile=3,band=B 04' --allowed-rules mosaic --attempt 2 --force"
+    )
+    assert slurm.step_target(line) == ("mosaic", {"tile": "3", "band": "B 04"}, 2)
+    assert slurm.step_target("srun -n1 --target-jobs grid: --force") == ("grid", {}, None)
+    assert slurm.step_target("") is None  # .batch / .extern steps
+    assert slurm.step_target("srun python -m snakemake --target-jobs a:x=1 b:x=2") is None
+    assert slurm.step_target("srun 'unclosed --target-jobs a:x=1") is None
+
+
+def test_a_submit_line_with_the_field_separator_stays_whole():
+    header = "|".join(slurm.FIELDS)
+    main = "7|7|u|rule_post_a_b|COMPLETED|0:0|||||00:04.000|2|1|1G||00:10:00|vm|sbatch --wrap 'x|y'"
+    step = (
+        "7.0|7.0|python||COMPLETED|0:0|||||00:02.000|1|1||1024K||vm|"
+        "srun python -m snakemake --target-jobs a:n=1 --attempt 1 --comment 'p|q'"
+    )
+    jobs = slurm.parse_sacct("\n".join([header, main, step]))
+    assert jobs[0].main["SubmitLine"] == "sbatch --wrap 'x|y'"
+    (rec,) = slurm.group_step_records(jobs, slurm.sacct_records(jobs, "r"))
+    assert (rec.rule, rec.wildcards, rec.cpu_seconds) == ("a", {"n": "1"}, 2.0)
+
+
+def test_an_old_sacct_without_submit_line_is_asked_again_without_it():
+    calls = []
+
+    def runner(cmd, **kwargs):
+        calls.append(cmd)
+        if "SubmitLine" in cmd[-1]:
+            return subprocess.CompletedProcess(
+                cmd, 1, "", 'sacct: error: Invalid field requested: "SubmitLine"\n'
+            )
+        return subprocess.CompletedProcess(cmd, 0, "JobID\n", "")
+
+    cmd = slurm.sacct_command("r", datetime(2026, 1, 1).astimezone(), datetime(2026, 1, 2))
+    assert slurm.fetch_sacct(cmd, runner) == "JobID\n"
+    assert calls[1][-1] == ",".join(f for f in slurm.FIELDS if f != "SubmitLine")
+    assert calls[1][:-1] == calls[0][:-1]
+    with pytest.raises(slurm.SacctUnavailable, match="Invalid field"):
+        slurm.fetch_sacct(cmd, _runner(1, stderr='sacct: error: Invalid field requested: "Foo"'))

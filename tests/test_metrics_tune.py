@@ -142,15 +142,29 @@ def test_edited_production_yaml_still_validates(tmp_path):
 
 
 def test_rules_in_a_group_job_are_named_as_such_not_as_unmeasured():
-    """production.yaml groups rules into SLURM group jobs, whose sacct record is the group's;
-    tune says so instead of 'no successful attempt measured'."""
+    """production.yaml groups rules into SLURM group jobs; with no per-rule step records (an
+    old sacct) only the group's record exists, and tune says so instead of 'no successful
+    attempt measured'."""
     e = load_env(ROOT / "config" / "backends" / "production.yaml")
     assert e.groups["run_member"] == "member" and e.groups["archive_run"] == "post"
     proposals, notes = propose([rec("build_grid", 0.2, 5, 3)], e, 1.2)
     assert {p.rule for p in proposals} == {"build_grid"}
     assert (
-        "run_member: runs inside group job 'member', which SLURM measures as a whole, not per "
-        "rule (see `wavecast metrics summary`); left as is"
+        "run_member: runs inside group job 'member', and no job step of it was measured (sacct "
+        "before SLURM 21.08 cannot name a step's rule; see `wavecast metrics summary`); left as is"
     ) in notes
     assert not any("no successful attempt" in n for n in notes), notes
     assert load_env(ROOT / "config" / "backends" / "localdev.yaml").groups == {}
+
+
+def test_whole_second_clocks_do_not_turn_a_short_step_into_two_cpus():
+    """A 3-s SLURM step (a rule inside a group job) that used 3.06 CPU-seconds: sacct's whole
+    seconds cannot tell that from 1.02 CPUs, so cpu stays 1; a benchmark file's millisecond
+    wall time can, and 1.02 CPUs used means at least 2."""
+    e = env(a={"cpu": 1.0, "mem_mb": 1024.0, "runtime_min": 10.0})
+    step = rec("a", 0.2, 3, 3.06)
+    proposals, _ = propose([step], e, 1.2)
+    assert "cpu" not in {p.key for p in proposals}
+    local = step.model_copy(update={"backend": "local", "wall_time_seconds": 3.0})
+    proposals, _ = propose([local], e, 1.2)
+    assert {p.key: p.proposed for p in proposals}["cpu"] == "2"

@@ -319,15 +319,33 @@ def test_backend_groups_become_one_slurm_job_per_group(slurm_cluster, tmp_path):
     assert (work / "results/archive_run/manifest.json").exists()
 
     # Metrics of a grouped run (docs/metrics.md): one record per group job, named
-    # <group>_<rules>, measured by sacct as a whole; no per-rule records inside a group yet.
+    # <group>_<rules> and measured by sacct as a whole, and one per rule it ran, from the
+    # group job's srun step for that rule (sacct's SubmitLine names its --target-jobs).
     from wavecast.metrics.collect import collect
 
-    records = {r.rule: r for r in collect(work).records if r.backend == "slurm"}
-    assert sorted(records) == [
-        "build_grid",
-        "member_make_forcing_run_member",
-        "post_archive_run_extract_stations_plot_maps_plot_stations_summarise_ensemble",
+    found = [r for r in collect(work).records if r.backend == "slurm"]
+    by_rule: dict[str, list] = {}
+    for record in found:
+        by_rule.setdefault(record.rule, []).append(record)
+    post_group = "post_archive_run_extract_stations_plot_maps_plot_stations_summarise_ensemble"
+    assert sorted(by_rule) == sorted(
+        ["build_grid", "member_make_forcing_run_member", post_group, "make_forcing"]
+        + ["run_member", "summarise_ensemble", "extract_stations", "plot_maps"]
+        + ["plot_stations", "archive_run"]
+    )
+    assert len(by_rule["build_grid"]) == 1  # an ordinary job is its rule's record already
+    (grouped,) = by_rule["member_make_forcing_run_member"]
+    inner = [r for r in found if r.backend_job_id.startswith(f"{member[0]['JobID']}.")]
+    assert sorted((r.rule, r.wildcards["member"]) for r in inner) == [
+        ("make_forcing", "000"),
+        ("make_forcing", "001"),
+        ("run_member", "000"),
+        ("run_member", "001"),
     ]
-    grouped = records["member_make_forcing_run_member"]
-    assert grouped.backend_job_id == member[0]["JobID"] and grouped.status == "completed"
+    for record in inner:
+        assert (record.status, record.exit_code, record.requested_cpus) == ("completed", 0, 1)
+        assert record.cpu_seconds and record.wall_time_seconds is not None and record.start
+        assert record.requested_memory_gb == grouped.requested_memory_gb == 2.0
+    post_rules = ["summarise_ensemble", "extract_stations", "plot_maps", "plot_stations"]
+    assert all(len(by_rule[r]) == 1 for r in [*post_rules, "archive_run"])
     assert grouped.requested_cpus == 2 and grouped.cpu_seconds and grouped.peak_memory_gb

@@ -165,6 +165,7 @@ def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRe
         _complete(record, logged, requested, workdir)
         if record.log_path is None:
             record.log_path = _slurm_log(workdir, record)
+    records += slurm.group_step_records(jobs, records)
     for attempt in attempts:
         if attempt.local:
             records.append(derive(_fallback(run, attempt, "local", requested, workdir)))

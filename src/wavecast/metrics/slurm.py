@@ -7,12 +7,18 @@ which is how the plugin's own efficiency report loses rows of runs that cross mi
 with ``--duplicates`` so requeued jobs show every incarnation and without ``-X`` so the
 ``.batch``/``.extern``/``.N`` steps that carry MaxRSS and TotalCPU come along.
 
+A group job (backend ``groups``) runs each of its rules as one ``srun`` step whose command line
+(sacct's ``SubmitLine``, SLURM 21.08 and later) names the Snakemake job it runs
+(``--target-jobs run_member:member=000``); :func:`group_step_records` turns those steps into
+per-rule records beside the group job's own.
+
 :func:`fetch_sacct` runs the command; :func:`parse_sacct` and :func:`sacct_records` are pure.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +46,7 @@ FIELDS: tuple[str, ...] = (
     "MaxRSS",
     "Timelimit",
     "NodeList",
+    "SubmitLine",  # last: a command line may hold the '|' that separates fields
 )
 
 PENDING = {"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"}
@@ -95,7 +102,27 @@ def sacct_command(run_uuid: str, start: datetime, end: datetime) -> list[str]:
 def fetch_sacct(
     command: list[str], runner: Callable[..., subprocess.CompletedProcess] = subprocess.run
 ) -> str:
-    """Run sacct; :class:`SacctUnavailable` says why when it cannot answer."""
+    """Run sacct; :class:`SacctUnavailable` says why when it cannot answer.
+
+    A sacct older than SLURM 21.08 does not know ``SubmitLine``: it is asked again without it
+    (group jobs then get no per-rule records).
+    """
+    try:
+        return _run_sacct(command, runner)
+    except SacctUnavailable as exc:
+        if '"SubmitLine"' not in str(exc):
+            raise
+        return _run_sacct(_without_submit_line(command), runner)
+
+
+def _without_submit_line(command: list[str]) -> list[str]:
+    out = list(command)
+    at = out.index("--format") + 1
+    out[at] = ",".join(f for f in out[at].split(",") if f != "SubmitLine")
+    return out
+
+
+def _run_sacct(command: list[str], runner: Callable[..., subprocess.CompletedProcess]) -> str:
     try:
         done = runner(command, capture_output=True, text=True, timeout=120)
     except FileNotFoundError as exc:
@@ -127,7 +154,7 @@ def parse_sacct(text: str) -> list[SacctJob]:
     jobs: list[SacctJob] = []
     current: dict[str, SacctJob] = {}
     for line in body:
-        row = SacctRow(dict(zip(header, line.split("|"), strict=False)))
+        row = SacctRow(dict(zip(header, line.split("|", len(header) - 1), strict=False)))
         job_id = row["JobID"]
         base, dot, _step = job_id.partition(".")
         if not dot:
@@ -223,6 +250,81 @@ def _record(job: SacctJob, run_id: str, logged: LoggedAttempt | None) -> JobReco
     return record
 
 
+def step_target(submit_line: str) -> tuple[str, dict[str, str], int | None] | None:
+    """The Snakemake job a step runs: ``srun ... --target-jobs run_member:member=000 ...
+    --attempt 2`` → (``run_member``, ``{"member": "000"}``, 2); None for any other step."""
+    try:
+        argv = shlex.split(submit_line)
+    except ValueError:
+        return None
+    if "--target-jobs" not in argv:
+        return None
+    at = argv.index("--target-jobs") + 1
+    targets = []
+    for arg in argv[at:]:
+        if arg.startswith("-"):
+            break
+        targets.append(arg)
+    if len(targets) != 1 or ":" not in targets[0]:
+        return None
+    rule, _, spec = targets[0].partition(":")
+    wildcards = dict(item.split("=", 1) for item in spec.split(",") if "=" in item)
+    attempt = None
+    if "--attempt" in argv[:-1]:
+        attempt = _int(argv[argv.index("--attempt") + 1])
+    return rule, wildcards, attempt
+
+
+def group_step_records(jobs: list[SacctJob], job_records: list[JobRecord]) -> list[JobRecord]:
+    """One record per rule run inside a SLURM group job: its ``srun`` step's own state, exit
+    code, times, TotalCPU and MaxRSS; memory and time limit are the group job's.
+
+    ``job_records`` are :func:`sacct_records`' records of ``jobs``, in the same order. A job
+    whose steps run only its own rule (an ordinary job) gets none: its record is the rule's.
+    """
+    out: list[JobRecord] = []
+    for job, parent in zip(jobs, job_records, strict=True):
+        targets = [(step, step_target(step["SubmitLine"])) for step in job.steps]
+        found = [(step, target) for step, target in targets if target is not None]
+        if not found or all(target[0] == parent.rule for _, target in found):
+            continue
+        for step, (rule, wildcards, attempt) in found:
+            out.append(derive(_step_record(step, rule, wildcards, attempt, parent)))
+    return out
+
+
+def _step_record(
+    step: SacctRow, rule: str, wildcards: dict[str, str], attempt: int | None, parent: JobRecord
+) -> JobRecord:
+    ncpus = _int(step["NCPUS"])
+    record = JobRecord(
+        run_id=parent.run_id,
+        rule=rule,
+        wildcards=wildcards,
+        attempt=attempt or parent.attempt,
+        backend="slurm",
+        backend_job_id=step["JobID"],
+        status=status_of(step["State"]),  # type: ignore[arg-type]
+        raw_state=step["State"] or "UNKNOWN",
+        exit_code=exit_code_of(step["ExitCode"])[0],
+        start=timestamp(step["Start"]),
+        end=timestamp(step["End"]),
+        wall_time_seconds=duration_seconds(step["Elapsed"]),
+        requested_cpus=float(ncpus) if ncpus else None,
+        requested_memory_gb=parent.requested_memory_gb,
+        requested_runtime_seconds=parent.requested_runtime_seconds,
+        node=parent.node,
+        log_path=parent.log_path,
+    )
+    info(
+        record,
+        f"ran in SLURM group job {parent.backend_job_id} ({parent.rule}): memory and time "
+        "limit are the group job's",
+    )
+    _apply_usage(record, [memory_bytes(step["MaxRSS"])], duration_seconds(step["TotalCPU"]))
+    return record
+
+
 def _identity(job: SacctJob, logged: LoggedAttempt | None) -> tuple[str, dict[str, str], list]:
     if logged is not None:
         return logged.rule, dict(logged.wildcards), []
@@ -241,20 +343,24 @@ def _identity(job: SacctJob, logged: LoggedAttempt | None) -> tuple[str, dict[st
 
 
 def _usage(record: JobRecord, job: SacctJob) -> None:
-    rss = [memory_bytes(s["MaxRSS"]) for s in job.steps]
-    measured = [r for r in rss if r]
-    if measured:
-        record.peak_memory_gb = max(measured) / GIB
-    elif record.status != "pending":
-        note(record, "no MaxRSS sample (shorter than JobAcctGatherFrequency, or still running)")
+    """Peak = the largest step's MaxRSS; CPU = the job's TotalCPU, else its steps' sum."""
     total = duration_seconds(job.main["TotalCPU"])
     if not total:
         steps = [duration_seconds(s["TotalCPU"]) for s in job.steps]
         summed = sum(s for s in steps if s)
         total = summed if summed else total
-    if total or (record.status == "completed" and total is not None):
-        record.cpu_seconds = total
-    elif record.status not in ("pending",):
+    _apply_usage(record, [memory_bytes(s["MaxRSS"]) for s in job.steps], total)
+
+
+def _apply_usage(record: JobRecord, rss: list[float | None], cpu: float | None) -> None:
+    measured = [r for r in rss if r]
+    if measured:
+        record.peak_memory_gb = max(measured) / GIB
+    elif record.status != "pending":
+        note(record, "no MaxRSS sample (shorter than JobAcctGatherFrequency, or still running)")
+    if cpu or (record.status == "completed" and cpu is not None):
+        record.cpu_seconds = cpu
+    elif record.status != "pending":
         note(record, "no TotalCPU from sacct yet")
 
 

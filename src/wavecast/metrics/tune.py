@@ -10,8 +10,10 @@ Rules (each proposal says which applied):
 - timeout = longest successful wall time × headroom, rounded up to 5 min below 1 h, 15 min
   below 6 h, 1 h above; at least 60 s;
 - nothing above ``limits``: when the floor itself is above a limit the rule is reported, not
-  changed. Rules with no successful attempt are left alone, and so are rules run inside a
-  SLURM group job (``groups``): the group job is measured as a whole, not each rule.
+  changed. Rules with no successful attempt are left alone. Rules run inside a SLURM group job
+  (``groups``) are measured by their own job steps (``slurm.group_step_records``); where sacct
+  cannot name a step's rule (SLURM before 21.08) only the group job is measured, and tune says
+  so.
 
 :func:`edit_stages` changes only the values under ``stages:`` line by line, so comments,
 ordering and the rest of the file stay as they were (no YAML round trip).
@@ -71,8 +73,9 @@ def propose(
         group = done.get(rule)
         if not group and rule in env.groups:
             notes.append(
-                f"{rule}: runs inside group job '{env.groups[rule]}', which SLURM measures as "
-                "a whole, not per rule (see `wavecast metrics summary`); left as is"
+                f"{rule}: runs inside group job '{env.groups[rule]}', and no job step of it "
+                "was measured (sacct before SLURM 21.08 cannot name a step's rule; see "
+                "`wavecast metrics summary`); left as is"
             )
             continue
         if not group:
@@ -109,7 +112,9 @@ def _memory(rule, group, current, env, headroom, notes) -> list[Proposal]:
 
 def _cpu(rule, group, current, env, headroom, notes) -> list[Proposal]:
     used = [
-        r.cpu_seconds / r.wall_time_seconds for r in group if r.cpu_seconds and r.wall_time_seconds
+        r.cpu_seconds / (r.wall_time_seconds + _clock_step(r))
+        for r in group
+        if r.cpu_seconds and r.wall_time_seconds
     ]
     if not used:
         notes.append(f"{rule}: no CPU time measured; cpu left as is")
@@ -122,6 +127,13 @@ def _cpu(rule, group, current, env, headroom, notes) -> list[Proposal]:
         return []
     why = f"busiest attempt used {busiest:.2f} CPUs × {headroom:g}"
     return [Proposal(rule, "cpu", str(now), str(value), why)]
+
+
+def _clock_step(record: JobRecord) -> float:
+    """How much longer than recorded the attempt may have run: SLURM and Kubernetes times are
+    whole seconds, so a 3.06-s CPU step recorded as 3 s would read as 1.02 CPUs and ask for 2.
+    Benchmark files (local) time to the millisecond."""
+    return 0.0 if record.backend == "local" else 1.0
 
 
 def _timeout(rule, group, current, env, headroom, notes) -> list[Proposal]:
