@@ -231,13 +231,18 @@ def test_real_cluster_sbatch_then_sacct(tmp_path):
     assert rec.wall_time_seconds and rec.wall_time_seconds >= 4
 
 
+def _group_run():
+    jobs = slurm.parse_sacct((DATA / "sacct_group_run.txt").read_text())
+    lines = slurm.parse_submit_lines((DATA / "sacct_group_steps.txt").read_text())
+    return jobs, slurm.sacct_records(jobs, "run-abc"), lines
+
+
 def test_group_jobs_get_one_record_per_rule_from_their_steps():
     """A real grouped run (production's groups, two members in one job): each srun step's
-    SubmitLine names the Snakemake job it ran, so each rule gets its own record; build_grid's
-    ordinary job is its rule's record already and gets no step record."""
-    jobs = slurm.parse_sacct((DATA / "sacct_group_run.txt").read_text())
-    job_records = slurm.sacct_records(jobs, "run-abc")
-    steps = slurm.group_step_records(jobs, job_records)
+    SubmitLine names the Snakemake job it ran, so each rule gets its own record."""
+    jobs, job_records, lines = _group_run()
+    groups = [(j, r) for j, r in zip(jobs, job_records, strict=True) if j.job_id != "1943"]
+    steps = slurm.group_step_records([j for j, _ in groups], [r for _, r in groups], lines)
     assert [(r.rule, r.wildcards, r.attempt, r.backend_job_id) for r in steps] == [
         ("make_forcing", {"member": "000"}, 1, "1944.0"),
         ("make_forcing", {"member": "001"}, 1, "1944.1"),
@@ -255,7 +260,7 @@ def test_group_jobs_get_one_record_per_rule_from_their_steps():
     assert plot.cpu_seconds == pytest.approx(3.475) and plot.wall_time_seconds == 3
     assert plot.requested_cpus == 1 and plot.cpu_efficiency == pytest.approx(3.475 / 3)
     assert plot.start == datetime(2026, 11, 22, 4, 34, 3).astimezone()
-    group = {r.backend_job_id: r for r in job_records}["1944"]
+    group = groups[0][1]
     member = steps[2]
     assert member.requested_memory_gb == group.requested_memory_gb == 2.0
     assert member.requested_runtime_seconds == group.requested_runtime_seconds
@@ -265,6 +270,60 @@ def test_group_jobs_get_one_record_per_rule_from_their_steps():
         "limit are the group job's"
     ]
     assert group.rule == "member_make_forcing_run_member"  # the group's own record stays
+
+
+def _group_runner(calls, steps_answer=None):
+    def runner(cmd, **kwargs):
+        calls.append(cmd)
+        if "--name" in cmd:
+            return subprocess.CompletedProcess(cmd, 0, (DATA / "sacct_group_run.txt").read_text())
+        if steps_answer is not None:
+            return steps_answer(cmd)
+        return subprocess.CompletedProcess(cmd, 0, (DATA / "sacct_group_steps.txt").read_text())
+
+    return runner
+
+
+def test_collect_asks_for_the_command_lines_of_group_job_steps_only(tmp_path):
+    """The run log names the group submissions (a uuid, not a jobid); only their numbered
+    steps' SubmitLines (~4 KB each) are asked for, in a second call."""
+    workdir = _log_dir(tmp_path, "runlog_slurm_groups.log")
+    run = parse_run_log((DATA / "runlog_slurm_groups.log").read_text())
+    assert run.slurm_group_jobs == ["1944", "1945"]
+    calls = []
+    result = collect(workdir, sacct_runner=_group_runner(calls))
+    assert result.messages == []
+    assert calls[1] == slurm.submit_lines_command(
+        ["1944.0", "1944.1", "1944.2", "1944.3", "1945.0", "1945.1", "1945.2", "1945.3", "1945.4"]
+    )
+    assert "SubmitLine" not in calls[0][-1]
+    rules = sorted(r.rule for r in result.records if r.backend == "slurm")
+    assert rules.count("make_forcing") == rules.count("run_member") == 2
+    assert rules.count("build_grid") == 1  # an ordinary job is its rule's record already
+    assert "member_make_forcing_run_member" in rules and len(rules) == 12
+
+
+def test_an_old_sacct_without_submit_line_leaves_group_jobs_whole(tmp_path):
+    workdir = _log_dir(tmp_path, "runlog_slurm_groups.log")
+    invalid = 'sacct: error: Invalid field requested: "SubmitLine"\n'
+    calls = []
+    result = collect(
+        workdir,
+        sacct_runner=_group_runner(
+            calls, lambda cmd: subprocess.CompletedProcess(cmd, 1, "", invalid)
+        ),
+    )
+    assert result.messages == [
+        "group jobs are measured only as a whole: sacct gave no command lines for their steps, "
+        "which name the rules they ran (sacct failed: sacct: error: Invalid field requested: "
+        '"SubmitLine"; SubmitLine needs SLURM 21.08+)'
+    ]
+    rules = sorted(r.rule for r in result.records if r.backend == "slurm")
+    assert rules == [
+        "build_grid",
+        "member_make_forcing_run_member",
+        "post_archive_run_extract_stations_plot_maps_plot_stations_summarise_ensemble",
+    ]
 
 
 def test_step_target_reads_rule_wildcards_and_attempt():
@@ -280,32 +339,8 @@ def test_step_target_reads_rule_wildcards_and_attempt():
 
 
 def test_a_submit_line_with_the_field_separator_stays_whole():
-    header = "|".join(slurm.FIELDS)
-    main = "7|7|u|rule_post_a_b|COMPLETED|0:0|||||00:04.000|2|1|1G||00:10:00|vm|sbatch --wrap 'x|y'"
-    step = (
-        "7.0|7.0|python||COMPLETED|0:0|||||00:02.000|1|1||1024K||vm|"
-        "srun python -m snakemake --target-jobs a:n=1 --attempt 1 --comment 'p|q'"
-    )
-    jobs = slurm.parse_sacct("\n".join([header, main, step]))
-    assert jobs[0].main["SubmitLine"] == "sbatch --wrap 'x|y'"
-    (rec,) = slurm.group_step_records(jobs, slurm.sacct_records(jobs, "r"))
-    assert (rec.rule, rec.wildcards, rec.cpu_seconds) == ("a", {"n": "1"}, 2.0)
-
-
-def test_an_old_sacct_without_submit_line_is_asked_again_without_it():
-    calls = []
-
-    def runner(cmd, **kwargs):
-        calls.append(cmd)
-        if "SubmitLine" in cmd[-1]:
-            return subprocess.CompletedProcess(
-                cmd, 1, "", 'sacct: error: Invalid field requested: "SubmitLine"\n'
-            )
-        return subprocess.CompletedProcess(cmd, 0, "JobID\n", "")
-
-    cmd = slurm.sacct_command("r", datetime(2026, 1, 1).astimezone(), datetime(2026, 1, 2))
-    assert slurm.fetch_sacct(cmd, runner) == "JobID\n"
-    assert calls[1][-1] == ",".join(f for f in slurm.FIELDS if f != "SubmitLine")
-    assert calls[1][:-1] == calls[0][:-1]
-    with pytest.raises(slurm.SacctUnavailable, match="Invalid field"):
-        slurm.fetch_sacct(cmd, _runner(1, stderr='sacct: error: Invalid field requested: "Foo"'))
+    text = "7.0|srun python -m snakemake --target-jobs a:n=1 --comment 'p|q'\n7.batch|\n"
+    assert slurm.parse_submit_lines(text) == {
+        "7.0": "srun python -m snakemake --target-jobs a:n=1 --comment 'p|q'",
+        "7.batch": "",
+    }

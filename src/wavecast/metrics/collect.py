@@ -165,7 +165,7 @@ def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRe
         _complete(record, logged, requested, workdir)
         if record.log_path is None:
             record.log_path = _slurm_log(workdir, record)
-    records += slurm.group_step_records(jobs, records)
+    records += _group_steps(run, jobs, records, runner, result)
     for attempt in attempts:
         if attempt.local:
             records.append(derive(_fallback(run, attempt, "local", requested, workdir)))
@@ -174,6 +174,31 @@ def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRe
             note(record, "not in sacct's answer (submission failed, or outside the window)")
             records.append(derive(record))
     return records
+
+
+#: Step ids per sacct call for group jobs' command lines (keeps the argument list short).
+STEPS_PER_CALL = 500
+
+
+def _group_steps(run, jobs, job_records, runner, result) -> list[JobRecord]:
+    """Per-rule records of the run's group jobs, from their srun steps' command lines (a
+    second sacct call, for those steps only); ``job_records`` are aligned with ``jobs``."""
+    groups = set(run.slurm_group_jobs)
+    pairs = [(j, r) for j, r in zip(jobs, job_records, strict=False) if j.job_id in groups]
+    steps = [s["JobID"] for job, _ in pairs for s in job.steps]
+    steps = [s for s in steps if s.rpartition(".")[2].isdigit()]
+    lines: dict[str, str] = {}
+    try:
+        for at in range(0, len(steps), STEPS_PER_CALL):
+            command = slurm.submit_lines_command(steps[at : at + STEPS_PER_CALL])
+            lines.update(slurm.parse_submit_lines(slurm.fetch_sacct(command, runner)))
+    except slurm.SacctUnavailable as exc:
+        result.messages.append(
+            f"group jobs are measured only as a whole: sacct gave no command lines for their "
+            f"steps, which name the rules they ran ({exc}; SubmitLine needs SLURM 21.08+)"
+        )
+        return []
+    return slurm.group_step_records([j for j, _ in pairs], [r for _, r in pairs], lines)
 
 
 def _complete(record: JobRecord, logged, requested, workdir: Path) -> None:

@@ -34,6 +34,11 @@ _EXIT_RE = re.compile(r"returned non-zero exit status (\d+)")
 _SLURM_SUBMIT_RE = re.compile(
     r"Job (\d+) has been submitted with SLURM jobid (\S+) \(log: (.*)\)\.$"
 )
+#: A group job is submitted under a uuid, not a Snakemake jobid.
+_SLURM_GROUP_SUBMIT_RE = re.compile(
+    r"Job [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} has been submitted with "
+    r"SLURM jobid (\S+) \(log: .*\)\.$"
+)
 _SLURM_ARRAY_RE = re.compile(
     r"Submitted array job with Snakemake IDs ([\d,]+) and SLURM job ID (\S+)\. "
     r"The individual task IDs are (\d+)-(\d+)\."
@@ -78,6 +83,8 @@ class RunLog:
     nothing_to_do: bool = False
     kubernetes: bool = False
     kubernetes_jobs: list[str] = field(default_factory=list)
+    #: SLURM job ids of group jobs (backend ``groups``); their rules have no attempt here.
+    slurm_group_jobs: list[str] = field(default_factory=list)
     attempts: list[LoggedAttempt] = field(default_factory=list)
 
     @property
@@ -197,6 +204,8 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
             attempt = by_jobid.get(int(m.group(1)))
             if attempt is not None:
                 attempt.external_id, attempt.backend_log = m.group(2), m.group(3)
+        elif (m := _SLURM_GROUP_SUBMIT_RE.search(line)) is not None:
+            run.slurm_group_jobs.append(m.group(1))
         elif (m := _SLURM_ARRAY_RE.search(line)) is not None:
             first = int(m.group(3))
             for offset, jobid in enumerate(m.group(1).split(",")):

@@ -9,8 +9,9 @@ with ``--duplicates`` so requeued jobs show every incarnation and without ``-X``
 
 A group job (backend ``groups``) runs each of its rules as one ``srun`` step whose command line
 (sacct's ``SubmitLine``, SLURM 21.08 and later) names the Snakemake job it runs
-(``--target-jobs run_member:member=000``); :func:`group_step_records` turns those steps into
-per-rule records beside the group job's own.
+(``--target-jobs run_member:member=000``). Those lines are ~4 KB each, so they are asked for in
+a second call, for the group jobs' steps only (:func:`submit_lines_command`), and
+:func:`group_step_records` turns the steps into per-rule records beside the group job's own.
 
 :func:`fetch_sacct` runs the command; :func:`parse_sacct` and :func:`sacct_records` are pure.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -46,7 +47,6 @@ FIELDS: tuple[str, ...] = (
     "MaxRSS",
     "Timelimit",
     "NodeList",
-    "SubmitLine",  # last: a command line may hold the '|' that separates fields
 )
 
 PENDING = {"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"}
@@ -99,30 +99,34 @@ def sacct_command(run_uuid: str, start: datetime, end: datetime) -> list[str]:
     ]
 
 
-def fetch_sacct(
-    command: list[str], runner: Callable[..., subprocess.CompletedProcess] = subprocess.run
-) -> str:
-    """Run sacct; :class:`SacctUnavailable` says why when it cannot answer.
-
-    A sacct older than SLURM 21.08 does not know ``SubmitLine``: it is asked again without it
-    (group jobs then get no per-rule records).
-    """
-    try:
-        return _run_sacct(command, runner)
-    except SacctUnavailable as exc:
-        if '"SubmitLine"' not in str(exc):
-            raise
-        return _run_sacct(_without_submit_line(command), runner)
+def submit_lines_command(step_ids: list[str]) -> list[str]:
+    """The sacct call for the command lines of the given job steps (``1944.0``, ...) only."""
+    return [
+        "sacct",
+        "--jobs",
+        ",".join(step_ids),
+        "--parsable2",
+        "--noheader",
+        "--format",
+        "JobID,SubmitLine",
+    ]
 
 
-def _without_submit_line(command: list[str]) -> list[str]:
-    out = list(command)
-    at = out.index("--format") + 1
-    out[at] = ",".join(f for f in out[at].split(",") if f != "SubmitLine")
+def parse_submit_lines(text: str) -> dict[str, str]:
+    """``1944.0|srun ... --target-jobs ...`` lines → step id → command line (which may hold
+    the ``|`` that separates fields)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        step_id, sep, submit_line = line.partition("|")
+        if sep and step_id:
+            out[step_id] = submit_line
     return out
 
 
-def _run_sacct(command: list[str], runner: Callable[..., subprocess.CompletedProcess]) -> str:
+def fetch_sacct(
+    command: list[str], runner: Callable[..., subprocess.CompletedProcess] = subprocess.run
+) -> str:
+    """Run sacct; :class:`SacctUnavailable` says why when it cannot answer."""
     try:
         done = runner(command, capture_output=True, text=True, timeout=120)
     except FileNotFoundError as exc:
@@ -154,7 +158,7 @@ def parse_sacct(text: str) -> list[SacctJob]:
     jobs: list[SacctJob] = []
     current: dict[str, SacctJob] = {}
     for line in body:
-        row = SacctRow(dict(zip(header, line.split("|", len(header) - 1), strict=False)))
+        row = SacctRow(dict(zip(header, line.split("|"), strict=False)))
         job_id = row["JobID"]
         base, dot, _step = job_id.partition(".")
         if not dot:
@@ -275,21 +279,23 @@ def step_target(submit_line: str) -> tuple[str, dict[str, str], int | None] | No
     return rule, wildcards, attempt
 
 
-def group_step_records(jobs: list[SacctJob], job_records: list[JobRecord]) -> list[JobRecord]:
+def group_step_records(
+    jobs: list[SacctJob], job_records: list[JobRecord], submit_lines: Mapping[str, str]
+) -> list[JobRecord]:
     """One record per rule run inside a SLURM group job: its ``srun`` step's own state, exit
     code, times, TotalCPU and MaxRSS; memory and time limit are the group job's.
 
-    ``job_records`` are :func:`sacct_records`' records of ``jobs``, in the same order. A job
-    whose steps run only its own rule (an ordinary job) gets none: its record is the rule's.
+    ``jobs`` are group jobs, ``job_records`` their records from :func:`sacct_records` in the
+    same order, ``submit_lines`` their steps' command lines (:func:`parse_submit_lines`).
+    Steps that run no Snakemake job (``.batch``, ``.extern``) give none.
     """
     out: list[JobRecord] = []
     for job, parent in zip(jobs, job_records, strict=True):
-        targets = [(step, step_target(step["SubmitLine"])) for step in job.steps]
-        found = [(step, target) for step, target in targets if target is not None]
-        if not found or all(target[0] == parent.rule for _, target in found):
-            continue
-        for step, (rule, wildcards, attempt) in found:
-            out.append(derive(_step_record(step, rule, wildcards, attempt, parent)))
+        for step in job.steps:
+            target = step_target(submit_lines.get(step["JobID"], ""))
+            if target is not None:
+                rule, wildcards, attempt = target
+                out.append(derive(_step_record(step, rule, wildcards, attempt, parent)))
     return out
 
 
