@@ -204,7 +204,7 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
             attempt = by_jobid.get(int(m.group(1)))
             if attempt is not None:
                 attempt.external_id, attempt.backend_log = m.group(2), m.group(3)
-        elif (m := _SLURM_GROUP_SUBMIT_RE.search(line)) is not None:
+        elif (m := _SLURM_GROUP_SUBMIT_RE.match(line)) is not None:
             run.slurm_group_jobs.append(m.group(1))
         elif (m := _SLURM_ARRAY_RE.search(line)) is not None:
             first = int(m.group(3))
