@@ -262,12 +262,13 @@ def test_group_jobs_get_one_record_per_rule_from_their_steps():
     assert plot.start == datetime(2026, 11, 22, 4, 34, 3).astimezone()
     group = groups[0][1]
     member = steps[2]
-    assert member.requested_memory_gb == group.requested_memory_gb == 2.0
-    assert member.requested_runtime_seconds == group.requested_runtime_seconds
+    assert group.requested_memory_gb == 2.0 and group.requested_runtime_seconds == 1200
+    # the rule's own requests come from the backend YAML (collect), not the group's allocation
+    assert member.requested_memory_gb is None and member.requested_runtime_seconds is None
     assert member.node == "vm" and not member.partial
     assert member.notes == [
-        "info: ran in SLURM group job 1944 (member_make_forcing_run_member): memory and time "
-        "limit are the group job's"
+        "info: ran in SLURM group job 1944 (member_make_forcing_run_member), whose limits "
+        "(2 GiB, 20 min) applied"
     ]
     assert group.rule == "member_make_forcing_run_member"  # the group's own record stays
 
@@ -291,7 +292,8 @@ def test_collect_asks_for_the_command_lines_of_group_job_steps_only(tmp_path):
     run = parse_run_log((DATA / "runlog_slurm_groups.log").read_text())
     assert run.slurm_group_jobs == ["1944", "1945"]
     calls = []
-    result = collect(workdir, sacct_runner=_group_runner(calls))
+    requested = {"run_member": {"cpu": 1, "mem_mb": 1024, "runtime_min": 10}}
+    result = collect(workdir, sacct_runner=_group_runner(calls), requested=requested)
     assert result.messages == []
     assert calls[1] == slurm.submit_lines_command(
         ["1944.0", "1944.1", "1944.2", "1944.3", "1945.0", "1945.1", "1945.2", "1945.3", "1945.4"]
@@ -301,6 +303,9 @@ def test_collect_asks_for_the_command_lines_of_group_job_steps_only(tmp_path):
     assert rules.count("make_forcing") == rules.count("run_member") == 2
     assert rules.count("build_grid") == 1  # an ordinary job is its rule's record already
     assert "member_make_forcing_run_member" in rules and len(rules) == 12
+    member = next(r for r in result.records if r.backend_job_id == "1944.2")
+    assert (member.requested_memory_gb, member.requested_runtime_seconds) == (1.0, 600)
+    assert member.memory_efficiency == pytest.approx(168364 / 1024**2)
 
 
 def test_an_old_sacct_without_submit_line_leaves_group_jobs_whole(tmp_path):
@@ -327,20 +332,94 @@ def test_an_old_sacct_without_submit_line_leaves_group_jobs_whole(tmp_path):
 
 
 def test_step_target_reads_rule_wildcards_and_attempt():
+    # sacct joins argv with spaces and keeps no shell quoting: an apostrophe is a character
     line = (
         "srun -n1 --cpus-per-task=1 /v/bin/python -m snakemake --snakefile /w/Snakefile "
-        "--target-jobs 'mosaic:tile=3,band=B 04' --allowed-rules mosaic --attempt 2 --force"
+        "--config site=O'Hare --target-jobs mosaic:tile=3,band=B04 --allowed-rules mosaic "
+        "--attempt 2 --force"
     )
-    assert slurm.step_target(line) == ("mosaic", {"tile": "3", "band": "B 04"}, 2)
+    assert slurm.step_target(line) == ("mosaic", {"tile": "3", "band": "B04"}, 2)
     assert slurm.step_target("srun -n1 --target-jobs grid: --force") == ("grid", {}, None)
     assert slurm.step_target("") is None  # .batch / .extern steps
     assert slurm.step_target("srun python -m snakemake --target-jobs a:x=1 b:x=2") is None
-    assert slurm.step_target("srun 'unclosed --target-jobs a:x=1") is None
+    assert slurm.step_target("srun --mpi=pmix python -m wavecast.stages run_member") is None
 
 
 def test_a_submit_line_with_the_field_separator_stays_whole():
-    text = "7.0|srun python -m snakemake --target-jobs a:n=1 --comment 'p|q'\n7.batch|\n"
+    text = "7.0|T1|srun python -m snakemake --target-jobs a:n=1 --comment p|q\n7.batch|T1|\n"
     assert slurm.parse_submit_lines(text) == {
-        "7.0": "srun python -m snakemake --target-jobs a:n=1 --comment 'p|q'",
-        "7.batch": "",
+        ("7.0", "T1"): "srun python -m snakemake --target-jobs a:n=1 --comment p|q",
+        ("7.batch", "T1"): "",
     }
+
+
+GROUP_HEADER = "|".join(slurm.FIELDS)
+
+
+def _row(job_id, start, end, cpu, rss, state="COMPLETED", comment=""):
+    day = "2026-11-22T10:00:"
+    return (
+        f"{job_id}|{job_id}|{'u' if comment else 'python'}|{comment}|{state}|0:0|{day}{start}|"
+        f"{day}{start}|{day}{end}|00:00:{int(end) - int(start):02d}|00:{cpu}|1|1|"
+        f"{'2G' if comment else ''}|{rss}|{'00:20:00' if comment else ''}|n1"
+    )
+
+
+def _srun(target):
+    return f"srun -n1 python -m snakemake --target-jobs {target} --attempt 1 --nocolor"
+
+
+def test_a_step_a_rule_started_counts_for_that_rule():
+    """run_member under an ``mpiexec: srun ...`` launcher: the model runs in its own step,
+    with no --target-jobs; it lies within run_member's step, so its memory and CPU are
+    run_member's. A step that fits no rule step is named on every rule record of the group."""
+    text = "\n".join(
+        [
+            GROUP_HEADER,
+            _row("7", "00", "40", "50.000", "", comment="rule_member_make_forcing_run_member"),
+            _row("7.batch", "00", "40", "02.000", "100000K"),
+            _row("7.0", "01", "05", "03.500", "200000K"),
+            _row("7.1", "05", "30", "01.000", "150000K"),
+            _row("7.2", "06", "29", "40.000", "900000K"),
+            _row("7.3", "31", "35", "01.000", "50000K"),
+        ]
+    )
+    (job,) = slurm.parse_sacct(text)
+    lines = {
+        ("7.0", "2026-11-22T10:00:01"): _srun("make_forcing:member=000"),
+        ("7.1", "2026-11-22T10:00:05"): _srun("run_member:member=000"),
+        ("7.2", "2026-11-22T10:00:06"): "srun --mpi=pmix python -m wavecast.stages run_member",
+        ("7.3", "2026-11-22T10:00:31"): "srun hostname",
+    }
+    forcing, member = slurm.group_step_records([job], slurm.sacct_records([job], "r"), lines)
+    assert (member.rule, member.peak_memory_gb) == ("run_member", pytest.approx(900000 / 1024**2))
+    assert member.cpu_seconds == pytest.approx(41.0)
+    assert "info: includes step(s) 7.2 it started" in member.notes
+    assert forcing.cpu_seconds == pytest.approx(3.5)  # 7.2 starts after 7.0 ended
+    orphan = (
+        "group job 7 also ran step(s) 7.3, which no rule's step contains; their usage is in "
+        "the group job's record only"
+    )
+    assert orphan in forcing.notes and orphan in member.notes and member.partial
+
+
+def test_a_requeued_group_job_keeps_each_incarnations_steps_apart():
+    """A requeued job reuses its step ids; each incarnation's 7.0 has its own start and line."""
+    text = "\n".join(
+        [
+            GROUP_HEADER,
+            _row("7", "00", "10", "05.000", "", state="REQUEUED", comment="rule_g_a_b"),
+            _row("7.0", "01", "09", "04.000", "1000K", state="CANCELLED"),
+            _row("7", "20", "30", "05.000", "", comment="rule_g_a_b"),
+            _row("7.0", "21", "29", "04.000", "2000K"),
+        ]
+    )
+    jobs = slurm.parse_sacct(text)
+    lines = slurm.parse_submit_lines(
+        f"7.0|2026-11-22T10:00:01|{_srun('a:n=1')}\n7.0|2026-11-22T10:00:21|{_srun('b:n=1')}\n"
+    )
+    got = slurm.group_step_records(jobs, slurm.sacct_records(jobs, "r"), lines)
+    assert [(r.rule, r.status, r.peak_memory_gb * 1024**2) for r in got] == [
+        ("a", "failed", 1000),
+        ("b", "completed", 2000),
+    ]

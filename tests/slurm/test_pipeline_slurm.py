@@ -322,8 +322,10 @@ def test_backend_groups_become_one_slurm_job_per_group(slurm_cluster, tmp_path):
     # <group>_<rules> and measured by sacct as a whole, and one per rule it ran, from the
     # group job's srun step for that rule (sacct's SubmitLine names its --target-jobs).
     from wavecast.metrics.collect import collect
+    from wavecast.metrics.requested import load_env
 
-    found = [r for r in collect(work).records if r.backend == "slurm"]
+    requested = load_env(work / f"config/backends/{ENV}.yaml").requested  # as the CLI does
+    found = [r for r in collect(work, requested=requested).records if r.backend == "slurm"]
     by_rule: dict[str, list] = {}
     for record in found:
         by_rule.setdefault(record.rule, []).append(record)
@@ -345,7 +347,8 @@ def test_backend_groups_become_one_slurm_job_per_group(slurm_cluster, tmp_path):
     for record in inner:
         assert (record.status, record.exit_code, record.requested_cpus) == ("completed", 0, 1)
         assert record.cpu_seconds and record.wall_time_seconds is not None and record.start
-        assert record.requested_memory_gb == grouped.requested_memory_gb == 2.0
+        assert (record.requested_memory_gb, grouped.requested_memory_gb) == (1.0, 2.0)
+        assert "whose limits (2 GiB, 20 min) applied" in record.notes[0]
     post_rules = ["summarise_ensemble", "extract_stations", "plot_maps", "plot_stations"]
     assert all(len(by_rule[r]) == 1 for r in [*post_rules, "archive_run"])
     assert grouped.requested_cpus == 2 and grouped.cpu_seconds and grouped.peak_memory_gb

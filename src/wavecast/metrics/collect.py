@@ -165,7 +165,7 @@ def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRe
         _complete(record, logged, requested, workdir)
         if record.log_path is None:
             record.log_path = _slurm_log(workdir, record)
-    records += _group_steps(run, jobs, records, runner, result)
+    records += _group_steps(run, jobs, records, runner, result, requested, workdir)
     for attempt in attempts:
         if attempt.local:
             records.append(derive(_fallback(run, attempt, "local", requested, workdir)))
@@ -180,14 +180,14 @@ def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRe
 STEPS_PER_CALL = 500
 
 
-def _group_steps(run, jobs, job_records, runner, result) -> list[JobRecord]:
+def _group_steps(run, jobs, job_records, runner, result, requested, workdir) -> list[JobRecord]:
     """Per-rule records of the run's group jobs, from their srun steps' command lines (a
     second sacct call, for those steps only); ``job_records`` are aligned with ``jobs``."""
     groups = set(run.slurm_group_jobs)
-    pairs = [(j, r) for j, r in zip(jobs, job_records, strict=False) if j.job_id in groups]
-    steps = [s["JobID"] for job, _ in pairs for s in job.steps]
+    pairs = [(j, r) for j, r in zip(jobs, job_records, strict=True) if j.job_id in groups]
+    steps = sorted({s["JobID"] for job, _ in pairs for s in job.steps})
     steps = [s for s in steps if s.rpartition(".")[2].isdigit()]
-    lines: dict[str, str] = {}
+    lines: dict[tuple[str, str], str] = {}
     try:
         for at in range(0, len(steps), STEPS_PER_CALL):
             command = slurm.submit_lines_command(steps[at : at + STEPS_PER_CALL])
@@ -198,7 +198,10 @@ def _group_steps(run, jobs, job_records, runner, result) -> list[JobRecord]:
             f"steps, which name the rules they ran ({exc}; SubmitLine needs SLURM 21.08+)"
         )
         return []
-    return slurm.group_step_records([j for j, _ in pairs], [r for _, r in pairs], lines)
+    step_records = slurm.group_step_records([j for j, _ in pairs], [r for _, r in pairs], lines)
+    for record in step_records:
+        _complete(record, None, requested, workdir)  # the rule's own requests
+    return step_records
 
 
 def _complete(record: JobRecord, logged, requested, workdir: Path) -> None:

@@ -19,7 +19,6 @@ a second call, for the group jobs' steps only (:func:`submit_lines_command`), an
 from __future__ import annotations
 
 import re
-import shlex
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -100,26 +99,28 @@ def sacct_command(run_uuid: str, start: datetime, end: datetime) -> list[str]:
 
 
 def submit_lines_command(step_ids: list[str]) -> list[str]:
-    """The sacct call for the command lines of the given job steps (``1944.0``, ...) only."""
+    """The sacct call for the command lines of the given job steps (``1944.0``, ...) only;
+    ``--duplicates`` and ``Start`` tell a requeued job's incarnations apart."""
     return [
         "sacct",
         "--jobs",
         ",".join(step_ids),
+        "--duplicates",
         "--parsable2",
         "--noheader",
         "--format",
-        "JobID,SubmitLine",
+        "JobID,Start,SubmitLine",
     ]
 
 
-def parse_submit_lines(text: str) -> dict[str, str]:
-    """``1944.0|srun ... --target-jobs ...`` lines → step id → command line (which may hold
-    the ``|`` that separates fields)."""
-    out: dict[str, str] = {}
+def parse_submit_lines(text: str) -> dict[tuple[str, str], str]:
+    """``1944.0|2026-11-22T04:33:24|srun ... --target-jobs ...`` lines → (step id, start) →
+    command line (which may hold the ``|`` that separates fields)."""
+    out: dict[tuple[str, str], str] = {}
     for line in text.splitlines():
-        step_id, sep, submit_line = line.partition("|")
-        if sep and step_id:
-            out[step_id] = submit_line
+        parts = line.split("|", 2)
+        if len(parts) == 3 and parts[0]:
+            out[(parts[0], parts[1])] = parts[2]
     return out
 
 
@@ -256,11 +257,12 @@ def _record(job: SacctJob, run_id: str, logged: LoggedAttempt | None) -> JobReco
 
 def step_target(submit_line: str) -> tuple[str, dict[str, str], int | None] | None:
     """The Snakemake job a step runs: ``srun ... --target-jobs run_member:member=000 ...
-    --attempt 2`` → (``run_member``, ``{"member": "000"}``, 2); None for any other step."""
-    try:
-        argv = shlex.split(submit_line)
-    except ValueError:
-        return None
+    --attempt 2`` → (``run_member``, ``{"member": "000"}``, 2); None for any other step.
+
+    sacct stores a step's argv joined by spaces, without the shell's quoting, so the line is
+    split on whitespace only (an apostrophe elsewhere in it is just a character).
+    """
+    argv = submit_line.split()
     if "--target-jobs" not in argv:
         return None
     at = argv.index("--target-jobs") + 1
@@ -279,28 +281,89 @@ def step_target(submit_line: str) -> tuple[str, dict[str, str], int | None] | No
     return rule, wildcards, attempt
 
 
-def group_step_records(
-    jobs: list[SacctJob], job_records: list[JobRecord], submit_lines: Mapping[str, str]
-) -> list[JobRecord]:
-    """One record per rule run inside a SLURM group job: its ``srun`` step's own state, exit
-    code, times, TotalCPU and MaxRSS; memory and time limit are the group job's.
+#: Key of a step's command line: step id and start (a requeued job reuses its step ids).
+StepKey = tuple[str, str]
 
-    ``jobs`` are group jobs, ``job_records`` their records from :func:`sacct_records` in the
-    same order, ``submit_lines`` their steps' command lines (:func:`parse_submit_lines`).
-    Steps that run no Snakemake job (``.batch``, ``.extern``) give none.
+
+def group_step_records(
+    jobs: list[SacctJob],
+    job_records: list[JobRecord],
+    submit_lines: Mapping[StepKey, str],
+) -> list[JobRecord]:
+    """One record per rule run inside a SLURM group job, from the ``srun`` step that ran it:
+    the step's state, exit code, times, TotalCPU and MaxRSS.
+
+    ``jobs`` are group jobs (every incarnation), ``job_records`` their records from
+    :func:`sacct_records` in the same order, ``submit_lines`` their steps' command lines
+    (:func:`parse_submit_lines`). A step a rule started itself (e.g. the model under an
+    ``mpiexec: srun ...`` launcher) has no ``--target-jobs``: it counts for the rule step whose
+    time span holds it; one that fits no rule step, or more than one, is named in a note on
+    the group's rule records, and its usage stays in the group job's record only.
+    Requests (memory, time limit) are left for the caller to fill from the backend YAML: the
+    group job's are in the note.
     """
     out: list[JobRecord] = []
     for job, parent in zip(jobs, job_records, strict=True):
+        ruled: list[tuple[SacctRow, tuple[str, dict[str, str], int | None]]] = []
+        other: list[SacctRow] = []
         for step in job.steps:
-            target = step_target(submit_lines.get(step["JobID"], ""))
-            if target is not None:
-                rule, wildcards, attempt = target
-                out.append(derive(_step_record(step, rule, wildcards, attempt, parent)))
+            if not step["JobID"].rpartition(".")[2].isdigit():
+                continue  # .batch, .extern: the group's own Snakemake and SLURM's
+            target = step_target(submit_lines.get((step["JobID"], step["Start"]), ""))
+            if target is None:
+                other.append(step)
+            else:
+                ruled.append((step, target))
+        owned: dict[str, list[SacctRow]] = {step["JobID"]: [] for step, _ in ruled}
+        orphans = []
+        for step in other:
+            owner = _owner(step, [s for s, _ in ruled])
+            if owner is None:
+                orphans.append(step["JobID"])
+            else:
+                owned[owner["JobID"]].append(step)
+        for step, (rule, wildcards, attempt) in ruled:
+            record = _step_record(step, owned[step["JobID"]], rule, wildcards, attempt, parent)
+            if orphans:
+                note(
+                    record,
+                    f"group job {parent.backend_job_id} also ran step(s) "
+                    f"{', '.join(orphans)}, which no rule's step contains; their usage is in "
+                    "the group job's record only",
+                )
+            out.append(derive(record))
     return out
 
 
+def _owner(step: SacctRow, candidates: list[SacctRow]) -> SacctRow | None:
+    """The one candidate whose [Start, End] holds ``step``'s (whole seconds; no End: still
+    running); the latest-starting one when a boundary second fits two; None if none or tied."""
+    start, end = timestamp(step["Start"]), timestamp(step["End"])
+    if start is None:
+        return None
+    fits = []
+    for candidate in candidates:
+        c_start, c_end = timestamp(candidate["Start"]), timestamp(candidate["End"])
+        if c_start is None or c_start > start:
+            continue
+        if c_end is not None and (end is None or end > c_end):
+            continue
+        fits.append((c_start, candidate))
+    if not fits:
+        return None
+    fits.sort(key=lambda fit: fit[0])
+    if len(fits) > 1 and fits[-1][0] == fits[-2][0]:
+        return None
+    return fits[-1][1]
+
+
 def _step_record(
-    step: SacctRow, rule: str, wildcards: dict[str, str], attempt: int | None, parent: JobRecord
+    step: SacctRow,
+    nested: list[SacctRow],
+    rule: str,
+    wildcards: dict[str, str],
+    attempt: int | None,
+    parent: JobRecord,
 ) -> JobRecord:
     ncpus = _int(step["NCPUS"])
     record = JobRecord(
@@ -317,17 +380,25 @@ def _step_record(
         end=timestamp(step["End"]),
         wall_time_seconds=duration_seconds(step["Elapsed"]),
         requested_cpus=float(ncpus) if ncpus else None,
-        requested_memory_gb=parent.requested_memory_gb,
-        requested_runtime_seconds=parent.requested_runtime_seconds,
         node=parent.node,
         log_path=parent.log_path,
     )
+    limits = []
+    if parent.requested_memory_gb is not None:
+        limits.append(f"{parent.requested_memory_gb:g} GiB")
+    if parent.requested_runtime_seconds is not None:
+        limits.append(f"{parent.requested_runtime_seconds / 60:g} min")
     info(
         record,
-        f"ran in SLURM group job {parent.backend_job_id} ({parent.rule}): memory and time "
-        "limit are the group job's",
+        f"ran in SLURM group job {parent.backend_job_id} ({parent.rule})"
+        + (f", whose limits ({', '.join(limits)}) applied" if limits else ""),
     )
-    _apply_usage(record, [memory_bytes(step["MaxRSS"])], duration_seconds(step["TotalCPU"]))
+    steps = [step, *nested]
+    if nested:
+        info(record, f"includes step(s) {', '.join(s['JobID'] for s in nested)} it started")
+    cpu = [duration_seconds(s["TotalCPU"]) for s in steps]
+    total = None if any(c is None for c in cpu) else sum(c for c in cpu if c is not None)
+    _apply_usage(record, [memory_bytes(s["MaxRSS"]) for s in steps], total)
     return record
 
 
