@@ -150,8 +150,9 @@ def test_rules_in_a_group_job_are_named_as_such_not_as_unmeasured():
     proposals, notes = propose([rec("build_grid", 0.2, 5, 3)], e, 1.2)
     assert {p.rule for p in proposals} == {"build_grid"}
     assert (
-        "run_member: runs inside group job 'member', and no job step of it was measured (sacct "
-        "before SLURM 21.08 cannot name a step's rule; see `wavecast metrics summary`); left as is"
+        "run_member: runs inside group job 'member', and no job step of it was measured (e.g. "
+        "sacct before SLURM 21.08 cannot name a step's rule; see `wavecast metrics summary`); "
+        "left as is"
     ) in notes
     assert not any("no successful attempt" in n for n in notes), notes
     assert load_env(ROOT / "config" / "backends" / "localdev.yaml").groups == {}
@@ -168,3 +169,10 @@ def test_whole_second_clocks_do_not_turn_a_short_step_into_two_cpus():
     local = step.model_copy(update={"backend": "local", "wall_time_seconds": 3.0})
     proposals, _ = propose([local], e, 1.2)
     assert {p.key: p.proposed for p in proposals}["cpu"] == "2"
+
+
+def test_a_whole_second_clock_never_lowers_cpu_below_what_a_busy_job_used():
+    """4 CPUs busy for a job recorded as 1 s: it surely used 2, maybe 4; cpu stays 4."""
+    e = env(a={"cpu": 4.0, "mem_mb": 1024.0, "runtime_min": 10.0})
+    proposals, _ = propose([rec("a", 0.2, 1, 4.0)], e, 1.2)
+    assert "cpu" not in {p.key for p in proposals}

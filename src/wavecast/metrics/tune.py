@@ -74,7 +74,7 @@ def propose(
         if not group and rule in env.groups:
             notes.append(
                 f"{rule}: runs inside group job '{env.groups[rule]}', and no job step of it "
-                "was measured (sacct before SLURM 21.08 cannot name a step's rule; see "
+                "was measured (e.g. sacct before SLURM 21.08 cannot name a step's rule; see "
                 "`wavecast metrics summary`); left as is"
             )
             continue
@@ -111,16 +111,15 @@ def _memory(rule, group, current, env, headroom, notes) -> list[Proposal]:
 
 
 def _cpu(rule, group, current, env, headroom, notes) -> list[Proposal]:
-    used = [
-        r.cpu_seconds / (r.wall_time_seconds + _clock_step(r))
-        for r in group
-        if r.cpu_seconds and r.wall_time_seconds
-    ]
-    if not used:
+    timed = [r for r in group if r.cpu_seconds and r.wall_time_seconds]
+    if not timed:
         notes.append(f"{rule}: no CPU time measured; cpu left as is")
         return []
-    busiest = max(used)
-    floor = max(1, math.ceil(busiest - 1e-9))
+    busiest = max(r.cpu_seconds / r.wall_time_seconds for r in timed)
+    # "never below what was used" counts only what was surely used: with a whole-second clock
+    # the attempt may have run up to a second longer than recorded
+    surely = max(r.cpu_seconds / (r.wall_time_seconds + _clock_step(r)) for r in timed)
+    floor = max(1, math.ceil(surely - 1e-9))
     now = int(current["cpu"])
     value = min(max(floor, min(now, math.ceil(busiest * headroom - 1e-9))), env.limit_cpu)
     if value == now:
@@ -130,9 +129,10 @@ def _cpu(rule, group, current, env, headroom, notes) -> list[Proposal]:
 
 
 def _clock_step(record: JobRecord) -> float:
-    """How much longer than recorded the attempt may have run: SLURM and Kubernetes times are
-    whole seconds, so a 3.06-s CPU step recorded as 3 s would read as 1.02 CPUs and ask for 2.
-    Benchmark files (local) time to the millisecond."""
+    """How much longer than recorded an attempt may have run. SLURM, Kubernetes and the run
+    log give whole seconds (start and end truncated: ±1 s), so a step of 3.06 CPU-seconds
+    recorded as 3 s reads as 1.02 CPUs and would be raised to 2; benchmark files (local)
+    time to the millisecond."""
     return 0.0 if record.backend == "local" else 1.0
 
 
