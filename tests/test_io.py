@@ -74,6 +74,12 @@ def test_time_fields_are_written_in_tiles(tmp_path):
             np.testing.assert_array_equal(back[name].values, ds[name].values)
         # a series across the time-block boundary, in the last partial tile
         np.testing.assert_array_equal(back["hs"][:, 69, 129].values, ds["hs"].values[:, 69, 129])
-    small = xr.Dataset({"hs": (("time", "y", "x"), rng.random((5, 10, 20)))})
+    small = xr.Dataset(
+        {
+            "hs": (("time", "y", "x"), rng.random((100, 10, 20))),
+            "series": (("station", "member", "time"), rng.random((3, 8, 100))),
+        }
+    )
     with xr.open_dataset(write_netcdf_atomic(small, tmp_path / "s.nc")) as back:
-        assert back["hs"].encoding["chunksizes"] == (5, 10, 20)
+        assert back["hs"].encoding["chunksizes"] == (24, 10, 20)
+        assert back["series"].encoding["chunksizes"] == (1, 8, 100)  # not a (y, x) field

@@ -24,9 +24,10 @@ if TYPE_CHECKING:  # xarray costs ~0.3 s to import; the byte/text writers (archi
 DEFAULT_COMPLEVEL = 1
 #: Chunk shape of gridded fields with a time axis, e.g. ``hs (time, y, x)``: up to a day of
 #: steps by up to 64 x 64 cells. A time series at one cell (station extraction) then decompresses
-#: a few tiles instead of the whole variable (at 400 x 400 cells, 72 h: 3.4 s -> 0.5 s for the
-#: demo's 3 stations in 8 members), while a map at one time still reads only a third of a 72-h
-#: variable; file size and write time are those of whole-map chunks within 3 %.
+#: a few tiles instead of the whole variable (the demo at 400 x 400 cells, 72 h, 8 members:
+#: extract_stations 4.5-5.2 s -> 1.0-1.2 s, benchmarks/results/
+#: demo_walltime_grid400_ab_postprocess.json), while a map at one time still reads a third of a
+#: 72-h variable. One member file measured once: 104.0 -> 101.3 MB, write 2.6 -> 2.4 s.
 TIME_CHUNK = 24
 TILE_CELLS = 64
 
@@ -122,11 +123,15 @@ def netcdf_encoding(
 
 
 def chunk_shape(dims: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Chunk sizes for a field whose last two dimensions are (y, x).
+    """Chunk sizes for a variable of three or more dimensions.
 
-    (y, x) in tiles of up to ``TILE_CELLS`` a side; a ``time`` dimension in blocks of up to
-    ``TIME_CHUNK`` steps; any other leading dimension (e.g. ``member``) one index per chunk.
+    A gridded field (last two dimensions ``y``, ``x``): (y, x) in tiles of up to ``TILE_CELLS``
+    a side, a ``time`` dimension in blocks of up to ``TIME_CHUNK`` steps, any other leading
+    dimension (e.g. ``member``) one index per chunk. Anything else, e.g. station series on
+    (station, member, time): one chunk per leading index, the last two dimensions whole.
     """
+    if tuple(dims[-2:]) != ("y", "x"):
+        return (1,) * (len(shape) - 2) + tuple(shape[-2:])
     leading = tuple(
         min(size, TIME_CHUNK) if dim == "time" else 1
         for dim, size in zip(dims[:-2], shape[:-2], strict=True)

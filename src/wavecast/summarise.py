@@ -86,6 +86,8 @@ def summarise_ensemble(
                     f"member's {template.sizes['y']}x{template.sizes['x']}"
                 )
             times = ds["time"].values
+        if hs.shape[0] == 0:
+            raise ValueError(f"{path}: hs has no time steps")
         maximum = _time_max(hs)
         if np.isnan(maximum).all():
             raise ValueError(f"{path}: hs is NaN everywhere")
