@@ -109,3 +109,9 @@ def test_a_member_without_any_wave_height_is_refused(member_paths: list[Path]) -
     dry.to_netcdf(member_paths[1])
     with pytest.raises(ValueError, match=r"member_001\.nc: hs is NaN everywhere"):
         summarise_ensemble(member_paths, {"percentile": 90})
+
+
+def test_a_member_without_time_steps_is_named(tmp_path: Path) -> None:
+    (empty,) = write_member_files(tmp_path / "run_member", n_members=1, nt=0, ny=NY, nx=NX)
+    with pytest.raises(ValueError, match=r"member_000\.nc: hs has no time steps"):
+        summarise_ensemble([empty], {"percentile": 90})
