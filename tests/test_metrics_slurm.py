@@ -369,38 +369,36 @@ def _srun(target):
     return f"srun -n1 python -m snakemake --target-jobs {target} --attempt 1 --nocolor"
 
 
-def test_a_step_a_rule_started_counts_for_that_rule():
-    """run_member under an ``mpiexec: srun ...`` launcher: the model runs in its own step,
-    with no --target-jobs; it lies within run_member's step, so its memory and CPU are
-    run_member's. A step that fits no rule step is named on every rule record of the group."""
-    text = "\n".join(
-        [
-            GROUP_HEADER,
-            _row("7", "00", "40", "50.000", "", comment="rule_member_make_forcing_run_member"),
-            _row("7.batch", "00", "40", "02.000", "100000K"),
-            _row("7.0", "01", "05", "03.500", "200000K"),
-            _row("7.1", "05", "30", "01.000", "150000K"),
-            _row("7.2", "06", "29", "40.000", "900000K"),
-            _row("7.3", "31", "35", "01.000", "50000K"),
-        ]
+def test_an_mpi_rule_in_a_group_job_is_counted_with_its_group():
+    """A real grouped run with ``run_member: {cpu: 2, mpiexec: srun}``: the group's batch step
+    runs an MPI rule directly and its launcher starts step .1, whose command line is the rule's
+    own (no --target-jobs). Nothing ties that step to a rule, so run_member gets no record and
+    the group's record names the step; the other rules keep theirs, not partial."""
+    jobs = slurm.parse_sacct((DATA / "sacct_group_mpi_run.txt").read_text())
+    lines = slurm.parse_submit_lines((DATA / "sacct_group_mpi_steps.txt").read_text())
+    assert lines[("2031.1", "2026-11-22T05:24:07")].startswith(
+        "srun python -m wavecast.stages run_member"
     )
-    (job,) = slurm.parse_sacct(text)
-    lines = {
-        ("7.0", "2026-11-22T10:00:01"): _srun("make_forcing:member=000"),
-        ("7.1", "2026-11-22T10:00:05"): _srun("run_member:member=000"),
-        ("7.2", "2026-11-22T10:00:06"): "srun --mpi=pmix python -m wavecast.stages run_member",
-        ("7.3", "2026-11-22T10:00:31"): "srun hostname",
-    }
-    forcing, member = slurm.group_step_records([job], slurm.sacct_records([job], "r"), lines)
-    assert (member.rule, member.peak_memory_gb) == ("run_member", pytest.approx(900000 / 1024**2))
-    assert member.cpu_seconds == pytest.approx(41.0)
-    assert "info: includes step(s) 7.2 it started" in member.notes
-    assert forcing.cpu_seconds == pytest.approx(3.5)  # 7.2 starts after 7.0 ended
-    orphan = (
-        "group job 7 also ran step(s) 7.3, which no rule's step contains; their usage is in "
-        "the group job's record only"
-    )
-    assert orphan in forcing.notes and orphan in member.notes and member.partial
+    groups = [j for j in jobs if j.job_id != "2030"]  # 2030: build_grid, an ordinary job
+    parents = slurm.sacct_records(groups, "r")
+    steps = slurm.group_step_records(groups, parents, lines)
+    assert sorted((r.rule, r.wildcards.get("member", "")) for r in steps) == [
+        ("archive_run", ""),
+        ("extract_stations", ""),
+        ("make_forcing", "000"),
+        ("make_forcing", "001"),
+        ("plot_maps", ""),
+        ("plot_stations", ""),
+        ("summarise_ensemble", ""),
+    ]
+    assert not any(r.partial for r in steps)
+    member_group = parents[0]
+    assert member_group.backend_job_id == "2031" and not member_group.partial
+    assert (
+        "info: step(s) 2031.1 ran no Snakemake job of their own (an MPI rule's launcher, or srun "
+        "inside a rule's command): their usage is in this record only"
+    ) in member_group.notes
+    assert member_group.cpu_seconds == pytest.approx(7.651)  # the group's TotalCPU, .1 included
 
 
 def test_a_requeued_group_job_keeps_each_incarnations_steps_apart():

@@ -352,3 +352,31 @@ def test_backend_groups_become_one_slurm_job_per_group(slurm_cluster, tmp_path):
     post_rules = ["summarise_ensemble", "extract_stations", "plot_maps", "plot_stations"]
     assert all(len(by_rule[r]) == 1 for r in [*post_rules, "archive_run"])
     assert grouped.requested_cpus == 2 and grouped.cpu_seconds and grouped.peak_memory_gb
+
+
+def test_an_mpi_rule_in_a_group_job_is_measured_with_its_group(slurm_cluster, tmp_path):
+    """run_member with ``mpiexec: srun`` inside the ``member`` group: the jobstep plugin runs
+    an MPI rule in the group's batch step, whose launcher starts a step with the rule's own
+    command line (no --target-jobs). docs/metrics.md says that step gets no rule record and is
+    named on the group's record; this checks it against the real plugin and sacct."""
+    missing = missing_piece()
+    if missing:
+        pytest.skip(f"pipeline on SLURM: {missing}")
+    from tests.common import make_workdir
+    from wavecast.metrics.collect import collect
+
+    work = make_workdir("small", tmp_path)
+    backend = GROUPED_BACKEND.format(partition=partition(), account=account())
+    backend = backend.replace("group_components:\n  member: 2\n", "")
+    backend += "stages:\n  run_member:\n    cpu: 2\n    mpiexec: srun\n"
+    _, rows = run_on_slurm(work, backend)
+    assert all(r["State"] == "COMPLETED" for r in rows), rows
+    found = [r for r in collect(work).records if r.backend == "slurm"]
+    rules = sorted(r.rule for r in found)
+    assert rules.count("make_forcing") == 2 and "run_member" not in rules, rules
+    groups = [r for r in found if r.rule == "member_make_forcing_run_member"]
+    assert len(groups) == 2
+    for group in groups:
+        (untied,) = [n for n in group.notes if "ran no Snakemake job of their own" in n]
+        assert untied.startswith(f"info: step(s) {group.backend_job_id}.1 ")
+        assert not group.partial and group.cpu_seconds

@@ -295,75 +295,37 @@ def group_step_records(
 
     ``jobs`` are group jobs (every incarnation), ``job_records`` their records from
     :func:`sacct_records` in the same order, ``submit_lines`` their steps' command lines
-    (:func:`parse_submit_lines`). A step a rule started itself (e.g. the model under an
-    ``mpiexec: srun ...`` launcher) has no ``--target-jobs``: it counts for the rule step whose
-    time span holds it; one that fits no rule step, or more than one, is named in a note on
-    the group's rule records, and its usage stays in the group job's record only.
-    Requests (memory, time limit) are left for the caller to fill from the backend YAML: the
-    group job's are in the note.
+    (:func:`parse_submit_lines`). A numbered step without ``--target-jobs`` ran no Snakemake
+    job of its own: an MPI rule, which the group's batch step runs directly so that its
+    launcher (``mpiexec: srun``) starts the step, or an ``srun`` inside a rule's command.
+    Nothing sacct records ties it to a rule (its time span may overlap another component's
+    step), so it gets no record: a note on the group job's record names it, and its usage is
+    counted there. Requests (memory, time limit) are left for the caller to fill from the
+    backend YAML; the group job's limits are in a note.
     """
     out: list[JobRecord] = []
     for job, parent in zip(jobs, job_records, strict=True):
-        ruled: list[tuple[SacctRow, tuple[str, dict[str, str], int | None]]] = []
-        other: list[SacctRow] = []
+        untied = []
         for step in job.steps:
             if not step["JobID"].rpartition(".")[2].isdigit():
                 continue  # .batch, .extern: the group's own Snakemake and SLURM's
             target = step_target(submit_lines.get((step["JobID"], step["Start"]), ""))
             if target is None:
-                other.append(step)
-            else:
-                ruled.append((step, target))
-        owned: dict[str, list[SacctRow]] = {step["JobID"]: [] for step, _ in ruled}
-        orphans = []
-        for step in other:
-            owner = _owner(step, [s for s, _ in ruled])
-            if owner is None:
-                orphans.append(step["JobID"])
-            else:
-                owned[owner["JobID"]].append(step)
-        for step, (rule, wildcards, attempt) in ruled:
-            record = _step_record(step, owned[step["JobID"]], rule, wildcards, attempt, parent)
-            if orphans:
-                note(
-                    record,
-                    f"group job {parent.backend_job_id} also ran step(s) "
-                    f"{', '.join(orphans)}, which no rule's step contains; their usage is in "
-                    "the group job's record only",
-                )
-            out.append(derive(record))
+                untied.append(step["JobID"])
+                continue
+            rule, wildcards, attempt = target
+            out.append(derive(_step_record(step, rule, wildcards, attempt, parent)))
+        if untied:
+            info(
+                parent,
+                f"step(s) {', '.join(untied)} ran no Snakemake job of their own (an MPI rule's "
+                "launcher, or srun inside a rule's command): their usage is in this record only",
+            )
     return out
 
 
-def _owner(step: SacctRow, candidates: list[SacctRow]) -> SacctRow | None:
-    """The one candidate whose [Start, End] holds ``step``'s (whole seconds; no End: still
-    running); the latest-starting one when a boundary second fits two; None if none or tied."""
-    start, end = timestamp(step["Start"]), timestamp(step["End"])
-    if start is None:
-        return None
-    fits = []
-    for candidate in candidates:
-        c_start, c_end = timestamp(candidate["Start"]), timestamp(candidate["End"])
-        if c_start is None or c_start > start:
-            continue
-        if c_end is not None and (end is None or end > c_end):
-            continue
-        fits.append((c_start, candidate))
-    if not fits:
-        return None
-    fits.sort(key=lambda fit: fit[0])
-    if len(fits) > 1 and fits[-1][0] == fits[-2][0]:
-        return None
-    return fits[-1][1]
-
-
 def _step_record(
-    step: SacctRow,
-    nested: list[SacctRow],
-    rule: str,
-    wildcards: dict[str, str],
-    attempt: int | None,
-    parent: JobRecord,
+    step: SacctRow, rule: str, wildcards: dict[str, str], attempt: int | None, parent: JobRecord
 ) -> JobRecord:
     ncpus = _int(step["NCPUS"])
     record = JobRecord(
@@ -393,12 +355,7 @@ def _step_record(
         f"ran in SLURM group job {parent.backend_job_id} ({parent.rule})"
         + (f", whose limits ({', '.join(limits)}) applied" if limits else ""),
     )
-    steps = [step, *nested]
-    if nested:
-        info(record, f"includes step(s) {', '.join(s['JobID'] for s in nested)} it started")
-    cpu = [duration_seconds(s["TotalCPU"]) for s in steps]
-    total = None if any(c is None for c in cpu) else sum(c for c in cpu if c is not None)
-    _apply_usage(record, [memory_bytes(s["MaxRSS"]) for s in steps], total)
+    _apply_usage(record, [memory_bytes(step["MaxRSS"])], duration_seconds(step["TotalCPU"]))
     return record
 
 

@@ -11,9 +11,9 @@ Rules (each proposal says which applied):
   below 6 h, 1 h above; at least 60 s;
 - nothing above ``limits``: when the floor itself is above a limit the rule is reported, not
   changed. Rules with no successful attempt are left alone. Rules run inside a SLURM group job
-  (``groups``) are measured by their own job steps (``slurm.group_step_records``); where sacct
-  cannot name a step's rule (SLURM before 21.08) only the group job is measured, and tune says
-  so.
+  (``groups``) are measured by their own job steps (``slurm.group_step_records``); where no
+  step names the rule (an MPI rule, or SLURM before 21.08) only the group job is measured, and
+  tune says so.
 
 :func:`edit_stages` changes only the values under ``stages:`` line by line, so comments,
 ordering and the rest of the file stay as they were (no YAML round trip).
@@ -74,8 +74,9 @@ def propose(
         if not group and rule in env.groups:
             notes.append(
                 f"{rule}: runs inside group job '{env.groups[rule]}', and no job step of it "
-                "was measured (e.g. sacct before SLURM 21.08 cannot name a step's rule; see "
-                "`wavecast metrics summary`); left as is"
+                "was measured (an MPI rule runs without a step of its own there, and sacct "
+                "before SLURM 21.08 names no step's rule; see `wavecast metrics summary`); "
+                "left as is"
             )
             continue
         if not group:
