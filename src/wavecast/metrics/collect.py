@@ -185,8 +185,7 @@ def _group_steps(run, jobs, job_records, runner, result, requested, workdir) -> 
     second sacct call, for those steps only); ``job_records`` are aligned with ``jobs``."""
     groups = set(run.slurm_group_jobs)
     pairs = [(j, r) for j, r in zip(jobs, job_records, strict=True) if j.job_id in groups]
-    steps = sorted({s["JobID"] for job, _ in pairs for s in job.steps})
-    steps = [s for s in steps if s.rpartition(".")[2].isdigit()]
+    steps = sorted({s["JobID"] for job, _ in pairs for s in job.numbered_steps})
     lines: dict[tuple[str, str], str] = {}
     try:
         for at in range(0, len(steps), STEPS_PER_CALL):

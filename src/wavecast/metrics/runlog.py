@@ -32,12 +32,7 @@ _EXC_RE = re.compile(r"^(\w+(?:Exception|Error)) in rule (\S+) in file")
 _EXC_JOB_RE = re.compile(r"^Job (\d+) ")
 _EXIT_RE = re.compile(r"returned non-zero exit status (\d+)")
 _SLURM_SUBMIT_RE = re.compile(
-    r"Job (\d+) has been submitted with SLURM jobid (\S+) \(log: (.*)\)\.$"
-)
-#: A group job is submitted under a uuid, not a Snakemake jobid.
-_SLURM_GROUP_SUBMIT_RE = re.compile(
-    r"Job [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} has been submitted with "
-    r"SLURM jobid (\S+) \(log: .*\)\.$"
+    r"Job (\S+) has been submitted with SLURM jobid (\S+) \(log: (.*)\)\.$"
 )
 _SLURM_ARRAY_RE = re.compile(
     r"Submitted array job with Snakemake IDs ([\d,]+) and SLURM job ID (\S+)\. "
@@ -201,11 +196,10 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
             fail(by_jobid.get(int(m.group(1))), exc[0], now)
             exc = None
         elif (m := _SLURM_SUBMIT_RE.search(line)) is not None:
-            attempt = by_jobid.get(int(m.group(1)))
-            if attempt is not None:
+            if not m.group(1).isdigit():  # a group job: submitted under a uuid, not a jobid
+                run.slurm_group_jobs.append(m.group(2))
+            elif (attempt := by_jobid.get(int(m.group(1)))) is not None:
                 attempt.external_id, attempt.backend_log = m.group(2), m.group(3)
-        elif (m := _SLURM_GROUP_SUBMIT_RE.match(line)) is not None:
-            run.slurm_group_jobs.append(m.group(1))
         elif (m := _SLURM_ARRAY_RE.search(line)) is not None:
             first = int(m.group(3))
             for offset, jobid in enumerate(m.group(1).split(",")):

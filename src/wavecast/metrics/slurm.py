@@ -23,6 +23,7 @@ import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from .record import JobRecord, derive, info, note
 from .runlog import LoggedAttempt
@@ -78,6 +79,11 @@ class SacctJob:
     @property
     def job_id(self) -> str:
         return self.main["JobID"]
+
+    @property
+    def numbered_steps(self) -> list[SacctRow]:
+        """``123.0``, ``123.1``, ...: the srun steps, not ``.batch``/``.extern``."""
+        return [s for s in self.steps if s["JobID"].rpartition(".")[2].isdigit()]
 
 
 def sacct_command(run_uuid: str, start: datetime, end: datetime) -> list[str]:
@@ -217,11 +223,10 @@ def _record(job: SacctJob, run_id: str, logged: LoggedAttempt | None) -> JobReco
     main = job.main
     state = main["State"] or "UNKNOWN"
     rule, wildcards, notes = _identity(job, logged)
-    exit_code, signal = exit_code_of(main["ExitCode"])
+    _, signal = exit_code_of(main["ExitCode"])
     step_states = {s["State"].split()[0] for s in job.steps if s["State"].strip()}
     if "OUT_OF_MEMORY" in step_states and not state.startswith("OUT_OF_MEMORY"):
         state = f"{state} (step OUT_OF_MEMORY)"
-    ncpus = _int(main["NCPUS"])
     record = JobRecord(
         run_id=run_id,
         rule=rule,
@@ -229,17 +234,12 @@ def _record(job: SacctJob, run_id: str, logged: LoggedAttempt | None) -> JobReco
         attempt=logged.attempt if logged else 1,
         backend="slurm",
         backend_job_id=job.job_id,
-        status=status_of(main["State"]),  # type: ignore[arg-type]
         raw_state=state,
-        exit_code=exit_code,
-        start=timestamp(main["Start"]),
-        end=timestamp(main["End"]),
-        wall_time_seconds=duration_seconds(main["Elapsed"]),
-        requested_cpus=float(ncpus) if ncpus else None,
         node=None if main["NodeList"] in ("", "None assigned") else main["NodeList"],
         log_path=logged.backend_log if logged else None,
         notes=notes,
         partial=bool(notes),
+        **_row_fields(main),
     )
     if state.startswith("REQUEUED") and record.end is not None:
         record.status = "failed"  # an earlier incarnation that was stopped, then requeued
@@ -247,7 +247,7 @@ def _record(job: SacctJob, run_id: str, logged: LoggedAttempt | None) -> JobReco
         record.wall_time_seconds = None
     if signal:
         info(record, f"ended by signal {signal}")
-    reqmem = reqmem_bytes(main["ReqMem"], ncpus, _int(main["NNodes"]))
+    reqmem = reqmem_bytes(main["ReqMem"], _int(main["NCPUS"]), _int(main["NNodes"]))
     if reqmem is not None:
         record.requested_memory_gb = reqmem / GIB
     record.requested_runtime_seconds = duration_seconds(main["Timelimit"])
@@ -306,9 +306,7 @@ def group_step_records(
     out: list[JobRecord] = []
     for job, parent in zip(jobs, job_records, strict=True):
         untied = []
-        for step in job.steps:
-            if not step["JobID"].rpartition(".")[2].isdigit():
-                continue  # .batch, .extern: the group's own Snakemake and SLURM's
+        for step in job.numbered_steps:
             target = step_target(submit_lines.get((step["JobID"], step["Start"]), ""))
             if target is None:
                 untied.append(step["JobID"])
@@ -327,7 +325,6 @@ def group_step_records(
 def _step_record(
     step: SacctRow, rule: str, wildcards: dict[str, str], attempt: int | None, parent: JobRecord
 ) -> JobRecord:
-    ncpus = _int(step["NCPUS"])
     record = JobRecord(
         run_id=parent.run_id,
         rule=rule,
@@ -335,15 +332,10 @@ def _step_record(
         attempt=attempt or parent.attempt,
         backend="slurm",
         backend_job_id=step["JobID"],
-        status=status_of(step["State"]),  # type: ignore[arg-type]
         raw_state=step["State"] or "UNKNOWN",
-        exit_code=exit_code_of(step["ExitCode"])[0],
-        start=timestamp(step["Start"]),
-        end=timestamp(step["End"]),
-        wall_time_seconds=duration_seconds(step["Elapsed"]),
-        requested_cpus=float(ncpus) if ncpus else None,
         node=parent.node,
         log_path=parent.log_path,
+        **_row_fields(step),
     )
     limits = []
     if parent.requested_memory_gb is not None:
@@ -357,6 +349,19 @@ def _step_record(
     )
     _apply_usage(record, [memory_bytes(step["MaxRSS"])], duration_seconds(step["TotalCPU"]))
     return record
+
+
+def _row_fields(row: SacctRow) -> dict[str, Any]:
+    """What a job's or a step's own row says: status, exit code, times, CPUs."""
+    ncpus = _int(row["NCPUS"])
+    return {
+        "status": status_of(row["State"]),
+        "exit_code": exit_code_of(row["ExitCode"])[0],
+        "start": timestamp(row["Start"]),
+        "end": timestamp(row["End"]),
+        "wall_time_seconds": duration_seconds(row["Elapsed"]),
+        "requested_cpus": float(ncpus) if ncpus else None,
+    }
 
 
 def _identity(job: SacctJob, logged: LoggedAttempt | None) -> tuple[str, dict[str, str], list]:
