@@ -10,7 +10,7 @@ import pytest
 
 from wavecast.metrics import slurm
 from wavecast.metrics.collect import collect
-from wavecast.metrics.runlog import parse_run_log
+from wavecast.metrics.runlog import GroupedJob, parse_run_log
 
 DATA = Path(__file__).parent / "metrics_data"
 
@@ -273,14 +273,16 @@ def test_group_jobs_get_one_record_per_rule_from_their_steps():
     assert group.rule == "member_make_forcing_run_member"  # the group's own record stays
 
 
-def _group_runner(calls, steps_answer=None):
+def _group_runner(
+    calls, steps_answer=None, run="sacct_group_run.txt", steps="sacct_group_steps.txt"
+):
     def runner(cmd, **kwargs):
         calls.append(cmd)
         if "--name" in cmd:
-            return subprocess.CompletedProcess(cmd, 0, (DATA / "sacct_group_run.txt").read_text())
+            return subprocess.CompletedProcess(cmd, 0, (DATA / run).read_text())
         if steps_answer is not None:
             return steps_answer(cmd)
-        return subprocess.CompletedProcess(cmd, 0, (DATA / "sacct_group_steps.txt").read_text())
+        return subprocess.CompletedProcess(cmd, 0, (DATA / steps).read_text())
 
     return runner
 
@@ -306,6 +308,19 @@ def test_collect_asks_for_the_command_lines_of_group_job_steps_only(tmp_path):
     member = next(r for r in result.records if r.backend_job_id == "1944.2")
     assert (member.requested_memory_gb, member.requested_runtime_seconds) == (1.0, 600)
     assert member.memory_efficiency == pytest.approx(168364 / 1024**2)
+
+
+def test_collect_gives_an_mpi_rule_in_a_group_job_its_own_record(tmp_path):
+    """The same through collect: the run log's group blocks reach the step records, and the
+    rule's requests come from the backend YAML."""
+    workdir = _log_dir(tmp_path, "runlog_slurm_group_mpi.log")
+    runner = _group_runner([], run="sacct_group_mpi_run.txt", steps="sacct_group_mpi_steps.txt")
+    requested = {"run_member": {"cpu": 2, "mem_mb": 1024, "runtime_min": 10}}
+    result = collect(workdir, sacct_runner=runner, requested=requested)
+    assert result.messages == []
+    (mpi,) = [r for r in result.records if r.backend_job_id == "2197.1"]
+    assert (mpi.rule, mpi.wildcards) == ("run_member", {"member": "001"})
+    assert (mpi.requested_memory_gb, mpi.requested_runtime_seconds) == (1.0, 600)
 
 
 def test_an_old_sacct_without_submit_line_leaves_group_jobs_whole(tmp_path):
@@ -369,36 +384,112 @@ def _srun(target):
     return f"srun -n1 python -m snakemake --target-jobs {target} --attempt 1 --nocolor"
 
 
-def test_an_mpi_rule_in_a_group_job_is_counted_with_its_group():
-    """A real grouped run with ``run_member: {cpu: 2, mpiexec: srun}``: the group's batch step
-    runs an MPI rule directly and its launcher starts step .1, whose command line is the rule's
-    own (no --target-jobs). Nothing ties that step to a rule, so run_member gets no record and
-    the group's record names the step; the other rules keep theirs, not partial."""
+def _mpi_group_run():
+    """A real grouped run with ``run_member: {cpu: 2, mpiexec: srun}`` (2195: build_grid, an
+    ordinary job; 2196/2197: one member each; 2198: the postprocess chain)."""
     jobs = slurm.parse_sacct((DATA / "sacct_group_mpi_run.txt").read_text())
+    groups = [j for j in jobs if j.job_id != "2195"]
     lines = slurm.parse_submit_lines((DATA / "sacct_group_mpi_steps.txt").read_text())
-    assert lines[("2031.1", "2026-11-22T05:24:07")].startswith(
+    run = parse_run_log((DATA / "runlog_slurm_group_mpi.log").read_text())
+    return groups, slurm.sacct_records(groups, "r"), lines, run
+
+
+def test_the_run_log_lists_the_jobs_of_group_jobs():
+    """Group blocks are indented ``rule X:`` blocks under ``Group job <name> ...:``; they
+    become GroupedJobs, and the ordinary blocks around them stay attempts of their own."""
+    run = parse_run_log((DATA / "runlog_slurm_group_mpi.log").read_text())
+    assert [a.rule for a in run.attempts] == ["build_grid", "report_metrics", "all"]
+    assert [(g.rule, g.jobid, g.wildcards) for g in run.grouped_jobs[:4]] == [
+        ("make_forcing", 7, {"member": "001"}),
+        ("run_member", 6, {"member": "001"}),
+        ("make_forcing", 5, {"member": "000"}),
+        ("run_member", 4, {"member": "000"}),
+    ]
+    model = run.grouped_jobs[1]
+    assert model.inputs == ["results/build_grid/grid.nc", "results/make_forcing/member_001.nc"]
+    assert model.outputs == ["results/run_member/member_001.nc"]
+    assert len(run.grouped_jobs) == 9 and run.slurm_group_jobs == ["2196", "2197", "2198"]
+
+
+def test_an_mpi_rule_in_a_group_job_is_measured_by_its_launcher_step():
+    """The group's batch step runs an MPI rule directly; its launcher starts step .1, whose
+    command line is the rule's own (no --target-jobs) and names the rule's output, which the
+    run log's group block ties to run_member and its wildcards."""
+    groups, parents, lines, run = _mpi_group_run()
+    assert lines[("2196.1", "2026-11-22T06:43:43")].startswith(
         "srun python -m wavecast.stages run_member"
     )
-    groups = [j for j in jobs if j.job_id != "2030"]  # 2030: build_grid, an ordinary job
-    parents = slurm.sacct_records(groups, "r")
-    steps = slurm.group_step_records(groups, parents, lines)
-    assert sorted((r.rule, r.wildcards.get("member", "")) for r in steps) == [
-        ("archive_run", ""),
-        ("extract_stations", ""),
-        ("make_forcing", "000"),
-        ("make_forcing", "001"),
-        ("plot_maps", ""),
-        ("plot_stations", ""),
-        ("summarise_ensemble", ""),
+    steps = slurm.group_step_records(groups, parents, lines, run.grouped_jobs)
+    assert [(r.rule, r.wildcards, r.backend_job_id) for r in steps] == [
+        ("make_forcing", {"member": "000"}, "2196.0"),
+        ("run_member", {"member": "000"}, "2196.1"),
+        ("make_forcing", {"member": "001"}, "2197.0"),
+        ("run_member", {"member": "001"}, "2197.1"),
+        ("extract_stations", {}, "2198.0"),
+        ("summarise_ensemble", {}, "2198.1"),
+        ("plot_maps", {}, "2198.2"),
+        ("plot_stations", {}, "2198.3"),
+        ("archive_run", {}, "2198.4"),
     ]
-    assert not any(r.partial for r in steps)
+    mpi = steps[1]
+    assert (mpi.status, mpi.exit_code, mpi.attempt) == ("completed", 0, 1)
+    assert mpi.requested_cpus == 2 and mpi.cpu_seconds == pytest.approx(0.664)
+    assert mpi.peak_memory_gb == pytest.approx(3 / 1024) and not mpi.partial
+    assert mpi.notes == [
+        "info: ran in SLURM group job 2196 (member_make_forcing_run_member), whose limits "
+        "(1 GiB, 20 min) applied",
+        "info: a launcher step (mpiexec): its command line names this job's output",
+    ]
+    assert not any("ran no Snakemake job" in n for p in parents for n in p.notes)
+
+
+def test_a_launcher_step_without_the_run_log_stays_with_its_group():
+    """Without the run log's group blocks nothing ties step .1 to a rule: no record, and the
+    group's record names the step and keeps its usage."""
+    groups, parents, lines, _ = _mpi_group_run()
+    steps = slurm.group_step_records(groups, parents, lines)
+    assert "run_member" not in {r.rule for r in steps} and len(steps) == 7
     member_group = parents[0]
-    assert member_group.backend_job_id == "2031" and not member_group.partial
+    assert member_group.backend_job_id == "2196" and not member_group.partial
     assert (
-        "info: step(s) 2031.1 ran no Snakemake job of their own (an MPI rule's launcher, or srun "
-        "inside a rule's command): their usage is in this record only"
+        "info: step(s) 2196.1 ran no Snakemake job of their own that their command line names "
+        "(srun inside a rule's command?): their usage is in this record only"
     ) in member_group.notes
-    assert member_group.cpu_seconds == pytest.approx(7.651)  # the group's TotalCPU, .1 included
+    assert member_group.cpu_seconds == pytest.approx(7.141)  # the group's TotalCPU, .1 included
+
+
+def test_a_launcher_step_belongs_to_the_job_whose_output_it_names():
+    prep = GroupedJob("prep", wildcards={"m": "1"}, outputs=["p/1.nc"])
+    model = GroupedJob("model", wildcards={"m": "1"}, inputs=["p/1.nc"], outputs=["o/1.nc"])
+    other = GroupedJob("other", outputs=["x.nc"])
+    by_output = {path: job for job in (prep, model, other) for path in job.outputs}
+    # its input is another grouped job's output: the job that reads it ran the command
+    assert slurm.launched_job("mpirun m --in p/1.nc --out o/1.nc", by_output, set()) is model
+    assert slurm.launched_job("srun m --out=o/1.nc", by_output, set()) is model
+    # a job another step ran (--target-jobs) is not a candidate
+    assert slurm.launched_job("srun m p/1.nc", by_output, {("prep", (("m", "1"),))}) is None
+    # two jobs, neither reading the other's output, or no output named: no job
+    assert slurm.launched_job("srun m o/1.nc x.nc", by_output, set()) is None
+    assert slurm.launched_job("srun hostname", by_output, set()) is None
+
+
+def test_two_steps_naming_one_job_stay_with_their_group():
+    text = "\n".join(
+        [
+            GROUP_HEADER,
+            _row("8", "00", "10", "05.000", "", comment="rule_g_model"),
+            _row("8.0", "01", "04", "02.000", "1000K"),
+            _row("8.1", "05", "09", "02.000", "1000K"),
+        ]
+    )
+    jobs = slurm.parse_sacct(text)
+    lines = slurm.parse_submit_lines(
+        "8.0|2026-11-22T10:00:01|srun a o.nc\n8.1|2026-11-22T10:00:05|srun b o.nc\n"
+    )
+    parents = slurm.sacct_records(jobs, "r")
+    grouped = [GroupedJob("model", outputs=["o.nc"])]
+    assert slurm.group_step_records(jobs, parents, lines, grouped) == []
+    assert any(n.startswith("info: step(s) 8.0, 8.1 ran no") for n in parents[0].notes)
 
 
 def test_a_requeued_group_job_keeps_each_incarnations_steps_apart():

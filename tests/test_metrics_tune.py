@@ -150,9 +150,10 @@ def test_rules_in_a_group_job_are_named_as_such_not_as_unmeasured():
     proposals, notes = propose([rec("build_grid", 0.2, 5, 3)], e, 1.2)
     assert {p.rule for p in proposals} == {"build_grid"}
     assert (
-        "run_member: runs inside group job 'member', and no job step of it was measured (an "
-        "MPI rule runs without a step of its own there, and sacct before SLURM 21.08 names no "
-        "step's rule; see `wavecast metrics summary`); left as is"
+        "run_member: runs inside group job 'member', and no job step of it was measured "
+        "(sacct before SLURM 21.08 names no step's rule, and an MPI rule's launcher step is "
+        "known only by the output file its command names; see `wavecast metrics summary`); "
+        "left as is"
     ) in notes
     assert not any("no successful attempt" in n for n in notes), notes
     assert load_env(ROOT / "config" / "backends" / "localdev.yaml").groups == {}

@@ -354,11 +354,12 @@ def test_backend_groups_become_one_slurm_job_per_group(slurm_cluster, tmp_path):
     assert grouped.requested_cpus == 2 and grouped.cpu_seconds and grouped.peak_memory_gb
 
 
-def test_an_mpi_rule_in_a_group_job_is_measured_with_its_group(slurm_cluster, tmp_path):
+def test_an_mpi_rule_in_a_group_job_is_measured_by_its_launcher_step(slurm_cluster, tmp_path):
     """run_member with ``mpiexec: srun`` inside the ``member`` group: the jobstep plugin runs
     an MPI rule in the group's batch step, whose launcher starts a step with the rule's own
-    command line (no --target-jobs). docs/metrics.md says that step gets no rule record and is
-    named on the group's record; this checks it against the real plugin and sacct."""
+    command line (no --target-jobs). docs/metrics.md says that step is tied to the rule by the
+    output file its command line names, as the run log's group block lists it; this checks it
+    against the real plugin and sacct."""
     missing = missing_piece()
     if missing:
         pytest.skip(f"pipeline on SLURM: {missing}")
@@ -372,11 +373,15 @@ def test_an_mpi_rule_in_a_group_job_is_measured_with_its_group(slurm_cluster, tm
     _, rows = run_on_slurm(work, backend)
     assert all(r["State"] == "COMPLETED" for r in rows), rows
     found = [r for r in collect(work).records if r.backend == "slurm"]
-    rules = sorted(r.rule for r in found)
-    assert rules.count("make_forcing") == 2 and "run_member" not in rules, rules
-    groups = [r for r in found if r.rule == "member_make_forcing_run_member"]
+    mpi = sorted((r.wildcards["member"], r) for r in found if r.rule == "run_member")
+    assert [m for m, _ in mpi] == ["000", "001"]
+    groups = {r.backend_job_id: r for r in found if r.rule == "member_make_forcing_run_member"}
     assert len(groups) == 2
-    for group in groups:
-        (untied,) = [n for n in group.notes if "ran no Snakemake job of their own" in n]
-        assert untied.startswith(f"info: step(s) {group.backend_job_id}.1 ")
+    for _, record in mpi:
+        job, step = record.backend_job_id.split(".")
+        assert job in groups and step != "batch"
+        assert record.status == "completed" and record.requested_cpus == 2
+        assert record.cpu_seconds and not record.partial
+    for group in groups.values():
+        assert not any("ran no Snakemake job" in n for n in group.notes), group.notes
         assert not group.partial and group.cpu_seconds

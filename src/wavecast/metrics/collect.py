@@ -197,7 +197,9 @@ def _group_steps(run, jobs, job_records, runner, result, requested, workdir) -> 
             f"steps, which name the rules they ran ({exc}; SubmitLine needs SLURM 21.08+)"
         )
         return []
-    step_records = slurm.group_step_records([j for j, _ in pairs], [r for _, r in pairs], lines)
+    step_records = slurm.group_step_records(
+        [j for j, _ in pairs], [r for _, r in pairs], lines, run.grouped_jobs
+    )
     for record in step_records:
         _complete(record, None, requested, workdir)  # the rule's own requests
     return step_records

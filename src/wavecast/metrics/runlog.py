@@ -6,7 +6,10 @@ scheduled (``rule X:`` block with jobid, wildcards, benchmark, log, threads and 
 asked for), which backend id it got (``Job N has been submitted with SLURM jobid M``, ``kubectl
 describe job snakejob-...``) and how it ended (``Finished jobid: N``, ``Error in rule X:``,
 ``... returned non-zero exit status N``). Retries reuse the jobid, so the n-th block for a jobid
-is attempt n. :func:`parse_run_log` is pure; :func:`find_run_logs` / :func:`select_run` read disk.
+is attempt n. A group job (backend ``groups``) is logged as ``Group job <name> ...:`` followed
+by one indented ``rule X:`` block per Snakemake job in it (:class:`GroupedJob`: rule, wildcards,
+input and output files), then one submission under the group's uuid. :func:`parse_run_log` is
+pure; :func:`find_run_logs` / :func:`select_run` read disk.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ LOCK_DIR = Path(".snakemake") / "locks"
 _TS_RE = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
 _RULE_RE = re.compile(r"^(local)?(rule|checkpoint) (\S+):$")
 _ITEM_RE = re.compile(r"^    (\w[\w-]*): ?(.*)$")
+_GROUPED_RULE_RE = re.compile(r"^    (?:local)?(?:rule|checkpoint) (\S+):$")
+_GROUPED_ITEM_RE = re.compile(r"^        (\w[\w-]*): ?(.*)$")
 _FINISHED_RE = re.compile(r"^Finished jobid: (\d+) \(Rule: (\S+)\)")
 _ERROR_RE = re.compile(r"^Error in rule (\S+):$")
 _EXC_RE = re.compile(r"^(\w+(?:Exception|Error)) in rule (\S+) in file")
@@ -66,6 +71,17 @@ class LoggedAttempt:
 
 
 @dataclass
+class GroupedJob:
+    """One Snakemake job inside a group job, as the group's indented block names it."""
+
+    rule: str
+    jobid: int = -1
+    wildcards: dict[str, str] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RunLog:
     """A parsed run log: identity, backend hints and the job attempts in order."""
 
@@ -80,6 +96,8 @@ class RunLog:
     kubernetes_jobs: list[str] = field(default_factory=list)
     #: SLURM job ids of group jobs (backend ``groups``); their rules have no attempt here.
     slurm_group_jobs: list[str] = field(default_factory=list)
+    #: The jobs those group jobs ran, one entry per time a group block printed them.
+    grouped_jobs: list[GroupedJob] = field(default_factory=list)
     attempts: list[LoggedAttempt] = field(default_factory=list)
 
     @property
@@ -126,6 +144,7 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
     counts: dict[int, int] = {}
     now: datetime | None = None
     block: LoggedAttempt | None = None
+    grouped: GroupedJob | None = None  # the job of an indented block in a group job
     error_job: dict[str, str] | None = None  # items of an 'Error in rule' block
     error_time: datetime | None = None
     exit_code: int | None = None
@@ -153,6 +172,12 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
         block, error_job = None, None
 
     for line in text.splitlines():
+        if grouped is not None:
+            item = _GROUPED_ITEM_RE.match(line)
+            if item:
+                _grouped_item(grouped, *item.groups())
+                continue
+            grouped = None
         if block is not None or error_job is not None:
             item = _ITEM_RE.match(line)
             if item:
@@ -181,6 +206,9 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
         elif (m := _RULE_RE.match(line)) is not None:
             block = LoggedAttempt(jobid=-1, rule=m.group(3), attempt=1, local=bool(m.group(1)))
             block.start = now
+        elif (m := _GROUPED_RULE_RE.match(line)) is not None:
+            grouped = GroupedJob(rule=m.group(1))
+            run.grouped_jobs.append(grouped)
         elif (m := _FINISHED_RE.match(line)) is not None:
             attempt = by_jobid.get(int(m.group(1)))
             if attempt is not None and attempt.status == "running":
@@ -231,6 +259,16 @@ def _block_item(block: LoggedAttempt, key: str, value: str) -> None:
         block.threads = int(value)
     elif key == "resources":
         block.resources = _split_items(value)
+
+
+def _grouped_item(job: GroupedJob, key: str, value: str) -> None:
+    if key == "jobid":
+        job.jobid = int(value)
+    elif key == "wildcards":
+        job.wildcards = _split_items(value)
+    elif key in ("input", "output"):
+        files = [v.strip() for v in value.split(", ") if v.strip()]
+        (job.inputs if key == "input" else job.outputs).extend(files)
 
 
 def find_run_logs(workdir: Path) -> list[Path]:

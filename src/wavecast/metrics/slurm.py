@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .record import JobRecord, derive, info, note
-from .runlog import LoggedAttempt
+from .runlog import GroupedJob, LoggedAttempt
 from .units import GIB, duration_seconds, memory_bytes, reqmem_bytes, timestamp
 
 FIELDS: tuple[str, ...] = (
@@ -289,37 +289,88 @@ def group_step_records(
     jobs: list[SacctJob],
     job_records: list[JobRecord],
     submit_lines: Mapping[StepKey, str],
+    grouped: Sequence[GroupedJob] = (),
 ) -> list[JobRecord]:
     """One record per rule run inside a SLURM group job, from the ``srun`` step that ran it:
     the step's state, exit code, times, TotalCPU and MaxRSS.
 
     ``jobs`` are group jobs (every incarnation), ``job_records`` their records from
     :func:`sacct_records` in the same order, ``submit_lines`` their steps' command lines
-    (:func:`parse_submit_lines`). A numbered step without ``--target-jobs`` ran no Snakemake
-    job of its own: an MPI rule, which the group's batch step runs directly so that its
-    launcher (``mpiexec: srun``) starts the step, or an ``srun`` inside a rule's command.
-    Nothing sacct records ties it to a rule (its time span may overlap another component's
-    step), so it gets no record: a note on the group job's record names it, and its usage is
-    counted there. Requests (memory, time limit) are left for the caller to fill from the
-    backend YAML; the group job's limits are in a note.
+    (:func:`parse_submit_lines`), ``grouped`` the jobs the run log's group blocks list.
+
+    A step whose command line has ``--target-jobs`` ran that Snakemake job. A numbered step
+    without it is either an MPI rule's launcher (``mpiexec: srun``: the group's batch step runs
+    an MPI rule directly, so its step's command line is the rule's own command) or an ``srun``
+    inside a rule's command. It is tied to the grouped job whose output file its command line
+    names (:func:`launched_job`); one that names none, or that shares its job with another
+    step, gets no record, a note on the group job's record names it, and its usage is counted
+    there only. Requests (memory, time limit) are left for the caller to fill from the backend
+    YAML; the group job's limits are in a note.
     """
+    by_output = {path: job for job in grouped for path in job.outputs}
     out: list[JobRecord] = []
     for job, parent in zip(jobs, job_records, strict=True):
-        untied = []
+        targeted: set[tuple[str, tuple]] = set()
+        others: list[tuple[SacctRow, str]] = []
         for step in job.numbered_steps:
-            target = step_target(submit_lines.get((step["JobID"], step["Start"]), ""))
+            line = submit_lines.get((step["JobID"], step["Start"]), "")
+            target = step_target(line)
             if target is None:
-                untied.append(step["JobID"])
+                others.append((step, line))
                 continue
             rule, wildcards, attempt = target
+            targeted.add(_job_key(rule, wildcards))
             out.append(derive(_step_record(step, rule, wildcards, attempt, parent)))
+        launched = [(step, launched_job(line, by_output, targeted)) for step, line in others]
+        keys = [_job_key(g.rule, g.wildcards) for _, g in launched if g is not None]
+        untied = []
+        for step, grouped_job in launched:
+            if (
+                grouped_job is None
+                or keys.count(_job_key(grouped_job.rule, grouped_job.wildcards)) > 1
+            ):
+                untied.append(step["JobID"])
+                continue
+            record = _step_record(step, grouped_job.rule, dict(grouped_job.wildcards), None, parent)
+            info(record, "a launcher step (mpiexec): its command line names this job's output")
+            out.append(derive(record))
         if untied:
             info(
                 parent,
-                f"step(s) {', '.join(untied)} ran no Snakemake job of their own (an MPI rule's "
-                "launcher, or srun inside a rule's command): their usage is in this record only",
+                f"step(s) {', '.join(untied)} ran no Snakemake job of their own that their "
+                "command line names (srun inside a rule's command?): their usage is in this "
+                "record only",
             )
     return out
+
+
+def _job_key(rule: str, wildcards: Mapping[str, str]) -> tuple[str, tuple]:
+    return rule, tuple(sorted(wildcards.items()))
+
+
+def launched_job(
+    submit_line: str, by_output: Mapping[str, GroupedJob], targeted: set[tuple[str, tuple]]
+) -> GroupedJob | None:
+    """The grouped job a step without ``--target-jobs`` ran: the one whose output file is an
+    argument of its command line (``--output results/run_member/member_000.nc`` or
+    ``--output=...``), leaving out the jobs other steps of the group job ran. A command that
+    also names upstream jobs' outputs (its inputs) belongs to the job that reads them all;
+    None when that leaves no single job. Outputs are unique in a Snakemake DAG."""
+    named: dict[tuple[str, tuple], GroupedJob] = {}
+    args = submit_line.split()
+    for arg in args:
+        for path in (arg, arg.partition("=")[2]):
+            job = by_output.get(path)
+            if job is not None and _job_key(job.rule, job.wildcards) not in targeted:
+                named[_job_key(job.rule, job.wildcards)] = job
+    if len(named) <= 1:
+        return next(iter(named.values()), None)
+    readers = [
+        job
+        for job in named.values()
+        if all(set(other.outputs) & set(job.inputs) for other in named.values() if other is not job)
+    ]
+    return readers[0] if len(readers) == 1 else None
 
 
 def _step_record(

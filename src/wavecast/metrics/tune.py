@@ -12,8 +12,8 @@ Rules (each proposal says which applied):
 - nothing above ``limits``: when the floor itself is above a limit the rule is reported, not
   changed. Rules with no successful attempt are left alone. Rules run inside a SLURM group job
   (``groups``) are measured by their own job steps (``slurm.group_step_records``); where no
-  step names the rule (an MPI rule, or SLURM before 21.08) only the group job is measured, and
-  tune says so.
+  step can be tied to the rule (SLURM before 21.08, or an MPI rule whose command names no
+  output file) only the group job is measured, and tune says so.
 
 :func:`edit_stages` changes only the values under ``stages:`` line by line, so comments,
 ordering and the rest of the file stay as they were (no YAML round trip).
@@ -74,9 +74,9 @@ def propose(
         if not group and rule in env.groups:
             notes.append(
                 f"{rule}: runs inside group job '{env.groups[rule]}', and no job step of it "
-                "was measured (an MPI rule runs without a step of its own there, and sacct "
-                "before SLURM 21.08 names no step's rule; see `wavecast metrics summary`); "
-                "left as is"
+                "was measured (sacct before SLURM 21.08 names no step's rule, and an MPI "
+                "rule's launcher step is known only by the output file its command names; "
+                "see `wavecast metrics summary`); left as is"
             )
             continue
         if not group:
