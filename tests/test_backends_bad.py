@@ -122,6 +122,11 @@ EXPECTED: dict[str, list[str]] = {
     "timeout_too_short.yaml": [
         "timeout: 30 is out of range; use a value at least 60",
     ],
+    "traps_and_values.yaml": [
+        "on: the key 'on' is read as a boolean by YAML 1.1 parsers; quote it: \"on\"",
+        "retries: 'yes' is read as a boolean by YAML 1.1 parsers (Snakemake's among them); write true/false for a switch, or quote it (\"yes\") for a string",
+        "jobs: 0 is out of range; use a value at least 1",
+    ],
     "unknown_key.yaml": [
         "retires: unknown key 'retires'; did you mean 'retries'?",
     ],

@@ -233,12 +233,29 @@ def test_yaml_traps_duplicates_and_schema_errors_reported_together(tmp_path, mon
 
 
 def test_yaml11_key_is_caught(tmp_path):
-    path = write(tmp_path, DEMO.read_text() + "on: 3\n")
+    """Snakemake's parse turns the key into True, which the schema calls unknown: the
+    problem is the key as written, reported once."""
+    path = write(
+        tmp_path, DEMO.read_text().replace("  rmax_km:", "  off: 1\n  rmax_km:") + "on: 3\n"
+    )
     with pytest.raises(ValidationError) as info:
         load_workflow_config(yaml.safe_load(path.read_text()), [str(path)])
-    assert str(info.value.problems[0]).endswith(
-        "::on: the key 'on' is read as a boolean by YAML 1.1 parsers; quote it: \"on\""
-    )
+    assert [str(p).partition("::")[2] for p in info.value.problems] == [
+        "cyclone.off: the key 'off' is read as a boolean by YAML 1.1 parsers; quote it: \"off\"",
+        "on: the key 'on' is read as a boolean by YAML 1.1 parsers; quote it: \"on\"",
+    ]
+
+
+def test_a_yaml_trap_does_not_hide_the_files_other_mistakes(tmp_path):
+    """validate_file (``wavecast``'s path): the text's traps and the values' mistakes at once."""
+    text = DEMO.read_text().replace("coast_side: west", "coast_side: no")
+    path = write(tmp_path, text.replace("  members: 8", "  members: 0"))
+    with pytest.raises(ValidationError) as info:
+        validate_file(path)
+    assert [p.path for p in info.value.problems] == [
+        "bathymetry.idealised.coast_side",
+        "ensemble.members",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ import jsonschema
 import yaml
 
 from . import yamlstrict
-from .errors import Problem, ValidationError, did_you_mean, dotted
+from .errors import Problem, ValidationError, did_you_mean, dotted, merge
 from .geo import EARTH_RADIUS_M as EARTH_RADIUS_M  # re-exported, as before geo.py
 from .geo import Footprint, wrap_longitude
 
@@ -377,9 +377,15 @@ def validate(
 def validate_file(path: str | Path, base_dir: Path | None = None) -> dict:
     """Strict-load and validate one config file (what ``wavecast`` and tests use)."""
     data, problems = yamlstrict.load_file(path)
+    if problems and not isinstance(data, Mapping):
+        raise ValidationError(problems)
+    try:
+        cfg = validate(data, str(path), base_dir)
+    except ValidationError as exc:
+        raise ValidationError(merge(problems, exc.problems)) from None
     if problems:
         raise ValidationError(problems)
-    return validate(data, str(path), base_dir)
+    return cfg
 
 
 def distinct_files(configfiles: Iterable[str | Path]) -> list[str]:
@@ -408,7 +414,7 @@ def load_workflow_config(
     problems: list[Problem] = []
     sources: list[tuple[str, Any]] = []
     for f in shown:
-        data, found = yamlstrict.load_file(f)
+        data, found = yamlstrict.load_file(f, yaml11=True)  # as Snakemake read it
         problems.extend(found)
         if isinstance(data, Mapping):
             sources.append((f, data))
@@ -427,15 +433,28 @@ def load_workflow_config(
     try:
         cfg = validate(science, shown[0], schema_path=schema_path, deep=deep)
     except ValidationError as exc:
-        # A YAML trap also shows up as a schema error at the same key: report it once.
-        seen = {(p.file, p.path) for p in problems}
-        for p in exc.problems:
-            p = dataclasses.replace(p, file=_setter(p.path, science, sources, shown[0]))
-            if (p.file, p.path) not in seen:
-                problems.append(p)
+        read_as_bool = _boolean_keys(problems)
+        where = [
+            dataclasses.replace(p, file=_setter(p.path, science, sources, shown[0]))
+            for p in exc.problems
+            if p.path not in read_as_bool
+        ]
+        problems = merge(problems, where)
     if problems:
         raise ValidationError(problems)
     return cfg, deployment
+
+
+def _boolean_keys(problems: Iterable[Problem]) -> set[str]:
+    """Where Snakemake's YAML 1.1 parse put the keys the text pass flagged as boolean words:
+    ``cyclone.off`` is ``cyclone[False]`` in its config, which the schema then calls unknown."""
+    out = set()
+    for p in problems:
+        parent, _, word = p.path.rpartition(".")
+        if word in yamlstrict.YAML11_BOOL_WORDS and p.message.startswith("the key "):
+            value = word.lower() in ("y", "yes", "on")
+            out.add(f"{parent}[{value}]")
+    return out
 
 
 def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default: str) -> str:

@@ -37,6 +37,14 @@ class ValidationError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
 
+def merge(found_in_text: Sequence[Problem], found_in_values: Iterable[Problem]) -> list[Problem]:
+    """The file's text problems (YAML traps, duplicate keys), then its value problems at keys
+    the text problems do not name: ``retries: yes`` also fails a schema as a boolean at that
+    key, and is reported once, in the words that say why."""
+    seen = {(p.file, p.path) for p in found_in_text}
+    return [*found_in_text, *(p for p in found_in_values if (p.file, p.path) not in seen)]
+
+
 def dotted(parts: Iterable[object]) -> str:
     """Join a location such as ``("stations", 0, "name")`` into ``stations[0].name``.
 

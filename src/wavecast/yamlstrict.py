@@ -11,6 +11,7 @@ Caught, every occurrence at once:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,21 @@ YAML11_BOOL_WORDS = frozenset(
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that records duplicate keys and YAML 1.1 boolean words instead of guessing."""
+
+
+class _DataLoader(yaml.SafeLoader):
+    """SafeLoader that reads only true/false as booleans: the words flagged above stay the
+    strings written, so checks that run after this one name the key the file has."""
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_DataLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_DataLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) -> None:
@@ -71,8 +87,12 @@ def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) 
         )
 
 
-def load_text(text: str, file: str) -> tuple[Any, list[Problem]]:
-    """Parse ``text``; return the data and the problems found (empty when all is well)."""
+def load_text(text: str, file: str, yaml11: bool = False) -> tuple[Any, list[Problem]]:
+    """Parse ``text``; return the data and the problems found (empty when all is well).
+
+    With problems, the data keeps the flagged boolean words as the strings written, so later
+    checks name the key the file has; ``yaml11`` reads them as YAML 1.1 booleans instead, as
+    Snakemake's config has them."""
     problems: list[Problem] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.lstrip(" ")
@@ -106,12 +126,15 @@ def load_text(text: str, file: str) -> tuple[Any, list[Problem]]:
     raw: list[tuple[tuple, str, str]] = []
     _walk(node, (), raw)
     problems = [Problem(file, dotted(p), msg, fix) for p, msg, fix in raw]
-    data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    data = yaml.load(text, Loader=yaml.SafeLoader if yaml11 else _DataLoader)  # noqa: S506
     return data, problems
 
 
-def load_file(path: str | Path, display: str | None = None) -> tuple[Any, list[Problem]]:
-    """Read and parse a file; unreadable or non-UTF-8 files become a problem, not a traceback."""
+def load_file(
+    path: str | Path, display: str | None = None, yaml11: bool = False
+) -> tuple[Any, list[Problem]]:
+    """Read and parse a file (:func:`load_text`); unreadable or non-UTF-8 files become a
+    problem, not a traceback."""
     file = display or str(path)
     try:
         raw = Path(path).read_bytes()
@@ -125,7 +148,7 @@ def load_file(path: str | Path, display: str | None = None) -> tuple[Any, list[P
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None, [Problem(file, "", "the file is not UTF-8 text", "save it as UTF-8 YAML")]
-    return load_text(text, file)
+    return load_text(text, file, yaml11)
 
 
 def load_or_raise(path: str | Path, display: str | None = None) -> Any:

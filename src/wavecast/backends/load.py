@@ -13,7 +13,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from ..errors import Problem, ValidationError, did_you_mean, dotted
+from ..errors import Problem, ValidationError, did_you_mean, dotted, merge
 from ..rules import RULE_NAMES
 from ..yamlstrict import load_file
 from .checks import check_backend
@@ -149,9 +149,15 @@ def load_backend(path: str | Path, display: str | None = None) -> BackendBase:
     """Read, parse and validate one backend YAML file."""
     file = display or str(path)
     data, problems = load_file(path, file)
+    if problems and not isinstance(data, dict):
+        raise ValidationError(problems)
+    try:
+        backend = validate_data(data, file)
+    except ValidationError as exc:
+        raise ValidationError(merge(problems, exc.problems)) from None
     if problems:
         raise ValidationError(problems)
-    return validate_data(data, file)
+    return backend
 
 
 def load_env_backend(env: str, root: Path = Path(".")) -> BackendBase:
