@@ -319,7 +319,9 @@ def test_collect_gives_an_mpi_rule_in_a_group_job_its_own_record(tmp_path):
     result = collect(workdir, sacct_runner=runner, requested=requested)
     assert result.messages == []
     (mpi,) = [r for r in result.records if r.backend_job_id == "2197.1"]
-    assert (mpi.rule, mpi.wildcards) == ("run_member", {"member": "001"})
+    assert (mpi.rule, mpi.wildcards, mpi.attempt) == ("run_member", {"member": "001"}, 1)
+    groups = [r for r in result.records if r.rule.startswith("member_")]
+    assert [g.attempt for g in groups] == [1, 1]  # one submission each, per the run log
     assert (mpi.requested_memory_gb, mpi.requested_runtime_seconds) == (1.0, 600)
 
 
@@ -409,6 +411,31 @@ def test_the_run_log_lists_the_jobs_of_group_jobs():
     assert model.inputs == ["results/build_grid/grid.nc", "results/make_forcing/member_001.nc"]
     assert model.outputs == ["results/run_member/member_001.nc"]
     assert len(run.grouped_jobs) == 9 and run.slurm_group_jobs == ["2196", "2197", "2198"]
+    # each block's SLURM job: the group was submitted under the uuid of one of its jobs
+    assert [g.slurm_job for g in run.grouped_jobs] == ["2197"] * 2 + ["2196"] * 2 + ["2198"] * 5
+    assert run.slurm_group_attempts == {"2196": 1, "2197": 1, "2198": 1}
+
+
+def test_a_resubmitted_group_is_its_next_attempt_and_file_notes_are_dropped():
+    """A failed group job is submitted again under the same uuid, after its block is printed
+    again; Snakemake marks pipe/storage files with a note in brackets."""
+    job = GroupedJob("model", wildcards={"m": "1"})
+    block = (
+        "[Sun Nov 22 10:00:00 2026] Group job g (jobs in lexicogr. order):\n"
+        "    [Sun Nov 22 10:00:00 2026]\n"
+        "    rule model:\n"
+        "        input: a.nc (pipe), b.nc\n"
+        "        output: o.nc (pipe, send to storage), p.nc\n"
+        "        jobid: 3\n"
+        "        wildcards: m=1\n"
+        "Shell command: None\n"
+        f"Job {job.uuid()} has been submitted with SLURM jobid {{id}} (log: x/{{id}}.log).\n"
+    )
+    run = parse_run_log(block.format(id=10) + block.format(id=12))
+    assert run.slurm_group_attempts == {"10": 1, "12": 2}
+    first, again = run.grouped_jobs
+    assert (first.slurm_job, again.slurm_job) == ("10", "12")
+    assert first.inputs == ["a.nc", "b.nc"] and first.outputs == ["o.nc", "p.nc"]
 
 
 def test_an_mpi_rule_in_a_group_job_is_measured_by_its_launcher_step():
@@ -433,6 +460,9 @@ def test_an_mpi_rule_in_a_group_job_is_measured_by_its_launcher_step():
     ]
     mpi = steps[1]
     assert (mpi.status, mpi.exit_code, mpi.attempt) == ("completed", 0, 1)
+    # the group jobs share one comment, so sacct_records numbers them 1, 2; the launcher step
+    # takes the attempt its group's other steps were given
+    assert [p.attempt for p in parents[:2]] == [1, 2] and steps[3].attempt == 1
     assert mpi.requested_cpus == 2 and mpi.cpu_seconds == pytest.approx(0.664)
     assert mpi.peak_memory_gb == pytest.approx(3 / 1024) and not mpi.partial
     assert mpi.notes == [
@@ -473,6 +503,24 @@ def test_a_launcher_step_belongs_to_the_job_whose_output_it_names():
     assert slurm.launched_job("srun hostname", by_output, set()) is None
 
 
+def test_a_step_is_not_given_a_job_of_another_group_job():
+    """Step 9.0 (an srun inside a rule of group job 9) names the output of a job that ran in
+    group job 8: not a job of its own group, so no record for it."""
+    text = "\n".join(
+        [
+            GROUP_HEADER,
+            _row("9", "00", "10", "05.000", "", comment="rule_post_stats"),
+            _row("9.0", "01", "04", "02.000", "1000K"),
+        ]
+    )
+    jobs = slurm.parse_sacct(text)
+    lines = slurm.parse_submit_lines("9.0|2026-11-22T10:00:01|srun tool o.nc\n")
+    parents = slurm.sacct_records(jobs, "r")
+    grouped = [GroupedJob("model", outputs=["o.nc"], slurm_job="8")]
+    assert slurm.group_step_records(jobs, parents, lines, grouped) == []
+    assert any(n.startswith("info: step(s) 9.0 ran no") for n in parents[0].notes)
+
+
 def test_two_steps_naming_one_job_stay_with_their_group():
     text = "\n".join(
         [
@@ -487,7 +535,7 @@ def test_two_steps_naming_one_job_stay_with_their_group():
         "8.0|2026-11-22T10:00:01|srun a o.nc\n8.1|2026-11-22T10:00:05|srun b o.nc\n"
     )
     parents = slurm.sacct_records(jobs, "r")
-    grouped = [GroupedJob("model", outputs=["o.nc"])]
+    grouped = [GroupedJob("model", outputs=["o.nc"], slurm_job="8")]
     assert slurm.group_step_records(jobs, parents, lines, grouped) == []
     assert any(n.startswith("info: step(s) 8.0, 8.1 ran no") for n in parents[0].notes)
 

@@ -381,6 +381,7 @@ def test_an_mpi_rule_in_a_group_job_is_measured_by_its_launcher_step(slurm_clust
         job, step = record.backend_job_id.split(".")
         assert job in groups and step != "batch"
         assert record.status == "completed" and record.requested_cpus == 2
+        assert record.attempt == 1 and groups[job].attempt == 1
         assert record.cpu_seconds and not record.partial
     for group in groups.values():
         assert not any("ran no Snakemake job" in n for n in group.notes), group.notes

@@ -8,14 +8,17 @@ describe job snakejob-...``) and how it ended (``Finished jobid: N``, ``Error in
 ``... returned non-zero exit status N``). Retries reuse the jobid, so the n-th block for a jobid
 is attempt n. A group job (backend ``groups``) is logged as ``Group job <name> ...:`` followed
 by one indented ``rule X:`` block per Snakemake job in it (:class:`GroupedJob`: rule, wildcards,
-input and output files), then one submission under the group's uuid. :func:`parse_run_log` is
-pure; :func:`find_run_logs` / :func:`select_run` read disk.
+input and output files), then one submission under the group's uuid, which is the uuid of one
+of its jobs (Snakemake's ``GroupJob.jobid``: ``uuid5(UUID_NAMESPACE, "rule:w:v,...")`` of its
+last job); that ties each block to its SLURM job. The n-th submission of a uuid is attempt n.
+:func:`parse_run_log` is pure; :func:`find_run_logs` / :func:`select_run` read disk.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -29,6 +32,8 @@ LOCK_DIR = Path(".snakemake") / "locks"
 _TS_RE = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
 _RULE_RE = re.compile(r"^(local)?(rule|checkpoint) (\S+):$")
 _ITEM_RE = re.compile(r"^    (\w[\w-]*): ?(.*)$")
+_GROUP_HEADER_RE = re.compile(r"^\[[^\]]+\] Group job \S+ ")
+_FILE_NOTE_RE = re.compile(r" \([^()]*\)")  # "x.nc (pipe)", "y (send to storage)"
 _GROUPED_RULE_RE = re.compile(r"^    (?:local)?(?:rule|checkpoint) (\S+):$")
 _GROUPED_ITEM_RE = re.compile(r"^        (\w[\w-]*): ?(.*)$")
 _FINISHED_RE = re.compile(r"^Finished jobid: (\d+) \(Rule: (\S+)\)")
@@ -79,6 +84,19 @@ class GroupedJob:
     wildcards: dict[str, str] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    #: The SLURM job of the group job that ran it (None until its submission is logged).
+    slurm_job: str | None = None
+
+    @property
+    def key(self) -> tuple[str, tuple]:
+        return self.rule, tuple(sorted(self.wildcards.items()))
+
+    def uuid(self) -> str:
+        """Snakemake's ``Job.uuid()``, which a group job with this job last is submitted as."""
+        from snakemake.common import UUID_NAMESPACE
+
+        spec = ",".join(sorted(f"{w}:{v}" for w, v in self.wildcards.items()))
+        return str(uuid.uuid5(UUID_NAMESPACE, f"{self.rule}:{spec}"))
 
 
 @dataclass
@@ -96,6 +114,8 @@ class RunLog:
     kubernetes_jobs: list[str] = field(default_factory=list)
     #: SLURM job ids of group jobs (backend ``groups``); their rules have no attempt here.
     slurm_group_jobs: list[str] = field(default_factory=list)
+    #: Attempt of each group job: the n-th submission of its group's uuid is attempt n.
+    slurm_group_attempts: dict[str, int] = field(default_factory=dict)
     #: The jobs those group jobs ran, one entry per time a group block printed them.
     grouped_jobs: list[GroupedJob] = field(default_factory=list)
     attempts: list[LoggedAttempt] = field(default_factory=list)
@@ -145,6 +165,8 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
     now: datetime | None = None
     block: LoggedAttempt | None = None
     grouped: GroupedJob | None = None  # the job of an indented block in a group job
+    unsubmitted: list[list[GroupedJob]] = []  # group blocks printed, not yet submitted
+    submissions: dict[str, int] = {}  # group uuid -> times submitted
     error_job: dict[str, str] | None = None  # items of an 'Error in rule' block
     error_time: datetime | None = None
     exit_code: int | None = None
@@ -206,8 +228,11 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
         elif (m := _RULE_RE.match(line)) is not None:
             block = LoggedAttempt(jobid=-1, rule=m.group(3), attempt=1, local=bool(m.group(1)))
             block.start = now
-        elif (m := _GROUPED_RULE_RE.match(line)) is not None:
+        elif _GROUP_HEADER_RE.match(line):
+            unsubmitted.append([])
+        elif (m := _GROUPED_RULE_RE.match(line)) is not None and unsubmitted:
             grouped = GroupedJob(rule=m.group(1))
+            unsubmitted[-1].append(grouped)
             run.grouped_jobs.append(grouped)
         elif (m := _FINISHED_RE.match(line)) is not None:
             attempt = by_jobid.get(int(m.group(1)))
@@ -226,6 +251,9 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
         elif (m := _SLURM_SUBMIT_RE.search(line)) is not None:
             if not m.group(1).isdigit():  # a group job: submitted under a uuid, not a jobid
                 run.slurm_group_jobs.append(m.group(2))
+                submissions[m.group(1)] = submissions.get(m.group(1), 0) + 1
+                run.slurm_group_attempts[m.group(2)] = submissions[m.group(1)]
+                _submitted(unsubmitted, m.group(1), m.group(2))
             elif (attempt := by_jobid.get(int(m.group(1)))) is not None:
                 attempt.external_id, attempt.backend_log = m.group(2), m.group(3)
         elif (m := _SLURM_ARRAY_RE.search(line)) is not None:
@@ -261,13 +289,23 @@ def _block_item(block: LoggedAttempt, key: str, value: str) -> None:
         block.resources = _split_items(value)
 
 
+def _submitted(blocks: list[list[GroupedJob]], group_uuid: str, slurm_job: str) -> None:
+    """Give the block whose jobs include the group's uuid its SLURM job id."""
+    for block in blocks:
+        if any(job.uuid() == group_uuid for job in block):
+            for job in block:
+                job.slurm_job = slurm_job
+            blocks.remove(block)
+            return
+
+
 def _grouped_item(job: GroupedJob, key: str, value: str) -> None:
     if key == "jobid":
         job.jobid = int(value)
     elif key == "wildcards":
         job.wildcards = _split_items(value)
     elif key in ("input", "output"):
-        files = [v.strip() for v in value.split(", ") if v.strip()]
+        files = [v.strip() for v in _FILE_NOTE_RE.sub("", value).split(", ") if v.strip()]
         (job.inputs if key == "input" else job.outputs).extend(files)
 
 

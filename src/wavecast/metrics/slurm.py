@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -296,21 +297,28 @@ def group_step_records(
 
     ``jobs`` are group jobs (every incarnation), ``job_records`` their records from
     :func:`sacct_records` in the same order, ``submit_lines`` their steps' command lines
-    (:func:`parse_submit_lines`), ``grouped`` the jobs the run log's group blocks list.
+    (:func:`parse_submit_lines`), ``grouped`` the jobs the run log's group blocks list, each
+    with the SLURM job of its group.
 
     A step whose command line has ``--target-jobs`` ran that Snakemake job. A numbered step
     without it is either an MPI rule's launcher (``mpiexec: srun``: the group's batch step runs
     an MPI rule directly, so its step's command line is the rule's own command) or an ``srun``
-    inside a rule's command. It is tied to the grouped job whose output file its command line
-    names (:func:`launched_job`); one that names none, or that shares its job with another
+    inside a rule's command. It is tied to the job of the same group job whose output file its
+    command line names (:func:`launched_job`), with the attempt the group's other steps were
+    given (or the group job's); one that names none, or that shares its job with another
     step, gets no record, a note on the group job's record names it, and its usage is counted
     there only. Requests (memory, time limit) are left for the caller to fill from the backend
     YAML; the group job's limits are in a note.
     """
-    by_output = {path: job for job in grouped for path in job.outputs}
+    members: dict[str, dict[str, GroupedJob]] = {}
+    for grouped_job in grouped:
+        if grouped_job.slurm_job is not None:
+            outputs = members.setdefault(grouped_job.slurm_job, {})
+            outputs.update(dict.fromkeys(grouped_job.outputs, grouped_job))
     out: list[JobRecord] = []
     for job, parent in zip(jobs, job_records, strict=True):
         targeted: set[tuple[str, tuple]] = set()
+        attempts: set[int] = set()
         others: list[tuple[SacctRow, str]] = []
         for step in job.numbered_steps:
             line = submit_lines.get((step["JobID"], step["Start"]), "")
@@ -320,18 +328,20 @@ def group_step_records(
                 continue
             rule, wildcards, attempt = target
             targeted.add(_job_key(rule, wildcards))
+            if attempt is not None:
+                attempts.add(attempt)
             out.append(derive(_step_record(step, rule, wildcards, attempt, parent)))
+        by_output = members.get(job.job_id, {})
         launched = [(step, launched_job(line, by_output, targeted)) for step, line in others]
-        keys = [_job_key(g.rule, g.wildcards) for _, g in launched if g is not None]
+        times = Counter(g.key for _, g in launched if g is not None)
+        # the group's attempt, as its other rules' steps were told (one value per incarnation)
+        attempt = attempts.pop() if len(attempts) == 1 else None
         untied = []
-        for step, grouped_job in launched:
-            if (
-                grouped_job is None
-                or keys.count(_job_key(grouped_job.rule, grouped_job.wildcards)) > 1
-            ):
+        for step, ran in launched:
+            if ran is None or times[ran.key] > 1:
                 untied.append(step["JobID"])
                 continue
-            record = _step_record(step, grouped_job.rule, dict(grouped_job.wildcards), None, parent)
+            record = _step_record(step, ran.rule, dict(ran.wildcards), attempt, parent)
             info(record, "a launcher step (mpiexec): its command line names this job's output")
             out.append(derive(record))
         if untied:
@@ -361,8 +371,8 @@ def launched_job(
     for arg in args:
         for path in (arg, arg.partition("=")[2]):
             job = by_output.get(path)
-            if job is not None and _job_key(job.rule, job.wildcards) not in targeted:
-                named[_job_key(job.rule, job.wildcards)] = job
+            if job is not None and job.key not in targeted:
+                named[job.key] = job
     if len(named) <= 1:
         return next(iter(named.values()), None)
     readers = [
