@@ -27,7 +27,7 @@ from .local import (
     record_from_attempt,
     requested_from_log,
 )
-from .record import JobRecord, derive, drop_notes, info, note
+from .record import JobRecord, derive, drop_notes, info, job_key, note
 from .runlog import LoggedAttempt, RunLog, run_in_progress, select_run
 
 BACKENDS = ("auto", "local", "slurm", "kubernetes")
@@ -270,7 +270,7 @@ def _kubernetes(run, workdir, requested, source, result, namespace) -> list[JobR
                 "(kept Jobs of other runs)"
             )
         jobs = kept
-    logged = {(a.rule, tuple(sorted(a.wildcards.items())), a.attempt): a for a in attempts}
+    logged = {(*job_key(a.rule, a.wildcards), a.attempt): a for a in attempts}
     records = []
     for job in jobs:
         name = k8s.get(job, "metadata", "name")

@@ -11,6 +11,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: A Snakemake job across its attempts: rule and wildcards in a fixed order.
+JobKey = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def job_key(rule: str, wildcards: dict[str, str]) -> JobKey:
+    return rule, tuple(sorted(wildcards.items()))
+
+
 Status = Literal["pending", "running", "completed", "failed"]
 Backend = Literal["local", "slurm", "kubernetes"]
 
@@ -84,7 +92,7 @@ class JobRecord(BaseModel):
     notes: list[str] = Field(default_factory=list, description="why a value is missing")
 
     def key(self) -> tuple[str, tuple[tuple[str, str], ...], int]:
-        return (self.rule, tuple(sorted(self.wildcards.items())), self.attempt)
+        return (*job_key(self.rule, self.wildcards), self.attempt)
 
     def wildcards_str(self) -> str:
         return ",".join(f"{k}={v}" for k, v in self.wildcards.items())

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import Problem, ValidationError
+from .record import JobKey, job_key
 
 LOG_DIR = Path(".snakemake") / "log"
 LOCK_DIR = Path(".snakemake") / "locks"
@@ -88,8 +89,8 @@ class GroupedJob:
     slurm_job: str | None = None
 
     @property
-    def key(self) -> tuple[str, tuple]:
-        return self.rule, tuple(sorted(self.wildcards.items()))
+    def key(self) -> JobKey:
+        return job_key(self.rule, self.wildcards)
 
     def uuid(self) -> str:
         """Snakemake's ``Job.uuid()``, which a group job with this job last is submitted as."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .record import JobRecord, derive, info, note
+from .record import JobKey, JobRecord, derive, info, job_key, note
 from .runlog import GroupedJob, LoggedAttempt
 from .units import GIB, duration_seconds, memory_bytes, reqmem_bytes, timestamp
 
@@ -317,7 +317,7 @@ def group_step_records(
             outputs.update(dict.fromkeys(grouped_job.outputs, grouped_job))
     out: list[JobRecord] = []
     for job, parent in zip(jobs, job_records, strict=True):
-        targeted: set[tuple[str, tuple]] = set()
+        targeted: set[JobKey] = set()
         attempts: set[int] = set()
         others: list[tuple[SacctRow, str]] = []
         for step in job.numbered_steps:
@@ -327,7 +327,7 @@ def group_step_records(
                 others.append((step, line))
                 continue
             rule, wildcards, attempt = target
-            targeted.add(_job_key(rule, wildcards))
+            targeted.add(job_key(rule, wildcards))
             if attempt is not None:
                 attempts.add(attempt)
             out.append(derive(_step_record(step, rule, wildcards, attempt, parent)))
@@ -354,19 +354,15 @@ def group_step_records(
     return out
 
 
-def _job_key(rule: str, wildcards: Mapping[str, str]) -> tuple[str, tuple]:
-    return rule, tuple(sorted(wildcards.items()))
-
-
 def launched_job(
-    submit_line: str, by_output: Mapping[str, GroupedJob], targeted: set[tuple[str, tuple]]
+    submit_line: str, by_output: Mapping[str, GroupedJob], targeted: set[JobKey]
 ) -> GroupedJob | None:
     """The grouped job a step without ``--target-jobs`` ran: the one whose output file is an
     argument of its command line (``--output results/run_member/member_000.nc`` or
     ``--output=...``), leaving out the jobs other steps of the group job ran. A command that
     also names upstream jobs' outputs (its inputs) belongs to the job that reads them all;
     None when that leaves no single job. Outputs are unique in a Snakemake DAG."""
-    named: dict[tuple[str, tuple], GroupedJob] = {}
+    named: dict[JobKey, GroupedJob] = {}
     args = submit_line.split()
     for arg in args:
         for path in (arg, arg.partition("=")[2]):
@@ -471,7 +467,7 @@ def _number_attempts(records: list[JobRecord], from_log: list[bool]) -> None:
     for record, known in zip(records, from_log, strict=True):
         if known or record.backend_job_id is None:
             continue
-        key = (record.rule, tuple(sorted(record.wildcards.items())))
+        key = job_key(record.rule, record.wildcards)
         ids = seen.setdefault(key, [])
         if record.backend_job_id not in ids:
             ids.append(record.backend_job_id)
