@@ -376,16 +376,7 @@ def validate(
 
 def validate_file(path: str | Path, base_dir: Path | None = None) -> dict:
     """Strict-load and validate one config file (what ``wavecast`` and tests use)."""
-    data, problems = yamlstrict.load_file(path)
-    if problems and not isinstance(data, Mapping):
-        raise ValidationError(problems)
-    try:
-        cfg = validate(data, str(path), base_dir)
-    except ValidationError as exc:
-        raise ValidationError(merge(problems, exc.problems)) from None
-    if problems:
-        raise ValidationError(problems)
-    return cfg
+    return yamlstrict.load_checked(path, lambda data, file: validate(data, file, base_dir))
 
 
 def distinct_files(configfiles: Iterable[str | Path]) -> list[str]:
@@ -433,7 +424,7 @@ def load_workflow_config(
     try:
         cfg = validate(science, shown[0], schema_path=schema_path, deep=deep)
     except ValidationError as exc:
-        read_as_bool = _boolean_keys(problems)
+        read_as_bool = yamlstrict.boolean_keys_as_yaml11_reads_them(problems)
         where = [
             dataclasses.replace(p, file=_setter(p.path, science, sources, shown[0]))
             for p in exc.problems
@@ -443,18 +434,6 @@ def load_workflow_config(
     if problems:
         raise ValidationError(problems)
     return cfg, deployment
-
-
-def _boolean_keys(problems: Iterable[Problem]) -> set[str]:
-    """Where Snakemake's YAML 1.1 parse put the keys the text pass flagged as boolean words:
-    ``cyclone.off`` is ``cyclone[False]`` in its config, which the schema then calls unknown."""
-    out = set()
-    for p in problems:
-        parent, _, word = p.path.rpartition(".")
-        if word in yamlstrict.YAML11_BOOL_WORDS and p.message.startswith("the key "):
-            value = word.lower() in ("y", "yes", "on")
-            out.add(f"{parent}[{value}]")
-    return out
 
 
 def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default: str) -> str:

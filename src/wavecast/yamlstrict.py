@@ -12,12 +12,15 @@ Caught, every occurrence at once:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
-from .errors import Problem, ValidationError, dotted
+from .errors import Problem, ValidationError, dotted, merge
+
+T = TypeVar("T")
 
 #: Plain scalars that YAML 1.1 reads as booleans, except the unambiguous true/false.
 YAML11_BOOL_WORDS = frozenset(
@@ -25,6 +28,10 @@ YAML11_BOOL_WORDS = frozenset(
     for base in ("y", "n", "yes", "no", "on", "off")
     for w in (base, base.upper(), base.capitalize())
 )
+
+
+#: The problem of a key that YAML 1.1 reads as a boolean.
+_BOOLEAN_KEY = "the key '{}' is read as a boolean by YAML 1.1 parsers"
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -56,7 +63,7 @@ def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) 
                     problems.append(
                         (
                             path + (key,),
-                            f"the key '{key}' is read as a boolean by YAML 1.1 parsers",
+                            _BOOLEAN_KEY.format(key),
                             f'quote it: "{key}"',
                         )
                     )
@@ -149,6 +156,34 @@ def load_file(
     except UnicodeDecodeError:
         return None, [Problem(file, "", "the file is not UTF-8 text", "save it as UTF-8 YAML")]
     return load_text(text, file, yaml11)
+
+
+def load_checked(path: str | Path, check: Callable[[Any, str], T], display: str | None = None) -> T:
+    """Load a file (:func:`load_file`), then ``check(data, file)`` its values even when the
+    text has problems; raise once with the problems of both (:func:`wavecast.errors.merge`),
+    or return what ``check`` returns."""
+    file = display or str(path)
+    data, problems = load_file(path, file)
+    if problems and not isinstance(data, dict):
+        raise ValidationError(problems)
+    try:
+        result = check(data, file)
+    except ValidationError as exc:
+        raise ValidationError(merge(problems, exc.problems)) from None
+    if problems:
+        raise ValidationError(problems)
+    return result
+
+
+def boolean_keys_as_yaml11_reads_them(problems: Iterable[Problem]) -> set[str]:
+    """Where a YAML 1.1 parser (Snakemake's) puts the keys these problems flag as boolean
+    words: ``cyclone.off`` is ``cyclone[False]`` there (a bool key, written as an index)."""
+    out = set()
+    for p in problems:
+        parent, _, word = p.path.rpartition(".")
+        if word in YAML11_BOOL_WORDS and p.message == _BOOLEAN_KEY.format(word):
+            out.add(f"{parent}[{word.lower() in ('y', 'yes', 'on')}]")
+    return out
 
 
 def load_or_raise(path: str | Path, display: str | None = None) -> Any:

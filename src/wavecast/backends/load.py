@@ -13,9 +13,9 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from ..errors import Problem, ValidationError, did_you_mean, dotted, merge
+from ..errors import Problem, ValidationError, did_you_mean, dotted
 from ..rules import RULE_NAMES
-from ..yamlstrict import load_file
+from ..yamlstrict import load_checked
 from .checks import check_backend
 from .models import BACKEND_MODELS, Backend, BackendBase
 
@@ -147,17 +147,7 @@ def _dedupe(problems) -> list[Problem]:
 
 def load_backend(path: str | Path, display: str | None = None) -> BackendBase:
     """Read, parse and validate one backend YAML file."""
-    file = display or str(path)
-    data, problems = load_file(path, file)
-    if problems and not isinstance(data, dict):
-        raise ValidationError(problems)
-    try:
-        backend = validate_data(data, file)
-    except ValidationError as exc:
-        raise ValidationError(merge(problems, exc.problems)) from None
-    if problems:
-        raise ValidationError(problems)
-    return backend
+    return load_checked(path, validate_data, display)
 
 
 def load_env_backend(env: str, root: Path = Path(".")) -> BackendBase:
