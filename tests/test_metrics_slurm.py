@@ -382,6 +382,15 @@ def _row(job_id, start, end, cpu, rss, state="COMPLETED", comment=""):
     )
 
 
+def _group_steps(rows, submit_lines, grouped=()):
+    """Written sacct rows and step command lines of group jobs through group_step_records:
+    (step records, the group jobs' own records)."""
+    jobs = slurm.parse_sacct("\n".join([GROUP_HEADER, *rows]))
+    parents = slurm.sacct_records(jobs, "r")
+    lines = slurm.parse_submit_lines(submit_lines)
+    return slurm.group_step_records(jobs, parents, lines, grouped), parents
+
+
 def _srun(target):
     return f"srun -n1 python -m snakemake --target-jobs {target} --attempt 1 --nocolor"
 
@@ -506,56 +515,43 @@ def test_a_launcher_step_belongs_to_the_job_whose_output_it_names():
 def test_a_step_is_not_given_a_job_of_another_group_job():
     """Step 9.0 (an srun inside a rule of group job 9) names the output of a job that ran in
     group job 8: not a job of its own group, so no record for it."""
-    text = "\n".join(
+    steps, parents = _group_steps(
         [
-            GROUP_HEADER,
             _row("9", "00", "10", "05.000", "", comment="rule_post_stats"),
             _row("9.0", "01", "04", "02.000", "1000K"),
-        ]
+        ],
+        "9.0|2026-11-22T10:00:01|srun tool o.nc\n",
+        [GroupedJob("model", outputs=["o.nc"], slurm_job="8")],
     )
-    jobs = slurm.parse_sacct(text)
-    lines = slurm.parse_submit_lines("9.0|2026-11-22T10:00:01|srun tool o.nc\n")
-    parents = slurm.sacct_records(jobs, "r")
-    grouped = [GroupedJob("model", outputs=["o.nc"], slurm_job="8")]
-    assert slurm.group_step_records(jobs, parents, lines, grouped) == []
+    assert steps == []
     assert any(n.startswith("info: step(s) 9.0 ran no") for n in parents[0].notes)
 
 
 def test_two_steps_naming_one_job_stay_with_their_group():
-    text = "\n".join(
+    steps, parents = _group_steps(
         [
-            GROUP_HEADER,
             _row("8", "00", "10", "05.000", "", comment="rule_g_model"),
             _row("8.0", "01", "04", "02.000", "1000K"),
             _row("8.1", "05", "09", "02.000", "1000K"),
-        ]
+        ],
+        "8.0|2026-11-22T10:00:01|srun a o.nc\n8.1|2026-11-22T10:00:05|srun b o.nc\n",
+        [GroupedJob("model", outputs=["o.nc"], slurm_job="8")],
     )
-    jobs = slurm.parse_sacct(text)
-    lines = slurm.parse_submit_lines(
-        "8.0|2026-11-22T10:00:01|srun a o.nc\n8.1|2026-11-22T10:00:05|srun b o.nc\n"
-    )
-    parents = slurm.sacct_records(jobs, "r")
-    grouped = [GroupedJob("model", outputs=["o.nc"], slurm_job="8")]
-    assert slurm.group_step_records(jobs, parents, lines, grouped) == []
+    assert steps == []
     assert any(n.startswith("info: step(s) 8.0, 8.1 ran no") for n in parents[0].notes)
 
 
 def test_a_requeued_group_job_keeps_each_incarnations_steps_apart():
     """A requeued job reuses its step ids; each incarnation's 7.0 has its own start and line."""
-    text = "\n".join(
+    got, _ = _group_steps(
         [
-            GROUP_HEADER,
             _row("7", "00", "10", "05.000", "", state="REQUEUED", comment="rule_g_a_b"),
             _row("7.0", "01", "09", "04.000", "1000K", state="CANCELLED"),
             _row("7", "20", "30", "05.000", "", comment="rule_g_a_b"),
             _row("7.0", "21", "29", "04.000", "2000K"),
-        ]
+        ],
+        f"7.0|2026-11-22T10:00:01|{_srun('a:n=1')}\n7.0|2026-11-22T10:00:21|{_srun('b:n=1')}\n",
     )
-    jobs = slurm.parse_sacct(text)
-    lines = slurm.parse_submit_lines(
-        f"7.0|2026-11-22T10:00:01|{_srun('a:n=1')}\n7.0|2026-11-22T10:00:21|{_srun('b:n=1')}\n"
-    )
-    got = slurm.group_step_records(jobs, slurm.sacct_records(jobs, "r"), lines)
     assert [(r.rule, r.status, r.peak_memory_gb * 1024**2) for r in got] == [
         ("a", "failed", 1000),
         ("b", "completed", 2000),
