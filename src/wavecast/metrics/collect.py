@@ -158,9 +158,7 @@ def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRe
         for record in records:
             note(record, str(exc))
         return [derive(r) for r in records]
-    records = slurm.sacct_records(jobs, run.run_id, by_id)
-    for record in records:  # group jobs share one comment: the run log numbers their attempts
-        record.attempt = run.slurm_group_attempts.get(record.backend_job_id or "", record.attempt)
+    records = slurm.sacct_records(jobs, run.run_id, by_id, run.slurm_group_attempts)
     seen = {r.backend_job_id for r in records}
     for record, job in zip(progress.track(records, "jobs"), jobs, strict=True):
         logged = by_id.get(job.job_id)

@@ -210,13 +210,18 @@ def sacct_records(
     jobs: list[SacctJob],
     run_id: str,
     attempts: dict[str, LoggedAttempt] | None = None,
+    group_attempts: Mapping[str, int] | None = None,
 ) -> list[JobRecord]:
     """One record per job incarnation. ``attempts`` maps SLURM job ids to the run log's
-    attempts, which know wildcard names and the attempt number; without it the comment is
-    used and attempts are numbered by submit time."""
-    attempts = attempts or {}
+    attempts, which know wildcard names and the attempt number, ``group_attempts`` group
+    jobs' ids to theirs (:attr:`RunLog.slurm_group_attempts`: every group job of a run has one
+    comment); for other jobs the comment is used and attempts are numbered by submit time."""
+    attempts, group_attempts = attempts or {}, group_attempts or {}
     records = [_record(job, run_id, attempts.get(job.job_id)) for job in jobs]
-    _number_attempts(records, [job.job_id in attempts for job in jobs])
+    for record in records:
+        record.attempt = group_attempts.get(record.backend_job_id or "", record.attempt)
+    known = [job.job_id in attempts or job.job_id in group_attempts for job in jobs]
+    _number_attempts(records, known)
     return [derive(r) for r in records]
 
 
