@@ -29,7 +29,9 @@ TSV: ``s``, ``cpu_time``, ``jobid``, ``rule_name``, ``wildcards``, ...) it compu
 Two job-CPU figures. ``cpu_time`` in the benchmark files is sampled: Snakemake's benchmark
 thread (``snakemake.benchmark.BenchmarkTimer``) reads the job's process tree with psutil every
 0.5 s and keeps the cpu_times of the last sample, so whatever the job spends after its last
-sample is lost (≈ 0.25 s a job on average; a 0.46 s job can record 0.00 s). The exact figure
+sample is lost (≈ 0.25 s a job on average; a 0.46 s job can record 0.00 s). After 30
+samples the thread samples only every 30 s (``BENCHMARK_INTERVAL``), so a job longer than
+15 s records no CPU past its 15th second until its 45th. The exact figure
 comes from the kernel: ``getrusage(RUSAGE_CHILDREN)`` of the Snakemake process at exit is the
 CPU of every process tree it waited for, i.e. of all jobs (the only other children are the
 ``which sacct`` / ``scontrol show config`` probes the SLURM executor plugin runs at import,
