@@ -208,3 +208,31 @@ def test_jobs_are_read_from_the_environments_namespace(tmp_path, monkeypatch, ca
     ]
     out = capsys.readouterr().out
     assert "Job not found in namespace 'wavecast-staging'" in out
+
+
+def test_a_pods_cpu_from_its_benchmark_file_keeps_the_span_it_covers(tmp_path):
+    """The API has no CPU time, so a Job's comes from its benchmark file. run_member ran
+    2530 s; Snakemake sampled it every 30 s after its first 15 s, last at 2505 s: its
+    efficiency is over those 2505 s, and the record says the last 25 s are not counted."""
+    from wavecast.metrics.collect import collect
+
+    work = k8s_workdir(tmp_path)
+    log = next((work / ".snakemake" / "log").iterdir())
+    log.write_text(
+        K8S_RUN_LOG.replace(
+            "    wildcards: member=003\n",
+            "    wildcards: member=003\n    benchmark: logs/benchmarks/run_member/003.tsv\n",
+        )
+    )
+    bench = work / "logs" / "benchmarks" / "run_member" / "003.tsv"
+    bench.parent.mkdir(parents=True)
+    header = (DATA / "bench_basic.tsv").read_text().splitlines()[0]
+    row = "2530.0 0:42:10 6000.0 7000.0 5900.0 5950.0 10 900 98.4 2490.2".replace(" ", "\t")
+    bench.write_text(f"{header}\n{row}\n")
+    document = json.loads((DATA / "k8s_jobs_pods.json").read_text())
+    result = collect(work, backend="kubernetes", kubernetes_source=document)
+    (member,) = [r for r in result.records if r.rule == "run_member"]
+    assert (member.cpu_seconds, member.cpu_sampled_seconds) == (2490.2, 2505.0)
+    assert member.cpu_efficiency == pytest.approx(2490.2 / 2505.0 / member.requested_cpus)
+    notes = " ".join(member.notes)
+    assert member.partial and "covers only the first 2505.0 s of 2530.0 s" in notes

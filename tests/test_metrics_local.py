@@ -1,5 +1,6 @@
 """Benchmark files and Snakemake run logs on literal inputs, then a real local snakemake run."""
 
+import inspect
 import shutil
 import subprocess
 from datetime import datetime
@@ -9,8 +10,14 @@ import pytest
 
 from wavecast.errors import ValidationError
 from wavecast.metrics.collect import collect
-from wavecast.metrics.local import BenchmarkError, BenchmarkRow, apply_benchmark, parse_benchmark
-from wavecast.metrics.record import JobRecord
+from wavecast.metrics.local import (
+    BenchmarkError,
+    BenchmarkRow,
+    apply_benchmark,
+    last_sample_at,
+    parse_benchmark,
+)
+from wavecast.metrics.record import JobRecord, derive
 from wavecast.metrics.runlog import parse_run_log, select_run
 
 DATA = Path(__file__).parent / "metrics_data"
@@ -48,6 +55,64 @@ def test_a_sample_taken_only_at_the_start_is_not_the_jobs_peak():
     sampled = record.model_copy(update={"notes": []})
     apply_benchmark(sampled, [BenchmarkRow(seconds=1.4, max_rss_mib=900.0, cpu_time=0.98)], "b")
     assert sampled.peak_memory_gb == 900.0 / 1024 and sampled.cpu_seconds == 0.98
+
+
+def test_last_sample_at_follows_snakemakes_own_benchmark_timer(monkeypatch):
+    """Snakemake's ScheduledPeriodicTimer, as `benchmarked()` starts it for every job, with its
+    timer threads replaced by a clock that jumps by each interval the timer asks for: the
+    times it samples at are the ones last_sample_at assumes (a Snakemake that changes its
+    schedule fails here)."""
+    from snakemake import benchmark
+
+    now, samples, armed = [0.0], [], []
+
+    class Clock:
+        def __init__(self, interval, function, args=None, kwargs=None):
+            self.interval, self.function = interval, function
+
+        def start(self):
+            armed.append(self)
+
+        def cancel(self):
+            pass
+
+    class Probe(benchmark.ScheduledPeriodicTimer):
+        def work(self):
+            samples.append(now[0])
+
+    monkeypatch.setattr(benchmark, "DaemonTimer", Clock)
+    default = inspect.signature(benchmark.benchmarked).parameters["interval"].default
+    Probe(default).start()
+    while now[0] < 200:
+        timer = armed.pop()
+        now[0] += timer.interval
+        timer.function()
+    assert samples[:3] == [0.0, 0.5, 1.0] and 15.0 in samples and 45.0 in samples
+    for seconds in (0.3, 0.5, 1.49, 7.2, 14.99, 15.0, 15.2, 25.0, 44.99, 45.0, 130.0):
+        assert last_sample_at(seconds) == max(t for t in samples if t <= seconds), seconds
+
+
+def test_a_long_jobs_cpu_is_over_the_part_snakemake_sampled():
+    """A run_member of the 800² demo (benchmarks/README.md): 22.55 s wall, 14.97 s CPU in its
+    benchmark file, because Snakemake samples every 30 s after a job's first 15 s. Its
+    efficiency is over those 15 s (99.8 %), not 66 % of the whole; the record says so and is
+    partial (CPU time after 15 s was not measured). A short job's last half-second tick only
+    moves the span, without a note."""
+    member = JobRecord(run_id="r", rule="run_member", backend="local", status="completed",
+                       raw_state="completed", requested_cpus=1)  # fmt: skip
+    apply_benchmark(member, [BenchmarkRow(seconds=22.55, max_rss_mib=1143.9, cpu_time=14.97)], "b")
+    derive(member)
+    assert (member.cpu_seconds, member.cpu_sampled_seconds) == (14.97, 15.0)
+    assert member.cpu_efficiency == pytest.approx(14.97 / 15.0)
+    assert member.partial and member.notes == [
+        "b: Snakemake samples a job's CPU every 30 s after its first 15 s, so cpu_seconds "
+        "covers only the first 15.0 s of 22.6 s; cpu_efficiency is over those 15.0 s"
+    ]
+    short = member.model_copy(update={"notes": [], "partial": False, "cpu_sampled_seconds": None})
+    apply_benchmark(short, [BenchmarkRow(seconds=1.49, max_rss_mib=300.0, cpu_time=0.98)], "b")
+    derive(short)
+    assert short.cpu_sampled_seconds == 1.0 and short.cpu_efficiency == pytest.approx(0.98)
+    assert not short.partial and short.notes == []
 
 
 def test_jsonl_with_repeats_and_day_durations():
@@ -244,3 +309,29 @@ def test_run_in_progress_is_a_snapshot(tmp_path):
     running = [r for r in result.records if r.status == "running"]
     assert running and all(r.end is None and r.peak_memory_gb is None for r in running)
     assert result.messages[0].endswith("run still in progress; records are a snapshot")
+
+
+SPIN = """
+rule spin:
+    output: "out/spin.txt"
+    benchmark: "logs/benchmarks/spin.tsv"
+    shell:
+        "python3 -c 'import time; end = time.process_time() + 24\\n"
+        "while time.process_time() < end: pass' && touch {output}"
+"""
+
+
+@pytest.mark.slow
+def test_a_busy_job_longer_than_15_s_reads_as_busy(tmp_path):
+    """The real sampler on a job that keeps one CPU busy for 24 s: its benchmark file holds
+    about 15 s of CPU (the last sample before the job ended), so CPU time over wall time
+    reads as ~0.6 CPUs and `tune` would have cut a busy rule's cpu. Over the sampled 15 s
+    it is ~1."""
+    (tmp_path / "Snakefile").write_text(SPIN)
+    done = subprocess.run([SNAKEMAKE, "-c1"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (spin,) = collect(tmp_path).records
+    assert spin.cpu_sampled_seconds == 15.0 and spin.cpu_seconds <= 15.5
+    assert spin.cpu_seconds / spin.wall_time_seconds < 0.7
+    assert spin.cpu_efficiency > 0.9
+    assert spin.partial and "covers only the first 15.0 s" in spin.notes[0]

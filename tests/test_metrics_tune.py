@@ -177,3 +177,17 @@ def test_a_whole_second_clock_never_lowers_cpu_below_what_a_busy_job_used():
     e = env(a={"cpu": 4.0, "mem_mb": 1024.0, "runtime_min": 10.0})
     proposals, _ = propose([rec("a", 0.2, 1, 4.0)], e, 1.2)
     assert "cpu" not in {p.key for p in proposals}
+
+
+def test_a_long_local_job_is_sized_on_the_part_its_benchmark_sampled():
+    """A local job kept 4 CPUs busy for 40 s; its benchmark file holds the 60 CPU-seconds of
+    the first 15 s (Snakemake samples every 30 s after that). Over those 15 s it used 4 CPUs,
+    so cpu stays 4; read over the whole 40 s the same file would say 1.5 and cut cpu to 2."""
+    e = env(a={"cpu": 4.0, "mem_mb": 1024.0, "runtime_min": 10.0})
+    whole = rec("a", 0.2, 40.0, 60.0).model_copy(update={"backend": "local", "requested_cpus": 4})
+    sampled = derive(whole.model_copy(update={"cpu_sampled_seconds": 15.0}))
+    assert sampled.cpu_efficiency == 1.0
+    proposals, _ = propose([sampled], e, 1.2)
+    assert "cpu" not in {p.key for p in proposals}
+    proposals, _ = propose([whole], e, 1.2)
+    assert {p.key: p.proposed for p in proposals}["cpu"] == "2"

@@ -225,10 +225,19 @@ def _complete(record: JobRecord, logged, requested, workdir: Path) -> None:
             drop_notes(record, "MaxRSS")
             info(record, f"peak memory from {logged.benchmark}")
         if probe.cpu_seconds is not None and record.cpu_seconds is None:
-            record.cpu_seconds = probe.cpu_seconds
+            _take_benchmark_cpu(record, probe)
             drop_notes(record, "TotalCPU")
             info(record, f"CPU time from {logged.benchmark}")
     derive(record)
+
+
+def _take_benchmark_cpu(record: JobRecord, probe: JobRecord) -> None:
+    """CPU time from a benchmark file read into ``probe``: the figure, the part of the job it
+    covers, and the note when that part is short (the only notes a read giving CPU time
+    leaves)."""
+    record.cpu_seconds, record.cpu_sampled_seconds = probe.cpu_seconds, probe.cpu_sampled_seconds
+    for text in probe.notes:
+        note(record, text)
 
 
 def _slurm_log(workdir: Path, record: JobRecord) -> str | None:
@@ -300,7 +309,8 @@ def _k8s_usage(record: JobRecord, attempt, requested, workdir) -> None:
         probe.notes = []
         fill_from_benchmark(probe, attempt, workdir)
         if probe.peak_memory_gb is not None:
-            record.peak_memory_gb, record.cpu_seconds = probe.peak_memory_gb, probe.cpu_seconds
+            record.peak_memory_gb = probe.peak_memory_gb
+            _take_benchmark_cpu(record, probe)
             drop_notes(record, k8s.NO_USAGE)
             info(record, f"CPU time and peak memory from {attempt.benchmark}")
     _complete(record, None, requested, workdir)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,14 @@ from .runlog import LoggedAttempt, RunLog
 from .units import GIB, duration_seconds
 
 MIB = 1024**2
+
+# Snakemake's benchmark thread (snakemake/benchmark.py, ScheduledPeriodicTimer, 9.27): one
+# sample as the job starts, then one every BENCHMARK_INTERVAL_SHORT s up to the
+# BENCHMARK_INTERVAL-th sample, then one every BENCHMARK_INTERVAL s; each sample keeps the
+# process tree's CPU time so far, and none is taken as the job ends.
+SAMPLE_EVERY_FIRST = 0.5  # BENCHMARK_INTERVAL_SHORT
+SAMPLE_EVERY_AFTER = 30.0  # BENCHMARK_INTERVAL
+FAST_SAMPLING_ENDS = 15.0  # the 31st sample: BENCHMARK_INTERVAL × BENCHMARK_INTERVAL_SHORT
 #: A benchmark file written this long after the run log says the job ended belongs to a later run.
 STALE_AFTER_SECONDS = 120.0
 
@@ -149,11 +158,39 @@ def apply_benchmark(record: JobRecord, rows: list[BenchmarkRow], path: str) -> N
         record.peak_memory_gb = max(rss) * MIB / GIB
         if cpu:
             record.cpu_seconds = sum(cpu)
+            _sampled_span(record, rows, path)
     else:
         note(
             record,
             f"{path}: no memory or CPU sample (the job ended before Snakemake's first "
             "benchmark sample)",
+        )
+
+
+def last_sample_at(seconds: float) -> float:
+    """When Snakemake's benchmark thread last sampled a job that ran ``seconds``: its CPU
+    time in the benchmark file is what the job had used by then."""
+    if seconds < FAST_SAMPLING_ENDS:
+        return math.floor(seconds / SAMPLE_EVERY_FIRST + 1e-9) * SAMPLE_EVERY_FIRST
+    slow = math.floor((seconds - FAST_SAMPLING_ENDS) / SAMPLE_EVERY_AFTER + 1e-9)
+    return FAST_SAMPLING_ENDS + slow * SAMPLE_EVERY_AFTER
+
+
+def _sampled_span(record: JobRecord, rows: list[BenchmarkRow], path: str) -> None:
+    """Say which part of the job the benchmark's CPU time covers, so that efficiency and
+    ``tune`` divide it by that part and not by the whole wall time."""
+    timed = [r.seconds for r in rows if r.seconds is not None and r.cpu_time is not None]
+    wall = sum(timed)
+    sampled = sum(last_sample_at(s) for s in timed)
+    if not timed or sampled <= 0 or sampled >= wall:
+        return
+    record.cpu_sampled_seconds = sampled
+    if wall - sampled > SAMPLE_EVERY_FIRST:
+        note(
+            record,
+            f"{path}: Snakemake samples a job's CPU every {SAMPLE_EVERY_AFTER:g} s after its "
+            f"first {FAST_SAMPLING_ENDS:g} s, so cpu_seconds covers only the first "
+            f"{sampled:.1f} s of {wall:.1f} s; cpu_efficiency is over those {sampled:.1f} s",
         )
 
 

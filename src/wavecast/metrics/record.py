@@ -38,6 +38,7 @@ FIELDS: tuple[str, ...] = (
     "wall_time_seconds",
     "cpu_seconds",
     "cpu_hours",
+    "cpu_sampled_seconds",
     "peak_memory_gb",
     "requested_cpus",
     "requested_memory_gb",
@@ -72,6 +73,11 @@ class JobRecord(BaseModel):
     wall_time_seconds: float | None = Field(default=None, description="elapsed wall time")
     cpu_seconds: float | None = Field(default=None, description="user+system CPU time")
     cpu_hours: float | None = Field(default=None, description="cpu_seconds / 3600")
+    cpu_sampled_seconds: float | None = Field(
+        default=None,
+        description="the part of the wall time that cpu_seconds covers, when it is not all of "
+        "it (Snakemake's benchmark thread samples CPU at intervals); null: the whole attempt",
+    )
     peak_memory_gb: float | None = Field(
         default=None, description="peak resident memory, GiB (2^30 bytes)"
     )
@@ -81,7 +87,8 @@ class JobRecord(BaseModel):
         default=None, description="time limit requested"
     )
     cpu_efficiency: float | None = Field(
-        default=None, description="cpu_seconds / (wall_time_seconds × requested_cpus)"
+        default=None,
+        description="cpu_seconds / ((cpu_sampled_seconds or wall_time_seconds) × requested_cpus)",
     )
     memory_efficiency: float | None = Field(
         default=None, description="peak_memory_gb / requested_memory_gb"
@@ -93,6 +100,14 @@ class JobRecord(BaseModel):
 
     def key(self) -> tuple[str, tuple[tuple[str, str], ...], int]:
         return (*job_key(self.rule, self.wildcards), self.attempt)
+
+    def cpus_busy(self) -> float | None:
+        """CPUs the attempt kept busy on average: its CPU time over the time that CPU time
+        covers (the sampled part of a benchmarked job, else the whole wall time)."""
+        span = self.cpu_sampled_seconds or self.wall_time_seconds
+        if self.cpu_seconds is None or not span:
+            return None
+        return self.cpu_seconds / span
 
     def wildcards_str(self) -> str:
         return ",".join(f"{k}={v}" for k, v in self.wildcards.items())
@@ -111,9 +126,9 @@ def derive(record: JobRecord) -> JobRecord:
         record.wall_time_seconds = max((record.end - record.start).total_seconds(), 0.0)
     if record.cpu_seconds is not None:
         record.cpu_hours = record.cpu_seconds / 3600
-    wall, cpus = record.wall_time_seconds, record.requested_cpus
-    if record.cpu_seconds is not None and wall and cpus:
-        record.cpu_efficiency = record.cpu_seconds / (wall * cpus)
+    busy, cpus = record.cpus_busy(), record.requested_cpus
+    if busy is not None and cpus:
+        record.cpu_efficiency = busy / cpus
     if record.peak_memory_gb is not None and record.requested_memory_gb:
         record.memory_efficiency = record.peak_memory_gb / record.requested_memory_gb
     record.partial = any(not n.startswith(INFO) for n in record.notes)

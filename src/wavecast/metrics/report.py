@@ -102,14 +102,7 @@ def resources(records: Sequence[JobRecord]) -> bytes:
     req_mem = [_max(r.requested_memory_gb for r in per[rule]) for rule in rules]
     used_mem = [_max(r.peak_memory_gb for r in per[rule]) for rule in rules]
     req_cpu = [_max(r.requested_cpus for r in per[rule]) for rule in rules]
-    used_cpu = [
-        _max(
-            r.cpu_seconds / r.wall_time_seconds
-            for r in per[rule]
-            if r.cpu_seconds is not None and r.wall_time_seconds
-        )
-        for rule in rules
-    ]
+    used_cpu = [_max(r.cpus_busy() for r in per[rule]) for rule in rules]
     for ax, req, used, unit in ((mem, req_mem, used_mem, "GiB"), (cpu, req_cpu, used_cpu, "CPUs")):
         ax.bar([i - 0.2 for i in x], req, width=0.4, label="requested (max)", color="#aab7b8")
         ax.bar([i + 0.2 for i in x], used, width=0.4, label="used (max)", color="#2e86c1")
