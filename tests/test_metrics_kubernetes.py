@@ -210,10 +210,9 @@ def test_jobs_are_read_from_the_environments_namespace(tmp_path, monkeypatch, ca
     assert "Job not found in namespace 'wavecast-staging'" in out
 
 
-def test_a_pods_cpu_from_its_benchmark_file_keeps_the_span_it_covers(tmp_path):
-    """The API has no CPU time, so a Job's comes from its benchmark file. run_member ran
-    2530 s; Snakemake sampled it every 30 s after its first 15 s, last at 2505 s: its
-    efficiency is over those 2505 s, and the record says the last 25 s are not counted."""
+def member_with_benchmark(tmp_path: Path, row: str):
+    """run_member's record from a Kubernetes run whose run log names its benchmark file, and
+    that file holding ``row`` (benchmark columns, space-separated)."""
     from wavecast.metrics.collect import collect
 
     work = k8s_workdir(tmp_path)
@@ -227,12 +226,26 @@ def test_a_pods_cpu_from_its_benchmark_file_keeps_the_span_it_covers(tmp_path):
     bench = work / "logs" / "benchmarks" / "run_member" / "003.tsv"
     bench.parent.mkdir(parents=True)
     header = (DATA / "bench_basic.tsv").read_text().splitlines()[0]
-    row = "2530.0 0:42:10 6000.0 7000.0 5900.0 5950.0 10 900 98.4 2490.2".replace(" ", "\t")
-    bench.write_text(f"{header}\n{row}\n")
+    bench.write_text(header + "\n" + row.replace(" ", "\t") + "\n")
     document = json.loads((DATA / "k8s_jobs_pods.json").read_text())
     result = collect(work, backend="kubernetes", kubernetes_source=document)
     (member,) = [r for r in result.records if r.rule == "run_member"]
+    return member
+
+
+def test_a_pods_cpu_from_its_benchmark_file_keeps_the_span_it_covers(tmp_path):
+    """The API has no CPU time, so a Job's comes from its benchmark file. run_member ran
+    2530 s; Snakemake sampled it every 30 s after its first 15 s, last at 2505 s: its
+    efficiency is over those 2505 s, and the record says the last 25 s are not counted."""
+    member = member_with_benchmark(tmp_path, "2530.0 0:42:10 6000 7000 5900 5950 10 900 98 2490.2")
     assert (member.cpu_seconds, member.cpu_sampled_seconds) == (2490.2, 2505.0)
     assert member.cpu_efficiency == pytest.approx(2490.2 / 2505.0 / member.requested_cpus)
-    notes = " ".join(member.notes)
-    assert member.partial and "covers only the first 2505.0 s of 2530.0 s" in notes
+    assert "covers only 2505.0 s of 2530.0 s" in " ".join(member.notes)
+
+
+def test_a_pods_benchmark_cpu_is_over_the_benchmarks_time_not_the_pods(tmp_path):
+    """A 10.0-s job whose last sample came as it ended, in a pod that ran 42 min (the pod's
+    time includes its start-up): its CPU rate is over the 10 s."""
+    member = member_with_benchmark(tmp_path, "10.0 0:00:10 600 700 590 595 1 9 98.4 9.8")
+    assert member.wall_time_seconds > 2500 and member.cpu_sampled_seconds == 10.0
+    assert member.cpus_busy() == pytest.approx(0.98)

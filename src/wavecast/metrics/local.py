@@ -17,19 +17,22 @@ from pathlib import Path
 
 from ..backends.units import mib_of_decimal_mb
 from ..errors import Problem
-from .record import JobRecord, derive, note
+from .record import JobRecord, derive, info, note
 from .runlog import LoggedAttempt, RunLog
 from .units import GIB, duration_seconds
 
 MIB = 1024**2
 
 # Snakemake's benchmark thread (snakemake/benchmark.py, ScheduledPeriodicTimer, 9.27): one
-# sample as the job starts, then one every BENCHMARK_INTERVAL_SHORT s up to the
-# BENCHMARK_INTERVAL-th sample, then one every BENCHMARK_INTERVAL s; each sample keeps the
-# process tree's CPU time so far, and none is taken as the job ends.
+# sample as the job starts, then one every BENCHMARK_INTERVAL_SHORT s until the 31st (at 15 s),
+# then one every BENCHMARK_INTERVAL s; each keeps the process tree's CPU time so far, and none
+# is taken as the job ends. Samples run late: each waits its interval after the previous one
+# finished reading /proc (≈ 18 ms for a 1-GB job here, so the "15-s" sample came at 15.55 s).
 SAMPLE_EVERY_FIRST = 0.5  # BENCHMARK_INTERVAL_SHORT
 SAMPLE_EVERY_AFTER = 30.0  # BENCHMARK_INTERVAL
 FAST_SAMPLING_ENDS = 15.0  # the 31st sample: BENCHMARK_INTERVAL × BENCHMARK_INTERVAL_SHORT
+#: A job that ended this soon after a 30-s sample time may have ended before that late sample.
+LATE_SAMPLE_SECONDS = 1.0
 #: A benchmark file written this long after the run log says the job ended belongs to a later run.
 STALE_AFTER_SECONDS = 120.0
 
@@ -168,29 +171,48 @@ def apply_benchmark(record: JobRecord, rows: list[BenchmarkRow], path: str) -> N
 
 
 def last_sample_at(seconds: float) -> float:
-    """When Snakemake's benchmark thread last sampled a job that ran ``seconds``: its CPU
-    time in the benchmark file is what the job had used by then."""
+    """When Snakemake's benchmark thread last sampled a job that ran ``seconds``, on its
+    nominal schedule: the CPU time in the benchmark file is what the job had used by then."""
     if seconds < FAST_SAMPLING_ENDS:
         return math.floor(seconds / SAMPLE_EVERY_FIRST + 1e-9) * SAMPLE_EVERY_FIRST
     slow = math.floor((seconds - FAST_SAMPLING_ENDS) / SAMPLE_EVERY_AFTER + 1e-9)
     return FAST_SAMPLING_ENDS + slow * SAMPLE_EVERY_AFTER
 
 
+def sampled_span(seconds: float) -> tuple[float, bool]:
+    """The part of a ``seconds``-long job its benchmark CPU time covers, and whether that is
+    uncertain. A job that ended within :data:`LATE_SAMPLE_SECONDS` after a 30-s sample time
+    may have ended before that sample ran: the earlier sample is taken, so the CPU rate may
+    read high (``tune`` then keeps a rule's cpu) but never three times too low."""
+    at = last_sample_at(seconds)
+    if at > FAST_SAMPLING_ENDS and seconds - at < LATE_SAMPLE_SECONDS:
+        return at - SAMPLE_EVERY_AFTER, True
+    return at, False
+
+
 def _sampled_span(record: JobRecord, rows: list[BenchmarkRow], path: str) -> None:
     """Say which part of the job the benchmark's CPU time covers, so that efficiency and
     ``tune`` divide it by that part and not by the whole wall time."""
     timed = [r.seconds for r in rows if r.seconds is not None and r.cpu_time is not None]
-    wall = sum(timed)
-    sampled = sum(last_sample_at(s) for s in timed)
-    if not timed or sampled <= 0 or sampled >= wall:
+    spans = [sampled_span(s) for s in timed]
+    sampled = sum(span for span, _ in spans)
+    if not timed or sampled <= 0:
         return
     record.cpu_sampled_seconds = sampled
-    if wall - sampled > SAMPLE_EVERY_FIRST:
-        note(
+    wall = sum(timed)
+    if any(s - span > SAMPLE_EVERY_FIRST for s, (span, _) in zip(timed, spans, strict=True)):
+        info(
             record,
             f"{path}: Snakemake samples a job's CPU every {SAMPLE_EVERY_AFTER:g} s after its "
-            f"first {FAST_SAMPLING_ENDS:g} s, so cpu_seconds covers only the first "
-            f"{sampled:.1f} s of {wall:.1f} s; cpu_efficiency is over those {sampled:.1f} s",
+            f"first {FAST_SAMPLING_ENDS:g} s, so cpu_seconds covers only {sampled:.1f} s of "
+            f"{wall:.1f} s; cpu_efficiency is over those {sampled:.1f} s",
+        )
+    for s in (s for s, (_, late) in zip(timed, spans, strict=True) if late):
+        info(
+            record,
+            f"{path}: the job ended less than {LATE_SAMPLE_SECONDS:g} s after Snakemake's "
+            f"sample at {last_sample_at(s):g} s, which may have come too late to count; the "
+            "earlier sample is assumed, so cpu_efficiency may read high",
         )
 
 

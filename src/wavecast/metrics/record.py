@@ -75,8 +75,8 @@ class JobRecord(BaseModel):
     cpu_hours: float | None = Field(default=None, description="cpu_seconds / 3600")
     cpu_sampled_seconds: float | None = Field(
         default=None,
-        description="the part of the wall time that cpu_seconds covers, when it is not all of "
-        "it (Snakemake's benchmark thread samples CPU at intervals); null: the whole attempt",
+        description="the part of the job that cpu_seconds covers, when it comes from a "
+        "benchmark file (Snakemake samples CPU at intervals); null: the whole attempt",
     )
     peak_memory_gb: float | None = Field(
         default=None, description="peak resident memory, GiB (2^30 bytes)"

@@ -110,7 +110,7 @@ def resources(records: Sequence[JobRecord]) -> bytes:
         ax.set_ylabel(unit)
         ax.legend(fontsize=7)
     mem.set_title("Memory: request vs peak")
-    cpu.set_title("CPU: request vs CPU time ÷ wall time")
+    cpu.set_title("CPU: request vs CPU time ÷ time it covers")
     return _png(fig)
 
 
