@@ -107,7 +107,7 @@ def test_a_long_jobs_cpu_is_over_the_part_snakemake_sampled():
     assert member.cpu_efficiency == pytest.approx(14.97 / 15.0)
     assert not member.partial and member.notes == [
         "info: b: Snakemake samples a job's CPU every 30 s after its first 15 s, so cpu_seconds "
-        "covers only 15.0 s of 22.6 s; cpu_efficiency is over those 15.0 s"
+        "covers only 15.0 s of 22.6 s, and cpu_efficiency is over those 15.0 s"
     ]
     short = fresh.model_copy(deep=True)
     apply_benchmark(short, [BenchmarkRow(seconds=1.49, max_rss_mib=300.0, cpu_time=0.98)], "b")
@@ -118,23 +118,34 @@ def test_a_long_jobs_cpu_is_over_the_part_snakemake_sampled():
     rows = [BenchmarkRow(seconds=1.49, max_rss_mib=300.0, cpu_time=0.98)] * 3
     apply_benchmark(repeats, rows, "b")
     assert repeats.cpu_sampled_seconds == 3.0 and repeats.notes == []
+    untimed = fresh.model_copy(deep=True)  # a repeat's CPU without its time: no span
+    apply_benchmark(untimed, [rows[0], BenchmarkRow(None, 300.0, 0.5)], "b")
+    assert untimed.cpu_seconds == 1.48 and untimed.cpu_sampled_seconds is None
 
 
 def test_a_job_ending_just_after_a_30_s_sample_time_is_not_read_as_idle():
-    """Samples run late (each waits its interval after the previous one finished), so a job
-    that ended 0.4 s after the nominal 45-s sample may have had its last sample at ~15.5 s.
-    Dividing by 45 would read a busy job as a third busy and let `tune` cut its cpu; the
-    earlier sample is assumed instead, and the record says its rate may read high."""
+    """Samples run late (each waits its interval after the previous one finished reading
+    /proc), so a job that ended 0.4 s after the nominal 45-s sample may have had its last
+    sample at ~15.5 s. Dividing by 45 would read a busy job as a third busy and let `tune` cut
+    its cpu; the earlier sample is assumed instead, and the record says its rate may read high.
+    Only CPU that the job's threads could not have used by then proves the later one counted."""
     record = JobRecord(run_id="r", rule="a", backend="local", status="completed",
                        raw_state="completed", requested_cpus=1)  # fmt: skip
     apply_benchmark(record, [BenchmarkRow(seconds=45.4, max_rss_mib=100.0, cpu_time=15.4)], "b")
     derive(record)
     assert record.cpu_sampled_seconds == 15.0 and record.cpu_efficiency > 1
-    assert record.notes[1] == (
-        "info: b: the job ended less than 1 s after Snakemake's sample at 45 s, which may have "
-        "come too late to count; the earlier sample is assumed, so cpu_efficiency may read high"
+    assert not record.partial and record.notes[1] == (
+        "info: b: the job ended less than 5 s after Snakemake's sample at 45 s, which may have "
+        "come too late to count, so the earlier sample is assumed and cpu_efficiency may read "
+        "high"
     )
-    assert last_sample_at(45.4) == 45.0 and sampled_span(46.5) == (45.0, False)
+    assert sampled_span(15.0) == (15.0, False) and sampled_span(45.0) == (15.0, True)
+    assert sampled_span(49.99) == (15.0, True) and sampled_span(50.0) == (45.0, False)
+    assert sampled_span(75.5) == (45.0, True) and sampled_span(44.9) == (15.0, False)
+    # 1 thread cannot use 40 CPU-seconds in the first 20 s: the 45-s sample counted
+    assert sampled_span(46.0, cpu=40.0, threads=1) == (45.0, False)
+    assert sampled_span(46.0, cpu=40.0, threads=2) == (15.0, True)
+    assert sampled_span(46.0, cpu=40.0) == (15.0, True)  # threads unknown
 
 
 def test_jsonl_with_repeats_and_day_durations():

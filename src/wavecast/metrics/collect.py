@@ -233,11 +233,10 @@ def _complete(record: JobRecord, logged, requested, workdir: Path) -> None:
 
 def _take_benchmark_cpu(record: JobRecord, probe: JobRecord) -> None:
     """CPU time from a benchmark file read into ``probe``: the figure, the part of the job it
-    covers, and the note when that part is short (the only notes a read giving CPU time
-    leaves)."""
+    covers, and the ``info:`` notes on that part (the only notes a read giving CPU time
+    leaves), kept as they are."""
     record.cpu_seconds, record.cpu_sampled_seconds = probe.cpu_seconds, probe.cpu_sampled_seconds
-    for text in probe.notes:
-        note(record, text)
+    record.notes.extend(text for text in probe.notes if text not in record.notes)
 
 
 def _slurm_log(workdir: Path, record: JobRecord) -> str | None:

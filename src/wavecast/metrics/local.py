@@ -31,8 +31,9 @@ MIB = 1024**2
 SAMPLE_EVERY_FIRST = 0.5  # BENCHMARK_INTERVAL_SHORT
 SAMPLE_EVERY_AFTER = 30.0  # BENCHMARK_INTERVAL
 FAST_SAMPLING_ENDS = 15.0  # the 31st sample: BENCHMARK_INTERVAL × BENCHMARK_INTERVAL_SHORT
-#: A job that ended this soon after a 30-s sample time may have ended before that late sample.
-LATE_SAMPLE_SECONDS = 1.0
+#: A job that ended this soon after a 30-s sample time may have ended before that late sample
+#: (the delay grows with the job's memory and processes: ≈ 0.55 s at 15 s for 1 GB here).
+LATE_SAMPLE_SECONDS = 5.0
 #: A benchmark file written this long after the run log says the job ended belongs to a later run.
 STALE_AFTER_SECONDS = 120.0
 
@@ -179,24 +180,33 @@ def last_sample_at(seconds: float) -> float:
     return FAST_SAMPLING_ENDS + slow * SAMPLE_EVERY_AFTER
 
 
-def sampled_span(seconds: float) -> tuple[float, bool]:
+def sampled_span(
+    seconds: float, cpu: float | None = None, threads: int | None = None
+) -> tuple[float, bool]:
     """The part of a ``seconds``-long job its benchmark CPU time covers, and whether that is
     uncertain. A job that ended within :data:`LATE_SAMPLE_SECONDS` after a 30-s sample time
-    may have ended before that sample ran: the earlier sample is taken, so the CPU rate may
-    read high (``tune`` then keeps a rule's cpu) but never three times too low."""
+    may have ended before that sample ran. Unless its ``cpu`` is more than ``threads`` could
+    have used by the sample before (so the later one counted), the earlier sample is taken:
+    the CPU rate may then read high (``tune`` keeps a rule's cpu), never a third of the truth."""
     at = last_sample_at(seconds)
-    if at > FAST_SAMPLING_ENDS and seconds - at < LATE_SAMPLE_SECONDS:
-        return at - SAMPLE_EVERY_AFTER, True
-    return at, False
+    if at <= FAST_SAMPLING_ENDS or seconds - at >= LATE_SAMPLE_SECONDS:
+        return at, False
+    earlier = at - SAMPLE_EVERY_AFTER
+    if threads and cpu is not None and cpu > threads * (earlier + LATE_SAMPLE_SECONDS):
+        return at, False
+    return earlier, True
 
 
 def _sampled_span(record: JobRecord, rows: list[BenchmarkRow], path: str) -> None:
     """Say which part of the job the benchmark's CPU time covers, so that efficiency and
     ``tune`` divide it by that part and not by the whole wall time."""
-    timed = [r.seconds for r in rows if r.seconds is not None and r.cpu_time is not None]
-    spans = [sampled_span(s) for s in timed]
+    with_cpu = [r for r in rows if r.cpu_time is not None]
+    if any(r.seconds is None for r in with_cpu):
+        return  # CPU without its time: no span to divide by
+    timed = [float(r.seconds or 0.0) for r in with_cpu]
+    spans = [sampled_span(s, r.cpu_time, r.threads) for s, r in zip(timed, with_cpu, strict=True)]
     sampled = sum(span for span, _ in spans)
-    if not timed or sampled <= 0:
+    if not spans or sampled <= 0:
         return
     record.cpu_sampled_seconds = sampled
     wall = sum(timed)
@@ -205,14 +215,14 @@ def _sampled_span(record: JobRecord, rows: list[BenchmarkRow], path: str) -> Non
             record,
             f"{path}: Snakemake samples a job's CPU every {SAMPLE_EVERY_AFTER:g} s after its "
             f"first {FAST_SAMPLING_ENDS:g} s, so cpu_seconds covers only {sampled:.1f} s of "
-            f"{wall:.1f} s; cpu_efficiency is over those {sampled:.1f} s",
+            f"{wall:.1f} s, and cpu_efficiency is over those {sampled:.1f} s",
         )
     for s in (s for s, (_, late) in zip(timed, spans, strict=True) if late):
         info(
             record,
             f"{path}: the job ended less than {LATE_SAMPLE_SECONDS:g} s after Snakemake's "
-            f"sample at {last_sample_at(s):g} s, which may have come too late to count; the "
-            "earlier sample is assumed, so cpu_efficiency may read high",
+            f"sample at {last_sample_at(s):g} s, which may have come too late to count, so "
+            "the earlier sample is assumed and cpu_efficiency may read high",
         )
 
 
