@@ -118,9 +118,14 @@ def test_a_long_jobs_cpu_is_over_the_part_snakemake_sampled():
     rows = [BenchmarkRow(seconds=1.49, max_rss_mib=300.0, cpu_time=0.98)] * 3
     apply_benchmark(repeats, rows, "b")
     assert repeats.cpu_sampled_seconds == 3.0 and repeats.notes == []
-    untimed = fresh.model_copy(deep=True)  # a repeat's CPU without its time: no span
+    untimed = fresh.model_copy(deep=True)  # a repeat's CPU without its time is not counted
     apply_benchmark(untimed, [rows[0], BenchmarkRow(None, 300.0, 0.5)], "b")
-    assert untimed.cpu_seconds == 1.48 and untimed.cpu_sampled_seconds is None
+    derive(untimed)
+    assert untimed.cpu_seconds == 0.98 and untimed.cpu_sampled_seconds == 1.0
+    assert untimed.cpu_efficiency == pytest.approx(0.98)
+    busy = fresh.model_copy(deep=True)  # the file's threads: 1 thread cannot use 40 s by 20 s
+    apply_benchmark(busy, [BenchmarkRow(46.0, 300.0, 40.0, threads=1)], "b")
+    assert busy.cpu_sampled_seconds == 45.0
 
 
 def test_a_job_ending_just_after_a_30_s_sample_time_is_not_read_as_idle():

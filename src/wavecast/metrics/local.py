@@ -149,7 +149,8 @@ def apply_benchmark(record: JobRecord, rows: list[BenchmarkRow], path: str) -> N
     if seconds:
         record.wall_time_seconds = sum(seconds)
     rss = [r.max_rss_mib for r in rows if r.max_rss_mib]
-    cpu = [r.cpu_time for r in rows if r.cpu_time is not None]
+    # CPU over the rows that also give their time, so that it and the time it covers match
+    cpu = [r.cpu_time for r in rows if r.cpu_time is not None and r.seconds is not None]
     if rss and cpu and not any(cpu):
         # Only the sample at the job's start (cpu_time 0.00): its memory is the process just
         # started (the shell, an interpreter loading), not the job's peak.
@@ -187,7 +188,8 @@ def sampled_span(
     uncertain. A job that ended within :data:`LATE_SAMPLE_SECONDS` after a 30-s sample time
     may have ended before that sample ran. Unless its ``cpu`` is more than ``threads`` could
     have used by the sample before (so the later one counted), the earlier sample is taken:
-    the CPU rate may then read high (``tune`` keeps a rule's cpu), never a third of the truth."""
+    the CPU rate may then read high (``tune`` keeps a rule's cpu), not a third of the truth
+    (unless the job ran more CPUs than its threads)."""
     at = last_sample_at(seconds)
     if at <= FAST_SAMPLING_ENDS or seconds - at >= LATE_SAMPLE_SECONDS:
         return at, False
@@ -200,9 +202,7 @@ def sampled_span(
 def _sampled_span(record: JobRecord, rows: list[BenchmarkRow], path: str) -> None:
     """Say which part of the job the benchmark's CPU time covers, so that efficiency and
     ``tune`` divide it by that part and not by the whole wall time."""
-    with_cpu = [r for r in rows if r.cpu_time is not None]
-    if any(r.seconds is None for r in with_cpu):
-        return  # CPU without its time: no span to divide by
+    with_cpu = [r for r in rows if r.cpu_time is not None and r.seconds is not None]
     timed = [float(r.seconds or 0.0) for r in with_cpu]
     spans = [sampled_span(s, r.cpu_time, r.threads) for s, r in zip(timed, with_cpu, strict=True)]
     sampled = sum(span for span, _ in spans)
