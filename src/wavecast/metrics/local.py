@@ -150,7 +150,8 @@ def apply_benchmark(record: JobRecord, rows: list[BenchmarkRow], path: str) -> N
         record.wall_time_seconds = sum(seconds)
     rss = [r.max_rss_mib for r in rows if r.max_rss_mib]
     # CPU over the rows that also give their time, so that it and the time it covers match
-    cpu = [r.cpu_time for r in rows if r.cpu_time is not None and r.seconds is not None]
+    measured = [r for r in rows if r.cpu_time is not None and r.seconds is not None]
+    cpu = [r.cpu_time for r in measured]
     if rss and cpu and not any(cpu):
         # Only the sample at the job's start (cpu_time 0.00): its memory is the process just
         # started (the shell, an interpreter loading), not the job's peak.
@@ -163,7 +164,7 @@ def apply_benchmark(record: JobRecord, rows: list[BenchmarkRow], path: str) -> N
         record.peak_memory_gb = max(rss) * MIB / GIB
         if cpu:
             record.cpu_seconds = sum(cpu)
-            _sampled_span(record, rows, path)
+            _sampled_span(record, measured, path)
     else:
         note(
             record,
@@ -199,31 +200,34 @@ def sampled_span(
     return earlier, True
 
 
-def _sampled_span(record: JobRecord, rows: list[BenchmarkRow], path: str) -> None:
-    """Say which part of the job the benchmark's CPU time covers, so that efficiency and
-    ``tune`` divide it by that part and not by the whole wall time."""
-    with_cpu = [r for r in rows if r.cpu_time is not None and r.seconds is not None]
-    timed = [float(r.seconds or 0.0) for r in with_cpu]
-    spans = [sampled_span(s, r.cpu_time, r.threads) for s, r in zip(timed, with_cpu, strict=True)]
-    sampled = sum(span for span, _ in spans)
-    if not spans or sampled <= 0:
+def _sampled_span(record: JobRecord, measured: list[BenchmarkRow], path: str) -> None:
+    """Say which part of the job the benchmark's CPU time covers (``measured``: the rows with
+    both CPU and time), so that efficiency and ``tune`` divide it by that part and not by the
+    whole wall time."""
+    spans: list[tuple[float, float, bool]] = []  # (seconds, span, late) per row
+    for row in measured:
+        seconds = row.seconds or 0.0  # never None in ``measured``
+        spans.append((seconds, *sampled_span(seconds, row.cpu_time, row.threads)))
+    sampled = sum(span for _, span, _ in spans)
+    if sampled <= 0:
         return
     record.cpu_sampled_seconds = sampled
-    wall = sum(timed)
-    if any(s - span > SAMPLE_EVERY_FIRST for s, (span, _) in zip(timed, spans, strict=True)):
+    if any(s - span > SAMPLE_EVERY_FIRST for s, span, _ in spans):
+        wall = sum(s for s, _, _ in spans)
         info(
             record,
             f"{path}: Snakemake samples a job's CPU every {SAMPLE_EVERY_AFTER:g} s after its "
             f"first {FAST_SAMPLING_ENDS:g} s, so cpu_seconds covers only {sampled:.1f} s of "
             f"{wall:.1f} s, and cpu_efficiency is over those {sampled:.1f} s",
         )
-    for s in (s for s, (_, late) in zip(timed, spans, strict=True) if late):
-        info(
-            record,
-            f"{path}: the job ended less than {LATE_SAMPLE_SECONDS:g} s after Snakemake's "
-            f"sample at {last_sample_at(s):g} s, which may have come too late to count, so "
-            "the earlier sample is assumed and cpu_efficiency may read high",
-        )
+    for s, _, late in spans:
+        if late:
+            info(
+                record,
+                f"{path}: the job ended less than {LATE_SAMPLE_SECONDS:g} s after Snakemake's "
+                f"sample at {last_sample_at(s):g} s, which may have come too late to count, "
+                "so the earlier sample is assumed and cpu_efficiency may read high",
+            )
 
 
 def requested_from_log(attempt: LoggedAttempt, backend: str = "local") -> dict[str, float]:
