@@ -29,6 +29,12 @@ def read(name):
     return (DATA / name).read_text()
 
 
+def completed(**fields) -> JobRecord:
+    """A completed local run_member attempt with nothing measured yet."""
+    return JobRecord(run_id="r", rule="run_member", backend="local", status="completed",
+                     raw_state="completed", **fields)  # fmt: skip
+
+
 def test_extended_tsv():
     (row,) = parse_benchmark(read("bench_extended.tsv"), "b.tsv")
     assert row.seconds == 1.67 and row.max_rss_mib == 44.93 and row.cpu_time == 0.05
@@ -47,8 +53,7 @@ def test_a_sample_taken_only_at_the_start_is_not_the_jobs_peak():
     """cpu_time 0.00: Snakemake sampled the job once, as it started (a shell, an interpreter
     loading); its 10 MiB must not become the job's peak, or `tune` proposes 256m for a model
     that needs gigabytes."""
-    record = JobRecord(run_id="r", rule="run_member", backend="local", status="completed",
-                       raw_state="completed")  # fmt: skip
+    record = completed()
     apply_benchmark(record, [BenchmarkRow(seconds=0.4, max_rss_mib=10.0, cpu_time=0.0)], "b.tsv")
     assert record.wall_time_seconds == 0.4
     assert record.peak_memory_gb is None and record.cpu_seconds is None
@@ -98,8 +103,7 @@ def test_a_long_jobs_cpu_is_over_the_part_snakemake_sampled():
     benchmark file, because Snakemake samples every 30 s after a job's first 15 s. Its
     efficiency is over those 15 s (99.8 %), not 66 % of the whole, and the record says so. A
     short job's last half-second tick moves the span without a note; repeats count per row."""
-    member = JobRecord(run_id="r", rule="run_member", backend="local", status="completed",
-                       raw_state="completed", requested_cpus=1)  # fmt: skip
+    member = completed(requested_cpus=1)
     fresh = member.model_copy(deep=True)
     apply_benchmark(member, [BenchmarkRow(seconds=22.55, max_rss_mib=1143.9, cpu_time=14.97)], "b")
     derive(member)
@@ -134,8 +138,7 @@ def test_a_job_ending_just_after_a_30_s_sample_time_is_not_read_as_idle():
     sample at ~15.5 s. Dividing by 45 would read a busy job as a third busy and let `tune` cut
     its cpu; the earlier sample is assumed instead, and the record says its rate may read high.
     Only CPU that the job's threads could not have used by then proves the later one counted."""
-    record = JobRecord(run_id="r", rule="a", backend="local", status="completed",
-                       raw_state="completed", requested_cpus=1)  # fmt: skip
+    record = completed(requested_cpus=1)
     apply_benchmark(record, [BenchmarkRow(seconds=45.4, max_rss_mib=100.0, cpu_time=15.4)], "b")
     derive(record)
     assert record.cpu_sampled_seconds == 15.0 and record.cpu_efficiency > 1

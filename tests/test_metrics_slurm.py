@@ -512,33 +512,38 @@ def test_a_launcher_step_belongs_to_the_job_whose_output_it_names():
     assert slurm.launched_job("srun hostname", by_output, set()) is None
 
 
-def test_a_step_is_not_given_a_job_of_another_group_job():
-    """Step 9.0 (an srun inside a rule of group job 9) names the output of a job that ran in
-    group job 8: not a job of its own group, so no record for it."""
+@pytest.mark.parametrize(
+    ("rows", "lines", "untied"),
+    [
+        pytest.param(  # an srun inside a rule of group job 9, naming a job of group job 8
+            [
+                _row("9", "00", "10", "05.000", "", comment="rule_post_stats"),
+                _row("9.0", "01", "04", "02.000", "1000K"),
+            ],
+            "9.0|2026-11-22T10:00:01|srun tool o.nc\n",
+            "9.0",
+            id="a-job-of-another-group-job",
+        ),
+        pytest.param(
+            [
+                _row("8", "00", "10", "05.000", "", comment="rule_g_model"),
+                _row("8.0", "01", "04", "02.000", "1000K"),
+                _row("8.1", "05", "09", "02.000", "1000K"),
+            ],
+            "8.0|2026-11-22T10:00:01|srun a o.nc\n8.1|2026-11-22T10:00:05|srun b o.nc\n",
+            "8.0, 8.1",
+            id="two-steps-naming-one-job",
+        ),
+    ],
+)
+def test_a_step_not_tied_to_one_job_of_its_own_group_stays_with_the_group(rows, lines, untied):
+    """A launcher step gets a job's record only if it names the output of a job of its own
+    group job, and no other step names the same job; otherwise the group record keeps it."""
     steps, parents = _group_steps(
-        [
-            _row("9", "00", "10", "05.000", "", comment="rule_post_stats"),
-            _row("9.0", "01", "04", "02.000", "1000K"),
-        ],
-        "9.0|2026-11-22T10:00:01|srun tool o.nc\n",
-        [GroupedJob("model", outputs=["o.nc"], slurm_job="8")],
+        rows, lines, [GroupedJob("model", outputs=["o.nc"], slurm_job="8")]
     )
     assert steps == []
-    assert any(n.startswith("info: step(s) 9.0 ran no") for n in parents[0].notes)
-
-
-def test_two_steps_naming_one_job_stay_with_their_group():
-    steps, parents = _group_steps(
-        [
-            _row("8", "00", "10", "05.000", "", comment="rule_g_model"),
-            _row("8.0", "01", "04", "02.000", "1000K"),
-            _row("8.1", "05", "09", "02.000", "1000K"),
-        ],
-        "8.0|2026-11-22T10:00:01|srun a o.nc\n8.1|2026-11-22T10:00:05|srun b o.nc\n",
-        [GroupedJob("model", outputs=["o.nc"], slurm_job="8")],
-    )
-    assert steps == []
-    assert any(n.startswith("info: step(s) 8.0, 8.1 ran no") for n in parents[0].notes)
+    assert any(n.startswith(f"info: step(s) {untied} ran no") for n in parents[0].notes)
 
 
 def test_a_requeued_group_job_keeps_each_incarnations_steps_apart():
