@@ -83,6 +83,7 @@ def test_a_stage_job_freezes_its_heap_only_after_the_stage_returned(tmp_path, mo
         input={},
         output={},
         params={},
+        resources={},
     )
     frozen_during = []
     gc.unfreeze()

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import deadline
 from .hooks import skip_final_collection
 
 log = logging.getLogger("wavecast")
@@ -133,6 +134,7 @@ def _setup_logging(log_path: str | None) -> None:
 def run(snakemake: Any, stage: Callable[..., None], **extra: Any) -> None:
     """Entry point for ``workflow/scripts``: route stderr to the log, call one stage."""
     _setup_logging(snakemake.log[0] if snakemake.log else None)
+    deadline.arm(deadline.limit_seconds(snakemake.resources))
     start = time.perf_counter()
     log.info(
         "%s: start (rule %s, wildcards %s)",
@@ -147,6 +149,7 @@ def run(snakemake: Any, stage: Callable[..., None], **extra: Any) -> None:
         **extra,
     )
     log.info("%s: done in %.1f s", stage.__name__, time.perf_counter() - start)
+    deadline.disarm()
     skip_final_collection()  # outputs are written and closed; exit without a last gc pass
 
 
@@ -159,11 +162,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     member.add_argument("--forcing", required=True)
     member.add_argument("--output", required=True)
     member.add_argument("--model", required=True, help="model settings as JSON")
+    member.add_argument("--runtime", type=int, default=0, help="the job's runtime in minutes")
+    member.add_argument(
+        "--enforce-runtime",
+        type=int,
+        default=0,
+        help="1: stop the job after --runtime minutes (executors that do not enforce it)",
+    )
     args = parser.parse_args(argv)
     _setup_logging(None)
+    deadline.arm(
+        deadline.limit_seconds({"runtime": args.runtime, deadline.RESOURCE: args.enforce_runtime})
+    )
     start = time.perf_counter()
     run_member(args.grid, args.forcing, args.output, json.loads(args.model))
     log.info("run_member: done in %.1f s", time.perf_counter() - start)
+    deadline.disarm()
     skip_final_collection()
     return 0
 

@@ -4,6 +4,8 @@ rule run_member:
     `resources.launcher` prefixes the command with the MPI launcher a backend's `mpiexec` sets
     (empty for serial runs). A resource, not a param: switching environments must not rerun
     members, and an empty `mpi` resource would switch off the SLURM jobstep's srun.
+    `resources.enforce_runtime` is 1 in the profiles of executors that set no time limit
+    (local, Kubernetes): the job then stops itself after `runtime` minutes (wavecast.deadline).
     """
     input:
         grid="results/build_grid/grid.nc",
@@ -21,9 +23,11 @@ rule run_member:
         mem_mb=2048,
         runtime=60,
         launcher="",
+        enforce_runtime=0,
     params:
         model=json.dumps(SCIENCE["model"], sort_keys=True),
     shell:
         "{resources.launcher} python -m wavecast.stages run_member"
         " --grid {input.grid:q} --forcing {input.forcing:q} --output {output.member:q}"
-        " --model {params.model:q} > {log:q} 2>&1"
+        " --model {params.model:q} --runtime {resources.runtime}"
+        " --enforce-runtime {resources.enforce_runtime} > {log:q} 2>&1"
