@@ -40,6 +40,7 @@ from wavecast.backends.preview import pod_resources
 from wavecast.backends.render import build_commands, built_image_path, render_profile
 from wavecast.backends.resolve import resolve
 from wavecast.backends.units import decimal_mb, parse_memory
+from wavecast.deadline import limit_seconds
 from wavecast.images import build_inputs
 from wavecast.metrics.units import k8s_memory_bytes
 from wavecast.rules import RULE_NAMES
@@ -382,6 +383,10 @@ def check_latency(landed, mp, tmp) -> None:
 def check_timeout(landed, mp, tmp) -> None:
     # local: top-level timeout 600 s is the default: 10 minutes for rules without an override
     assert landed["local"].resources("build_grid")["runtime"] == 10
+    # SLURM stops a job at -t; where the executor sets no limit the job stops itself at runtime
+    assert limit_seconds(landed["local"].resources("build_grid")) == 600
+    assert limit_seconds(landed["kubernetes"].resources("build_grid")) == 3600
+    assert limit_seconds(landed["slurm"].resources("build_grid")) is None
 
 
 def check_env(landed, mp, tmp) -> None:
@@ -424,6 +429,7 @@ def check_defaults_timeout(landed, mp, tmp) -> None:
 def check_stage_timeout(landed, mp, tmp) -> None:
     assert " -t 240 " in landed["slurm"].sbatch("run_member", mp)
     assert landed["local"].resources("run_member")["runtime"] == 30
+    assert limit_seconds(landed["local"].resources("run_member")) == 1800
 
 
 def check_stage_mpiexec(landed, mp, tmp) -> None:

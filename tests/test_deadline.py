@@ -1,6 +1,10 @@
 """The backend's timeout where the executor sets no limit: the job stops itself (wavecast.deadline).
 
-The watchdog is proven on a real process.
+The watchdog is proven on a real process, and the chain profile → Snakemake → job on a real
+``snakemake`` run with the committed localdev profile. For Kubernetes the rendered profile is
+what the pod's inner Snakemake receives (``--set-resources``, read in snakemake/spawn_jobs.py);
+that the resource lands in the profile is tested in test_backends_landing.py, and no Kubernetes
+API server runs here to start a pod.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from wavecast.deadline import limit_seconds
+
+from .common import SNAKEFILE, make_workdir, snakemake
 
 
 @pytest.mark.parametrize(
@@ -70,3 +76,14 @@ def test_a_job_done_within_its_limit_is_not_stopped_on_its_way_out(tmp_path) -> 
     )
     assert proc.returncode == 0, log
     assert "Timeout (" not in log
+
+
+@pytest.mark.slow
+def test_localdev_jobs_run_under_their_runtime_limit(tmp_path) -> None:
+    """The committed localdev profile (local executor): a script rule and the shell rule."""
+    work = make_workdir("small", tmp_path)
+    profile = SNAKEFILE.parent / "profiles/localdev"
+    snakemake(work, "--profile", str(profile), "--cores", "2", "results/run_member/member_000.nc")
+    for log in ("build_grid/grid.log", "make_forcing/member_000.log", "run_member/member_000.log"):
+        text = (work / "logs" / log).read_text()
+        assert "runtime limit 3600 s (the backend's timeout), enforced by this job" in text, log

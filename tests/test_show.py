@@ -15,6 +15,7 @@ def test_production_run_member(capsys) -> None:
     assert "environment: production (config/backends/production.yaml, type slurm)" in out
     assert "cpu 1, mem_mb 8192 MiB (retries up to 262144), runtime 240 min" in out
     assert "mpi" not in out  # the reference model is serial
+    assert "enforces itself" not in out  # SLURM stops the job at -t
     sbatch = next(line for line in out.splitlines() if "sbatch:" in line)
     for flag in ("-p science", "-A wavecast", "-t 240", "--mem 8192", "--cpus-per-task=1"):
         assert flag in sbatch
@@ -45,6 +46,7 @@ def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) 
     assert main(["show", "--rule", "run_member", "--root", ROOT]) == 0
     out = capsys.readouterr().out
     assert "pod: requests cpu=3800m, memory=8590M; limits cpu=4000m, memory=8590M" in out
+    assert "runtime 120 min (retries up to 360), a limit the job enforces itself" in out
 
 
 def test_default_env_is_localdev_and_lists_every_rule(monkeypatch, capsys) -> None:

@@ -227,6 +227,10 @@ def test_every_job_got_what_the_backend_yaml_resolves_to(pipeline_run):
     # the stage overrides of the test YAML really differ from the defaults
     assert (resolved["run_member"].cpu, resolved["run_member"].mem_mb) == (2, 1536)
     assert resolved["plot_maps"].runtime == 7
+    # SLURM stops a job at its Timelimit, so no job armed a limit of its own (wavecast.deadline)
+    logs = sorted((work / "logs").glob("*/*.log"))
+    assert {p.parent.name for p in logs} >= set(RULE_NAMES), logs
+    assert not [p for p in logs if "runtime limit" in p.read_text()]
 
 
 def test_job_comments_name_rule_and_wildcards(pipeline_run):

@@ -250,7 +250,7 @@ class BackendBase(StrictModel):
     timeout: Timeout = Field(
         3600,
         description="default wall-time per job in seconds (60-86400) unless defaults.timeout; "
-        "enforced on SLURM only (the local executor and the Kubernetes plugin do not).",
+        "SLURM enforces it; elsewhere each job stops itself at it (wavecast.deadline).",
     )
     env_vars: dict[EnvName, str] = Field(
         default_factory=dict,

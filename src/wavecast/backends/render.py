@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ..deadline import RESOURCE as ENFORCE_RUNTIME
 from ..images import builds_its_image, built_image_path, source_path
 from .checks import uses_apptainer
 from .models import BackendBase, KubernetesBackend, LocalBackend, SlurmBackend
@@ -158,8 +159,9 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
             "mem_mb": mem_mb_expression(r, backend),
             "runtime": runtime_expression(r),
         }
-        if "tasks" in values:
-            entry["tasks"] = values["tasks"]
+        for key in ("tasks", ENFORCE_RUNTIME):
+            if key in values:
+                entry[key] = values[key]
         for key in ("mpi", "launcher"):
             if key in values:
                 entry[key] = _py(str(values[key]))
@@ -208,12 +210,14 @@ def _units_comment(backend: BackendBase) -> list[str]:
     if isinstance(backend, KubernetesBackend):
         return [
             "# mem_mb is MB of 10^6 bytes (the plugin requests '<mem_mb>M'): the YAML's MiB,",
-            "# rounded up. runtime is minutes but not enforced (the plugin sets no deadline);",
-            "# retries ask for the same again (wavecast.retry reads SLURM job logs only).",
+            "# rounded up. runtime is minutes; the plugin sets no deadline, so enforce_runtime: 1",
+            "# makes each job stop itself after it (wavecast.deadline); retries ask for the same",
+            "# again (wavecast.retry reads SLURM job logs only).",
         ]
     return [
         "# mem_mb is MiB and runtime minutes; the local executor enforces neither (mem_mb only",
-        "# counts against --resources); retries ask for the same again.",
+        "# counts against --resources), so enforce_runtime: 1 makes each job stop itself after",
+        "# its runtime (wavecast.deadline); retries ask for the same again.",
     ]
 
 

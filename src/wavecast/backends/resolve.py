@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from ..deadline import RESOURCE as ENFORCE_RUNTIME
 from ..rules import RULE_NAMES
 from .models import MPI_RULES, BackendBase, KubernetesBackend, SlurmBackend
 from .units import decimal_mb, parse_memory, runtime_minutes
@@ -29,6 +30,9 @@ class ResolvedRule:
             "mem_mb": profile_mem_mb(backend, self.mem_mb),
             "runtime": self.runtime,
         }
+        if not isinstance(backend, SlurmBackend):
+            # No time limit from the local executor or the Kubernetes plugin: the job keeps it.
+            res[ENFORCE_RUNTIME] = 1
         if self.mpi:
             res["mpi"] = self.mpi  # what the executor plugins read (tasks, no srun wrapper)
             res["launcher"] = self.mpi  # what run_member's shell command is prefixed with

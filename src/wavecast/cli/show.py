@@ -47,6 +47,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(
             f"  cpu {r.cpu}, mem_mb {r.mem_mb} MiB (retries up to {r.mem_mb_limit}), "
             f"runtime {r.runtime} min (retries up to {r.runtime_limit})"
+            + ("" if isinstance(backend, SlurmBackend) else ", a limit the job enforces itself")
             + (f", mpi '{r.mpi}'" if r.mpi else "")
         )
         if isinstance(backend, SlurmBackend):
