@@ -36,32 +36,51 @@ def test_the_limit_is_the_runtime_only_where_the_profile_asks(resources, seconds
 
 
 def job(tmp_path: Path, body: str) -> tuple[subprocess.CompletedProcess, str]:
-    """A stage-like process: stderr routed to a log as stages.run does, then ``body``."""
+    """A stage-like process (job.py): stderr routed to a log as stages.run does, then ``body``."""
     log = tmp_path / "job.log"
-    code = textwrap.dedent(
-        f"""
-        from wavecast import deadline, stages
-        stages._setup_logging({str(log)!r})
-        {textwrap.indent(textwrap.dedent(body), "        ").strip()}
-        """
+    head = f"from wavecast import deadline, stages\nstages._setup_logging({str(log)!r})\n"
+    script = tmp_path / "job.py"
+    script.write_text(head + textwrap.dedent(body))
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     return proc, log.read_text()
 
 
-def test_a_job_past_its_limit_stops_with_a_traceback_in_its_log(tmp_path) -> None:
-    """Stopped while a C loop holds the GIL (a Python timer thread could not run there)."""
+def test_a_job_past_its_limit_stops_with_where_it_was_and_leaves_no_temp_file(tmp_path) -> None:
     proc, log = job(
         tmp_path,
-        """
-        deadline.arm(1)
-        sum(range(10**13))  # hours of work inside one C call
+        f"""
+        import time
+        from pathlib import Path
+        from wavecast.io import temp_path_next_to
+        deadline.arm(1, grace=600)
+        with temp_path_next_to(Path({str(tmp_path / "out.nc")!r})) as tmp:
+            tmp.write_text("half a result")
+            while True:
+                time.sleep(0.05)
         """,
     )
     assert proc.returncode == 1, (proc.returncode, log)
     assert "runtime limit 1 s (the backend's timeout), enforced by this job" in log
-    assert "Timeout (0:00:01)!" in log
-    assert 'File "<string>", line ' in log  # where the job was when it was stopped
+    assert "wavecast.deadline.RuntimeLimitReached: runtime limit of 1 s reached" in log
+    assert "time.sleep(0.05)" in log  # the traceback shows where the job was
+    assert not list(tmp_path.glob("*.tmp")), "the temporary file was left behind"
+
+
+def test_a_job_stuck_in_one_c_call_is_stopped_after_the_grace(tmp_path) -> None:
+    """A C loop that holds the GIL never lets the exception be raised; the C watchdog stops it."""
+    proc, log = job(
+        tmp_path,
+        """
+        deadline.arm(1, grace=1)
+        sum(range(10**13))  # hours of work inside one C call
+        """,
+    )
+    assert proc.returncode == 1, (proc.returncode, log)
+    assert "RuntimeLimitReached" not in log
+    assert "Timeout (0:00:02)!" in log
+    assert 'job.py", line ' in log  # where the job was when it was stopped
 
 
 def test_a_job_done_within_its_limit_is_not_stopped_on_its_way_out(tmp_path) -> None:
@@ -69,13 +88,13 @@ def test_a_job_done_within_its_limit_is_not_stopped_on_its_way_out(tmp_path) -> 
         tmp_path,
         """
         import time
-        deadline.arm(1)
+        deadline.arm(1, grace=1)
         deadline.disarm()
-        time.sleep(2)
+        time.sleep(3)
         """,
     )
     assert proc.returncode == 0, log
-    assert "Timeout (" not in log
+    assert "Timeout (" not in log and "RuntimeLimitReached" not in log
 
 
 @pytest.mark.slow

@@ -4,28 +4,38 @@ SLURM stops a job at its ``-t`` limit (and :mod:`wavecast.retry` reads the TIMEO
 executor starts no timer at all, and the Kubernetes plugin (0.5) builds its V1Job without
 ``activeDeadlineSeconds``, so the backend YAML's ``timeout`` would reach those profiles as a
 ``runtime`` nobody acts on. Their profiles therefore give every rule the resource
-``enforce_runtime: 1``, and each stage job arms a watchdog for its ``runtime`` minutes.
+``enforce_runtime: 1``, and each stage job arms a limit of its ``runtime`` minutes.
 
-The watchdog is :func:`faulthandler.dump_traceback_later`: a C thread that needs no GIL, so it
-fires even while numpy or HDF5 holds the interpreter. When it fires, it writes
-``Timeout (h:mm:ss)!`` and every thread's traceback to standard error, which
-:mod:`wavecast.stages` has routed to the rule's log, and exits with status 1: Snakemake sees a
-failed job (outputs are written atomically, so none is left half-written) and retries it if the
-profile allows.
+At the limit ``SIGALRM`` raises :class:`RuntimeLimitReached` in the job: its traceback says
+where the job was, ``finally`` blocks remove temporary files, and the job exits with status 1
+(Snakemake retries it if the profile allows). A job stuck inside one C call (numpy, HDF5) does
+not see that exception, so :func:`faulthandler.dump_traceback_later` stands behind it: a C
+thread that needs no GIL and, ``grace`` seconds later, writes ``Timeout (h:mm:ss)!`` and every
+thread's traceback and exits with status 1. Both write to standard error, which
+:mod:`wavecast.stages` has routed to the rule's log.
 """
 
 from __future__ import annotations
 
 import faulthandler
 import logging
+import signal
 import sys
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any
 
 log = logging.getLogger("wavecast")
 
 #: The resource a profile sets to 1 when its executor does not enforce ``runtime`` itself.
 RESOURCE = "enforce_runtime"
+
+#: Seconds between the exception and the hard stop of a job that did not return to Python.
+GRACE_SECONDS = 30
+
+
+class RuntimeLimitReached(TimeoutError):
+    """The job ran for its whole runtime (the backend's timeout)."""
 
 
 def limit_seconds(resources: Mapping[str, Any]) -> int | None:
@@ -37,21 +47,25 @@ def limit_seconds(resources: Mapping[str, Any]) -> int | None:
     return minutes * 60 if minutes > 0 else None
 
 
-def arm(seconds: int | None) -> None:
-    """Stop this process after ``seconds`` with a traceback in the log (``None``: no limit).
-
-    Call it after standard error points at the log: the watchdog keeps that file descriptor.
-    """
+def arm(seconds: int | None, grace: int = GRACE_SECONDS) -> None:
+    """Stop this process after ``seconds`` (``None``: no limit); from the main thread, after
+    standard error points at the log (the hard stop keeps that file descriptor)."""
     if seconds is None:
         return
-    log.info(
-        "runtime limit %d s (the backend's timeout), enforced by this job: at the limit it stops "
-        "with 'Timeout' and a traceback; raise the stage's timeout if it needs longer",
-        seconds,
-    )
-    faulthandler.dump_traceback_later(seconds, exit=True, file=sys.stderr)
+    log.info("runtime limit %d s (the backend's timeout), enforced by this job", seconds)
+
+    def reached(signum: int, frame: FrameType | None) -> None:
+        raise RuntimeLimitReached(
+            f"runtime limit of {seconds} s reached (the backend's timeout); "
+            "raise the stage's timeout in the backend YAML if it needs longer"
+        )
+
+    signal.signal(signal.SIGALRM, reached)
+    signal.alarm(seconds)
+    faulthandler.dump_traceback_later(seconds + grace, exit=True, file=sys.stderr)
 
 
 def disarm() -> None:
     """The job's work is done: no limit for the rest of its exit."""
+    signal.alarm(0)
     faulthandler.cancel_dump_traceback_later()

@@ -10,6 +10,7 @@ from ..backends.models import KubernetesBackend, SlurmBackend
 from ..backends.preview import apptainer_command, pod_resources, sbatch_command
 from ..backends.render import build_commands, container_image, source_path
 from ..backends.resolve import resolve
+from ..deadline import RESOURCE as ENFORCE_RUNTIME
 from ..rules import RULE_NAMES
 from .common import add_env_option, resolve_env, subcommand
 
@@ -44,10 +45,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         if args.rule and r.rule != args.rule:
             continue
         print(f"\n{r.rule}:")
+        resources = r.snakemake_resources(backend)
         print(
             f"  cpu {r.cpu}, mem_mb {r.mem_mb} MiB (retries up to {r.mem_mb_limit}), "
             f"runtime {r.runtime} min (retries up to {r.runtime_limit})"
-            + ("" if isinstance(backend, SlurmBackend) else ", a limit the job enforces itself")
+            + (", a limit the job enforces itself" if ENFORCE_RUNTIME in resources else "")
             + (f", mpi '{r.mpi}'" if r.mpi else "")
         )
         if isinstance(backend, SlurmBackend):
