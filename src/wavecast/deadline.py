@@ -34,8 +34,11 @@ RESOURCE = "enforce_runtime"
 GRACE_SECONDS = 30
 
 
-class RuntimeLimitReached(TimeoutError):
-    """The job ran for its whole runtime (the backend's timeout)."""
+class RuntimeLimitReached(BaseException):
+    """The job ran for its whole runtime (the backend's timeout).
+
+    A ``BaseException``, like ``KeyboardInterrupt``: ``except Exception`` (logging's handlers,
+    xarray's engine guessing) and ``except OSError`` do not swallow it."""
 
 
 def limit_seconds(resources: Mapping[str, Any]) -> int | None:

@@ -46,16 +46,17 @@ def temp_path_next_to(path: Path) -> Iterator[Path]:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:  # name the file the caller wants, not the temp file
         raise OSError(exc.errno, f"cannot write here ({exc.strerror})", str(path)) from exc
-    os.close(fd)
-    # mkstemp creates 0600; products on a shared cluster must be readable like any new file, and
-    # a file being replaced (a backend YAML edited by `wavecast tune --write`) keeps its mode.
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_current_umask()
-    os.chmod(tmp, mode)
     tmp_path = Path(tmp)
     try:
+        os.close(fd)
+        # mkstemp creates 0600; products on a shared cluster must be readable like any new file,
+        # and a file being replaced (a backend YAML edited by `wavecast tune --write`) keeps its
+        # mode.
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_current_umask()
+        os.chmod(tmp, mode)
         yield tmp_path
     finally:
         with contextlib.suppress(FileNotFoundError):

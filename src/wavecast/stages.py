@@ -148,8 +148,8 @@ def run(snakemake: Any, stage: Callable[..., None], **extra: Any) -> None:
         dict(snakemake.params.items()),
         **extra,
     )
+    deadline.disarm()  # outputs are complete: a limit reached now would only discard them
     log.info("%s: done in %.1f s", stage.__name__, time.perf_counter() - start)
-    deadline.disarm()
     skip_final_collection()  # outputs are written and closed; exit without a last gc pass
 
 
@@ -176,8 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     start = time.perf_counter()
     run_member(args.grid, args.forcing, args.output, json.loads(args.model))
-    log.info("run_member: done in %.1f s", time.perf_counter() - start)
     deadline.disarm()
+    log.info("run_member: done in %.1f s", time.perf_counter() - start)
     skip_final_collection()
     return 0
 
