@@ -134,23 +134,33 @@ def _setup_logging(log_path: str | None) -> None:
 def run(snakemake: Any, stage: Callable[..., None], **extra: Any) -> None:
     """Entry point for ``workflow/scripts``: route stderr to the log, call one stage."""
     _setup_logging(snakemake.log[0] if snakemake.log else None)
-    deadline.arm(deadline.limit_seconds(snakemake.resources))
-    start = time.perf_counter()
     log.info(
         "%s: start (rule %s, wildcards %s)",
         stage.__name__,
         snakemake.rule,
         dict(snakemake.wildcards.items()),
     )
-    stage(
-        dict(snakemake.input.items()),
-        dict(snakemake.output.items()),
-        dict(snakemake.params.items()),
-        **extra,
+    _call_within_limit(
+        stage.__name__,
+        deadline.limit_seconds(snakemake.resources),
+        lambda: stage(
+            dict(snakemake.input.items()),
+            dict(snakemake.output.items()),
+            dict(snakemake.params.items()),
+            **extra,
+        ),
     )
+
+
+def _call_within_limit(name: str, limit: int | None, call: Callable[[], None]) -> None:
+    """Call one stage under its runtime limit (``None``: none), log its time, and let the
+    process exit without a last gc pass: the stage's outputs are written and closed."""
+    deadline.arm(limit)
+    start = time.perf_counter()
+    call()
     deadline.disarm()  # outputs are complete: a limit reached now would only discard them
-    log.info("%s: done in %.1f s", stage.__name__, time.perf_counter() - start)
-    skip_final_collection()  # outputs are written and closed; exit without a last gc pass
+    log.info("%s: done in %.1f s", name, time.perf_counter() - start)
+    skip_final_collection()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,14 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     _setup_logging(None)
-    deadline.arm(
-        deadline.limit_seconds({"runtime": args.runtime, deadline.RESOURCE: args.enforce_runtime})
+    _call_within_limit(
+        "run_member",
+        deadline.limit_seconds({"runtime": args.runtime, deadline.RESOURCE: args.enforce_runtime}),
+        lambda: run_member(args.grid, args.forcing, args.output, json.loads(args.model)),
     )
-    start = time.perf_counter()
-    run_member(args.grid, args.forcing, args.output, json.loads(args.model))
-    deadline.disarm()
-    log.info("run_member: done in %.1f s", time.perf_counter() - start)
-    skip_final_collection()
     return 0
 
 
