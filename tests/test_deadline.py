@@ -16,9 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from wavecast import deadline
 from wavecast.deadline import limit_seconds
+from wavecast.metrics.collect import collect
+from wavecast.metrics.requested import EnvResources
+from wavecast.metrics.tune import propose
 
-from .common import SNAKEFILE, make_workdir, snakemake
+from .common import SNAKEFILE, make_workdir, snakemake, venv_env
 
 
 @pytest.mark.parametrize(
@@ -107,6 +111,44 @@ def test_a_stage_done_within_its_limit_is_not_stopped_on_its_way_out(tmp_path) -
     assert "Timeout (" not in log and "RuntimeLimitReached" not in log
 
 
+def test_a_stage_stopped_at_its_limit_exits_124_and_tells_kubernetes_why(tmp_path) -> None:
+    """stages.run: the traceback in the log, exit status 124 (what the metrics and the retry
+    read), and the container's termination message where the file exists (in a pod)."""
+    message = tmp_path / "termination-log"
+    message.write_text("")
+    proc, log = job(
+        tmp_path,
+        f"""
+        import time
+        from pathlib import Path
+        from types import SimpleNamespace
+        deadline.TERMINATION_LOG = Path({str(message)!r})
+        deadline.limit_seconds = lambda resources: 1
+        snakemake = SimpleNamespace(
+            log=[{str(tmp_path / "job.log")!r}], rule="run_member", wildcards={{}}, input={{}},
+            output={{}}, params={{}}, resources={{}},
+        )
+        def late_stage(*args):
+            time.sleep(30)
+        stages.run(snakemake, late_stage)
+        """,
+    )
+    assert proc.returncode == 124, (proc.returncode, log)
+    assert "ERROR wavecast: late_stage: stopped at its runtime limit (exit status 124)" in log
+    assert "in late_stage\n    time.sleep(30)" in log
+    assert message.read_text() == (
+        "wavecast stopped the job: runtime limit of 1 s reached (the backend's timeout); "
+        "raise the stage's timeout in the backend YAML if it needs longer\n"
+    )
+
+
+def test_no_termination_message_is_written_outside_a_pod(tmp_path) -> None:
+    """The kubelet creates /dev/termination-log; elsewhere nothing is created."""
+    missing = tmp_path / "dev" / "termination-log"
+    deadline.report_stop(deadline.RuntimeLimitReached("x"), missing)
+    assert not missing.exists() and not missing.parent.exists()
+
+
 @pytest.mark.slow
 def test_localdev_jobs_run_under_their_runtime_limit(tmp_path) -> None:
     """The committed localdev profile (local executor): a script rule and the shell rule."""
@@ -116,3 +158,125 @@ def test_localdev_jobs_run_under_their_runtime_limit(tmp_path) -> None:
     for log in ("build_grid/grid.log", "make_forcing/member_000.log", "run_member/member_000.log"):
         text = (work / "logs" / log).read_text()
         assert "runtime limit 3600 s (the backend's timeout), enforced by this job" in text, log
+
+
+#: Two jobs on the real local executor that stop themselves at their limit. So that the test
+#: takes seconds, the command reads the profile's ``runtime`` as *seconds* (the stages read
+#: minutes); everything else is the path a stage job takes: the retry's runtime expression as
+#: the profiles render it, ``stages._call_within_limit``, Snakemake's run log, the retry.
+TIMEOUT_SNAKEFILE = """
+JOB = (
+    "{python} -c 'import time; from wavecast import stages; "
+    'stages._setup_logging("{{log}}"); '
+    'stages._call_within_limit("{{rule}}", {{resources.runtime}}, lambda: time.sleep({{params.s}}))'
+    "' && echo done > {{output}}"
+)
+
+rule all:
+    input: "out/late.txt", "out/stuck.txt"
+
+rule late:
+    output: "out/late.txt"
+    log: "logs/late.log"
+    params: s=1.5
+    resources:
+        runtime=lambda wc, attempt: __import__("wavecast.retry").retry.runtime(
+            "late", wc, attempt, 1, 4
+        ),
+    shell: JOB
+
+rule stuck:
+    output: "out/stuck.txt"
+    log: "logs/stuck.log"
+    params: s=60
+    resources:
+        runtime=lambda wc, attempt: __import__("wavecast.retry").retry.runtime(
+            "stuck", wc, attempt, 1, 1
+        ),
+    shell: JOB
+"""
+
+
+def run_timeout_snakefile(work: Path, target: str) -> subprocess.CompletedProcess:
+    (work / "Snakefile").write_text(TIMEOUT_SNAKEFILE.format(python=sys.executable))
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-c1", "--retries", "1", target],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=venv_env(),
+    )
+
+
+@pytest.fixture(scope="module")
+def late_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    work = tmp_path_factory.mktemp("late")
+    return work, run_timeout_snakefile(work, "out/late.txt")
+
+
+@pytest.fixture(scope="module")
+def stuck_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A separate run: a retry that cannot be sized stops Snakemake, other jobs too."""
+    work = tmp_path_factory.mktemp("stuck")
+    return work, run_timeout_snakefile(work, "out/stuck.txt")
+
+
+@pytest.mark.slow
+def test_a_local_job_stopped_at_its_limit_is_retried_with_more_time(late_run) -> None:
+    """Exit status 124 reaches Snakemake's run log; the retry reads it and doubles runtime."""
+    work, proc = late_run
+    assert proc.returncode == 0, proc.stderr
+    assert (work / "out/late.txt").read_text() == "done\n"
+    assert "returned non-zero exit status 124" in proc.stderr  # attempt 1, stopped after 1 s
+    log = (work / "logs/late.log").read_text()  # Snakemake empties the log for the retry
+    assert "runtime limit 2 s (the backend's timeout)" in log  # the retry's limit
+    assert "late: done in" in log
+
+
+@pytest.mark.slow
+def test_a_local_job_out_of_time_at_the_cap_stops_the_run_saying_where_to_raise_it(
+    stuck_run,
+) -> None:
+    work, proc = stuck_run
+    assert proc.returncode != 0
+    assert not (work / "out/stuck.txt").exists()
+    log = (work / "logs/stuck.log").read_text()
+    assert "stuck: stopped at its runtime limit (exit status 124)" in log
+    assert "RuntimeLimitReached: runtime limit of 1 s reached" in log
+    assert (
+        "stuck ran out of time at the limit of 1 minutes (log logs/stuck.log); raise "
+        "limits.timeout in your backend YAML"
+    ) in proc.stderr, proc.stderr
+
+
+@pytest.mark.slow
+def test_metrics_and_tune_report_a_local_stop_at_the_limit_as_a_timeout(
+    late_run, stuck_run
+) -> None:
+    records = {(r.rule, r.attempt): r for w, _ in (late_run, stuck_run) for r in collect(w).records}
+    assert set(records) == {("late", 1), ("late", 2), ("stuck", 1)}
+    for key in (("late", 1), ("stuck", 1)):
+        stopped = records[key]
+        assert (stopped.status, stopped.exit_code, stopped.raw_state) == ("failed", 124, "TIMEOUT")
+        assert (
+            "info: exit status 124: the job stopped itself at its runtime limit "
+            "(the backend's timeout)"
+        ) in stopped.notes
+    retried = records[("late", 2)]
+    assert (retried.status, retried.raw_state) == ("completed", "finished")
+    assert retried.requested_runtime_seconds == 2 * records[("late", 1)].requested_runtime_seconds
+    env = EnvResources(
+        path="config/backends/localdev.yaml",
+        kind="local",
+        requested={"stuck": {"cpu": 1, "mem_mb": 1024, "runtime_min": 1}},
+        limit_cpu=2,
+        limit_mem_mb=4096,
+        limit_timeout=60,
+    )
+    proposals, notes = propose(records.values(), env)
+    assert proposals == []
+    assert notes == [
+        "stuck: no successful attempt; 1 attempt(s) stopped at the time limit (timeout 60 s); "
+        "raise stages.stuck.timeout (at most limits.timeout, 60 s) and run again; left as is"
+    ]

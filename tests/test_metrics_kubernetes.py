@@ -3,6 +3,7 @@
 No API server runs on the build machines, so :func:`fetch_jobs` is documented, not run here.
 """
 
+import copy
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -249,3 +250,23 @@ def test_a_pods_benchmark_cpu_is_over_the_benchmarks_time_not_the_pods(tmp_path)
     member = member_with_benchmark(tmp_path, "10.0 0:00:10 600 700 590 595 1 9 98.4 9.8")
     assert member.wall_time_seconds > 2500 and member.cpu_sampled_seconds == 10.0
     assert member.cpus_busy() == pytest.approx(0.98)
+
+
+def test_a_pod_that_stopped_at_its_runtime_limit_is_a_timeout(objects):
+    """The pod's Snakemake exits 1 whatever its job did: the termination message tells."""
+    jobs, pods = objects
+    pod = copy.deepcopy(pods[jobs[1]["metadata"]["name"]][-1])
+    stop = (
+        "wavecast stopped the job: runtime limit of 600 s reached (the backend's timeout); "
+        "raise the stage's timeout in the backend YAML if it needs longer\n"
+    )
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    terminated.update(exitCode=1, reason="Error", message=stop)
+    rec = k8s.parse_job(jobs[1], [pod], "run-1")
+    assert (rec.status, rec.exit_code, rec.raw_state) == ("failed", 1, "TIMEOUT")
+    assert rec.notes[0] == (
+        f"info: pod reason Error, termination message {stop.strip()!r}: the job stopped itself "
+        "at its runtime limit (the backend's timeout)"
+    )
+    terminated.update(message="something else went wrong")
+    assert k8s.parse_job(jobs[1], [pod], "run-1").raw_state == "Error"

@@ -437,3 +437,66 @@ def test_array_task_logs_count_for_the_member_the_task_ran(tmp_path, monkeypatch
     monkeypatch.setenv("SLURM_ARRAY_JOB_ID", "900")
     monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "26")
     assert ids("025") == ["950"]
+
+
+def local_failure(jobid: int, member: str, status: int, when: str) -> str:
+    """One failed attempt of run_member as the local executor logs it (Snakemake 9.27)."""
+    return (
+        f"[Sun Nov 22 11:50:{when} 2026]\n"
+        "rule run_member:\n"
+        f"    output: results/run_member/member_{member}.nc\n"
+        f"    log: logs/run_member/member_{member}.log\n"
+        f"    jobid: {jobid}\n"
+        f"    wildcards: member={member}\n"
+        "    resources: tmpdir=/tmp, runtime=60, enforce_runtime=1\n"
+        "RuleException:\n"
+        'CalledProcessError in file "/w/workflow/rules/simulate.smk", line 30:\n'
+        f"Command 'set -euo pipefail;  python -m wavecast.stages run_member' returned non-zero "
+        f"exit status {status}.\n"
+        f"[Sun Nov 22 11:50:{when} 2026]\n"
+        "Error in rule run_member:\n"
+        "    message: None\n"
+        f"    jobid: {jobid}\n"
+        f"    log: logs/run_member/member_{member}.log (check log file(s) for error details)\n"
+        f"Trying to restart job {jobid}.\n"
+    )
+
+
+def test_a_local_retry_reads_this_processs_run_log(tmp_path, monkeypatch):
+    """Exit status 124 (wavecast.deadline's stop) is a timeout; other exits change nothing."""
+    run_log = tmp_path / "run.snakemake.log"
+    run_log.write_text(
+        local_failure(5, "003", 124, "23")
+        + local_failure(6, "004", 1, "24")
+        + local_failure(5, "003", 124, "30")
+    )
+    history = retry.run_log_history("run_member", {"member": "003"}, run_log)
+    assert [(a.local, a.exit_status, a.failure) for a in history] == [(True, 124, TO)] * 2
+    assert history[0].log_path == Path("logs/run_member/member_003.log")
+    assert retry.run_log_history("run_member", {"member": "003"}, run_log, limit=1) == history[1:]
+    (other,) = retry.run_log_history("run_member", {"member": "004"}, run_log)
+    assert other.failure == Failure.OTHER
+    assert retry.run_log_history("run_member", {"member": "005"}, run_log) == []
+
+    monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path / "no-slurm-logs"))
+    monkeypatch.setattr(retry, "own_run_log", lambda: run_log)
+    member = {"member": "003"}
+    assert retry.runtime("run_member", member, 2, 60, 360) == 120
+    assert retry.runtime("run_member", member, 3, 60, 360) == 240
+    assert retry.mem_mb("run_member", member, 3, 4096, 16384) == 4096  # not a memory failure
+    assert retry.runtime("run_member", {"member": "004"}, 2, 60, 360) == 60
+    with pytest.raises(LimitReached) as err:
+        retry.runtime("run_member", member, 3, 60, 120)
+    assert str(err.value) == (
+        "run_member (member=003) ran out of time at the limit of 120 minutes "
+        "(log logs/run_member/member_003.log); raise limits.timeout in your backend YAML "
+        "(config/backends/<env>.yaml), then `wavecast profiles build`"
+    )
+
+
+def test_without_a_run_log_a_local_retry_asks_the_same(tmp_path, monkeypatch):
+    """A dry run, or a process that is not Snakemake, has no run log of its own."""
+    monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path))
+    monkeypatch.setattr(retry, "own_run_log", lambda: None)
+    assert retry.runtime("run_member", {"member": "009"}, 2, 60, 360) == 60
+    assert retry.run_log_history("r", {}, tmp_path / "missing.log") == []

@@ -18,8 +18,13 @@ The plugin writes one log per submitted job to
 ``group_<group>_<rules>/<jobid>.log``; an array task: ``rule_<rule>/<jobid>_<task>.log``; both
 matched by the ``--target-jobs`` in their header) and deletes
 the logs of successful jobs, so the newest logs of a job are its latest failed attempts. Without
-``sacct`` the logs alone are classified; on the local executor there are no logs, hence no
-history and the base values.
+``sacct`` the logs alone are classified.
+
+On the local executor the history is this Snakemake process's own run log
+(:func:`run_log_history`): a job that stopped itself at its runtime limit (``wavecast.deadline``)
+ended with exit status 124, a TIMEOUT; any other failure keeps the same resources. Memory is
+not enforced there, so only runtime grows. A Kubernetes job's status reaches the run log
+without an exit status: its retries ask for the same again.
 
 The same expression is evaluated again inside the SLURM job (the job step re-runs Snakemake with
 ``--attempt``). There the job's own log (``$SLURM_JOB_ID``) is left out, so the job step computes
@@ -32,6 +37,7 @@ import base64
 import binascii
 import functools
 import json
+import logging
 import os
 import re
 import shutil
@@ -44,6 +50,7 @@ from pathlib import Path
 
 from snakemake_interface_common.exceptions import WorkflowError
 
+from . import deadline
 from .targets import specs_in
 
 #: The ``sacct -o`` fields :func:`fetch_attempt_history` asks for, in this order.
@@ -93,15 +100,21 @@ class SacctRecord:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One earlier SLURM job of a rule + wildcards, as read from the log directory and sacct."""
+    """One earlier attempt of a rule + wildcards: a SLURM job (its log and sacct lines), or a
+    local job as this process's run log saw it end."""
 
     jobid: str
     sacct_text: str
     log_text: str
     log_path: Path | None = None
+    #: A job this process ran on its own machine (the local executor): its exit status decides.
+    local: bool = False
+    exit_status: int | None = None
 
     @property
     def failure(self) -> Failure:
+        if self.local:
+            return Failure.TIMEOUT if self.exit_status == deadline.EXIT_STATUS else Failure.OTHER
         return classify(self.sacct_text, self.log_text)
 
 
@@ -216,7 +229,9 @@ def _limit_message(rule: str, wildcards: object, kind: str, limit: int, last: At
     what = "ran out of memory" if kind == "memory" else "ran out of time"
     unit = "MiB" if kind == "memory" else "minutes"
     where = ""
-    if last is not None:
+    if last is not None and last.local:
+        where = f" (log {last.log_path})" if last.log_path is not None else ""
+    elif last is not None:
         where = f" (SLURM job {last.jobid}"
         if last.log_path is not None:
             where += f", log {last.log_path}"
@@ -468,6 +483,59 @@ def fetch_attempt_history(
     ]
 
 
+def own_run_log() -> Path | None:
+    """The run log this Snakemake process writes (``.snakemake/log/<time>.snakemake.log``;
+    none in a dry run). Inside a SLURM job or a pod that is the job step's own log."""
+    from snakemake.logging import logger as snakemake_logger
+
+    for handler in snakemake_logger.handlers:
+        if isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return None
+
+
+def run_log_history(
+    rule: str, wildcards: object, run_log: Path | None = None, limit: int | None = None
+) -> list[Attempt]:
+    """Failed attempts of ``rule`` + ``wildcards`` in ``run_log`` (default: this process's),
+    oldest first, the newest ``limit`` only; each with the exit status the log gives, if any."""
+    path = run_log or own_run_log()
+    if path is None:
+        return []
+    try:
+        st = path.stat()
+    except OSError:
+        return []
+    attempts = [
+        a
+        for a in _failed_in_run_log(str(path), st.st_mtime_ns, st.st_size)
+        if _ran(rule, wildcards, {(a.rule, frozenset(a.wildcards.items()))})
+    ]
+    if limit is not None:
+        attempts = attempts[-limit:] if limit > 0 else []
+    return [
+        Attempt(
+            jobid=str(a.jobid),
+            sacct_text="",
+            log_text="",
+            log_path=Path(a.logs[0]) if a.logs else None,
+            local=True,
+            exit_status=a.exit_code,
+        )
+        for a in attempts
+    ]
+
+
+@functools.lru_cache(maxsize=4)
+def _failed_in_run_log(path: str, mtime_ns: int, size: int) -> list:
+    """The failed attempts of a run log, parsed once per file state (every retried job's
+    ``mem_mb`` and ``runtime`` read the same log)."""
+    from .metrics.runlog import parse_run_log
+
+    text = _read(Path(path))
+    return [a for a in parse_run_log(text, path).attempts if a.status == "failed"]
+
+
 # ---------------------------------------------------------------------------------------------
 # the functions the profile's resource expressions call
 
@@ -486,7 +554,8 @@ def _history(rule: str, wildcards: object, attempt: int) -> list[Attempt]:
     if key not in _HISTORIES:
         if len(_HISTORIES) >= _HISTORIES_MAX:
             _HISTORIES.clear()
-        _HISTORIES[key] = fetch_attempt_history(rule, wildcards, limit=attempt - 1)
+        history = fetch_attempt_history(rule, wildcards, limit=attempt - 1)
+        _HISTORIES[key] = history or run_log_history(rule, wildcards, limit=attempt - 1)
     return _HISTORIES[key]
 
 

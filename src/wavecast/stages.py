@@ -154,10 +154,24 @@ def run(snakemake: Any, stage: Callable[..., None], **extra: Any) -> None:
 
 def _call_within_limit(name: str, limit: int | None, call: Callable[[], None]) -> None:
     """Call one stage under its runtime limit (``None``: none), log its time, and let the
-    process exit without a last gc pass: the stage's outputs are written and closed."""
+    process exit without a last gc pass: the stage's outputs are written and closed.
+
+    At the limit the traceback goes to the log and the process exits with
+    :data:`deadline.EXIT_STATUS`, the status the metrics and the retry read as a timeout."""
     deadline.arm(limit)
     start = time.perf_counter()
-    call()
+    try:
+        call()
+    except deadline.RuntimeLimitReached as stop:
+        deadline.disarm()
+        log.error(
+            "%s: stopped at its runtime limit (exit status %d)",
+            name,
+            deadline.EXIT_STATUS,
+            exc_info=stop,
+        )
+        deadline.report_stop(stop)
+        raise SystemExit(deadline.EXIT_STATUS) from None
     deadline.disarm()  # outputs are complete: a limit reached now would only discard them
     log.info("%s: done in %.1f s", name, time.perf_counter() - start)
     skip_final_collection()

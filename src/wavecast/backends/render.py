@@ -212,12 +212,13 @@ def _units_comment(backend: BackendBase) -> list[str]:
             "# mem_mb is MB of 10^6 bytes (the plugin requests '<mem_mb>M'): the YAML's MiB,",
             "# rounded up. runtime is minutes; the plugin sets no deadline, so enforce_runtime: 1",
             "# makes each job stop itself after it (wavecast.deadline); retries ask for the same",
-            "# again (wavecast.retry reads SLURM job logs only).",
+            "# again (no exit status reaches the run log from a pod).",
         ]
     return [
         "# mem_mb is MiB and runtime minutes; the local executor enforces neither (mem_mb only",
         "# counts against --resources), so enforce_runtime: 1 makes each job stop itself after",
-        "# its runtime (wavecast.deadline); retries ask for the same again.",
+        "# its runtime (wavecast.deadline); a retry after such a stop asks for twice the time,",
+        "# up to limits.timeout (wavecast.retry reads the exit status in the run log).",
     ]
 
 

@@ -5,9 +5,11 @@ labelled ``app=snakemake``, with ``backoffLimit: 0``; its one container ``snakem
 ``/bin/sh -c "<snakemake ... --target-jobs 'rule:wc=value' ... --attempt N ...>"``, so the
 rule, wildcards and attempt are read from the container's arguments. Its pod (label
 ``job-name=<job>``) carries the node, start and finish times, the container's exit code and a
-reason such as ``OOMKilled``. The API reports no CPU time and no peak memory: those come from
-the job's benchmark file when the run's storage makes it visible here, otherwise the record
-is partial.
+reason such as ``OOMKilled``; a job that stopped itself at its runtime limit
+(``wavecast.deadline``) says so in the container's termination message, since the pod's
+Snakemake exits 1 whatever its job's status. The API reports no CPU time and no peak memory:
+those come from the job's benchmark file when the run's storage makes it visible here,
+otherwise the record is partial.
 
 The plugin deletes finished Jobs unless the profile sets ``kubernetes-omit-job-cleanup: true``
 (backend field ``keep_finished_jobs``); collect after a run needs it, or a saved ``kubectl get
@@ -22,8 +24,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .. import deadline
 from ..targets import specs_in
-from .record import JobRecord, derive, note
+from .record import JobRecord, derive, note, stopped_at_limit
 from .units import GIB, k8s_cpu, k8s_memory_bytes, timestamp
 
 CONTAINER = "snakemake"
@@ -110,6 +113,9 @@ def parse_job(job: Any, pods: list[Any], run_id: str) -> JobRecord:
         note(record, f"Job {name}: no --target-jobs in the container command; rule unknown")
     if pod is None:
         note(record, f"Job {name}: no pod found (deleted, or not yet scheduled)")
+    message = str(get(terminated, "message") or "")
+    if record.status == "failed" and deadline.TERMINATION_MARK in message:
+        stopped_at_limit(record, f"pod reason {raw}, termination message {message.strip()!r}")
     if record.status in ("completed", "failed"):
         note(record, NO_USAGE)
     return derive(record)

@@ -15,9 +15,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import deadline
 from ..backends.units import mib_of_decimal_mb
 from ..errors import Problem
-from .record import JobRecord, derive, info, note
+from .record import JobRecord, derive, info, note, stopped_at_limit
 from .runlog import LoggedAttempt, RunLog
 from .units import GIB, duration_seconds
 
@@ -278,6 +279,8 @@ def record_from_attempt(run: RunLog, attempt: LoggedAttempt, backend: str = "loc
     )
     if attempt.start and attempt.end:
         record.wall_time_seconds = (attempt.end - attempt.start).total_seconds()
+    if record.status == "failed" and record.exit_code == deadline.EXIT_STATUS:
+        stopped_at_limit(record, f"exit status {deadline.EXIT_STATUS}")
     return record
 
 

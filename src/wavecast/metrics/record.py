@@ -152,5 +152,16 @@ def info(record: JobRecord, text: str) -> None:
         record.notes.append(INFO + text)
 
 
+#: ``raw_state`` of a job stopped at its time limit: SLURM's word, also where the job stopped
+#: itself (``wavecast.deadline`` on the local executor and Kubernetes).
+TIMEOUT = "TIMEOUT"
+
+
+def stopped_at_limit(record: JobRecord, how: str) -> None:
+    """Mark a failed attempt that ``wavecast.deadline`` stopped at its runtime limit."""
+    record.raw_state = TIMEOUT
+    info(record, f"{how}: the job stopped itself at its runtime limit (the backend's timeout)")
+
+
 def drop_notes(record: JobRecord, containing: str) -> None:
     record.notes = [n for n in record.notes if containing not in n]

@@ -10,7 +10,8 @@ Rules (each proposal says which applied):
 - timeout = longest successful wall time × headroom, rounded up to 5 min below 1 h, 15 min
   below 6 h, 1 h above; at least 60 s;
 - nothing above ``limits``: when the floor itself is above a limit the rule is reported, not
-  changed. Rules with no successful attempt are left alone. Rules run inside a SLURM group job
+  changed. Rules with no successful attempt are left alone (those whose attempts ran out of
+  time get a note saying where to raise the timeout). Rules run inside a SLURM group job
   (``groups``) are measured by their own job steps (``slurm.group_step_records``); where no
   step can be tied to the rule (SLURM before 21.08, or an MPI rule whose command names no
   output file) only the group job is measured, and tune says so.
@@ -27,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import Problem, ValidationError
-from .record import JobRecord
+from .record import TIMEOUT, JobRecord
 from .requested import EnvResources
 
 
@@ -64,9 +65,12 @@ def propose(
     if headroom < 1:
         raise ValueError("headroom must be at least 1.0")
     done: dict[str, list[JobRecord]] = {}
+    timed_out: dict[str, list[JobRecord]] = {}
     for record in records:
         if record.status == "completed":
             done.setdefault(record.rule, []).append(record)
+        elif record.raw_state == TIMEOUT:
+            timed_out.setdefault(record.rule, []).append(record)
     proposals: list[Proposal] = []
     notes: list[str] = []
     for rule, current in env.requested.items():
@@ -79,6 +83,9 @@ def propose(
                 "see `wavecast metrics summary`); left as is"
             )
             continue
+        if not group and rule in timed_out:
+            notes.append(_timed_out_note(rule, timed_out[rule], current, env))
+            continue
         if not group:
             notes.append(f"{rule}: no successful attempt measured; left as is")
             continue
@@ -86,6 +93,17 @@ def propose(
         proposals += _cpu(rule, group, current, env, headroom, notes)
         proposals += _timeout(rule, group, current, env, headroom, notes)
     return proposals, notes
+
+
+def _timed_out_note(rule, stopped, current, env) -> str:
+    """A rule that only ever ran out of time: nothing measured to size it by, but the user
+    should know where to give it more."""
+    now = int(current["runtime_min"] * 60)
+    return (
+        f"{rule}: no successful attempt; {len(stopped)} attempt(s) stopped at the time limit "
+        f"(timeout {now} s); raise stages.{rule}.timeout (at most limits.timeout, "
+        f"{env.limit_timeout} s) and run again; left as is"
+    )
 
 
 def _memory(rule, group, current, env, headroom, notes) -> list[Proposal]:
