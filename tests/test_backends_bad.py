@@ -18,6 +18,26 @@ BAD = Path(__file__).parent / "backends_bad"
 GOOD = Path(__file__).parents[1] / "config" / "backends" / "localdev.yaml"
 
 EXPECTED: dict[str, list[str]] = {
+    "all_at_once_list_items.yaml": [
+        "groups.member[1]: expected text, got 7; quote it",
+        "groups.post[0]: 'run_member' is also in array_jobs; a SLURM job array cannot hold group jobs; remove 'run_member' from array_jobs or from groups.post",
+        "groups.post[1]: unknown rule 'plot_mapz'; known rules: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run",
+    ],
+    "all_at_once_local.yaml": [
+        "timeout: expected a whole number, got '1h'; write whole seconds from 60 to 86400, e.g. 3600 for an hour",
+        "defaults.memroy: unknown key 'memroy'; did you mean 'memory'?",
+        "stages.run_membr: unknown stage 'run_membr'; did you mean 'run_member'? known stages: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run",
+        "cores: 0 is out of range; use a value at least 1, or use one of 'all'",
+        "stages.run_member.memory: 64g (65536 MiB) is above limits.memory 8g (8192 MiB); lower it or raise limits.memory",
+        "jobs: the local executor runs as many jobs as fit in 'cores'; remove jobs and set cores",
+    ],
+    "all_at_once_type_misspelt.yaml": [
+        "type: unknown backend type 'slurmm'; did you mean 'slurm'?",
+        "jobs: 0 is out of range; use a value at least 1",
+        "defaults.cpu: expected a whole number, got 'many'; write a whole number of cores from 1 to 128, e.g. 4",
+        "extra: repeats an option the SLURM plugin manages (memory); use partition/account/qos/constraint, stages or defaults instead",
+        "groups.member[1]: unknown rule 'run_membr'; known rules: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run",
+    ],
     "apptainer_other_user.yaml": [
         "container.user: apptainer runs jobs as the submitting user and cannot switch to 'wavecast'; remove it, or use 'root' (apptainer --fakeroot)",
     ],
@@ -34,7 +54,7 @@ EXPECTED: dict[str, list[str]] = {
         "cpu_scalar: 1.5 is out of range; use a value at most 1.0",
     ],
     "cpu_wrong_type.yaml": [
-        "defaults.cpu: expected a whole number, got 'four'; write e.g. 4",
+        "defaults.cpu: expected a whole number, got 'four'; write a whole number of cores from 1 to 128, e.g. 4",
     ],
     "duplicate_keys.yaml": [
         "partition: duplicate key (first at line 2, again at line 3); keep one of them; YAML would silently use the last",

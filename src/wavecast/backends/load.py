@@ -3,10 +3,16 @@
 Parsing (:mod:`wavecast.yamlstrict`), pydantic validation and the cross-field checks of
 :mod:`wavecast.backends.checks` each add :class:`~wavecast.errors.Problem` objects; pydantic's
 errors are rewritten into the project's ``file::dotted.path: message; fix`` form.
+
+One pass reports everything: a misspelt ``type`` is read as the type it is closest to, and
+when fields are invalid the cross-field checks still run on the file without them
+(:func:`_without`), leaving out what a removed value would have decided.
 """
 
 from __future__ import annotations
 
+import copy
+import difflib
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -49,9 +55,8 @@ def _bounds(ctx: dict) -> str:
 
 
 def _problem(file: str, model: type[BaseModel], err: dict) -> Problem:
-    loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
-    # Pydantic appends the union member's name ('str', 'int', 'literal[...]'); drop it.
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_WORDS)))
+    # Pydantic appends the union member's name ('str', 'int', 'literal[...]'); dropped.
+    loc = _error_loc(err)
     path = dotted(loc)
     kind = err["type"]
     value = err.get("input")
@@ -73,7 +78,7 @@ def _problem(file: str, model: type[BaseModel], err: dict) -> Problem:
         message, _, fix = text.partition("; ")
         return Problem(file, path, message, fix or "correct it")
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return Problem(file, path, f"expected a whole number, got {value!r}", "write e.g. 4")
+        return Problem(file, path, f"expected a whole number, got {value!r}", _int_hint(loc))
     if kind in ("float_type", "float_parsing"):
         return Problem(file, path, f"expected a number, got {value!r}", "write e.g. 0.95")
     if kind in ("string_type",):
@@ -108,7 +113,33 @@ def _problem(file: str, model: type[BaseModel], err: dict) -> Problem:
     return Problem(file, path, err["msg"], _bounds(ctx) or "correct it")
 
 
-_TYPE_WORDS = {"str", "int", "float", "bool", "list", "dict", "none", "constrained-str"}
+_TYPE_WORDS = {
+    "str",
+    "int",
+    "float",
+    "bool",
+    "list",
+    "dict",
+    "none",
+    "constrained-str",
+    "constrained-int",
+}
+
+#: What a whole number means where its unit is not obvious.
+_INT_HINTS = {
+    "timeout": "write whole seconds from 60 to 86400, e.g. 3600 for an hour",
+    "cpu": "write a whole number of cores from 1 to 128, e.g. 4",
+}
+
+
+def _int_hint(loc: tuple) -> str:
+    return _INT_HINTS.get(str(loc[-1]) if loc else "", "write e.g. 4")
+
+
+def _error_loc(err: dict) -> tuple:
+    """Where an error is in the data: pydantic's location without union-member names."""
+    loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
+    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_WORDS)))
 
 
 def validate_data(data: Any, file: str) -> Backend:
@@ -122,27 +153,102 @@ def validate_data(data: Any, file: str) -> Backend:
                 )
             ]
         )
+    problems: list[Problem] = []
     if not isinstance(kind, str) or kind not in BACKEND_MODELS:
-        raise ValidationError(
-            [Problem(file, "type", f"unknown backend type {kind!r}", f"use one of {TYPE_CHOICES}")]
-        )
+        close = difflib.get_close_matches(str(kind), list(BACKEND_MODELS), n=1, cutoff=0.6)
+        fix = f"did you mean '{close[0]}'?" if close else f"use one of {TYPE_CHOICES}"
+        problems.append(Problem(file, "type", f"unknown backend type {kind!r}", fix))
+        if not close:
+            raise ValidationError(problems)  # nothing to judge the other keys by
+        kind, data = close[0], {**data, "type": close[0]}  # the rest, read as that type
     model = BACKEND_MODELS[kind]
     try:
         backend = model.model_validate(data)
     except PydanticError as exc:
-        problems = _dedupe(_problem(file, model, e) for e in exc.errors())
+        problems += _merged(_problem(file, model, e) for e in exc.errors())
+        problems += _checks_without_invalid(model, data, exc, file)
         raise ValidationError(problems) from None
-    problems = check_backend(backend, file)
+    problems += check_backend(backend, file)
     if problems:
         raise ValidationError(problems)
     return backend  # type: ignore[return-value]
 
 
-def _dedupe(problems) -> list[Problem]:
-    seen: dict[tuple[str, str], Problem] = {}
+#: Rounds of removing invalid values before the cross-field checks give up.
+_MAX_ROUNDS = 5
+
+
+def _checks_without_invalid(
+    model: type[BaseModel], data: dict, exc: PydanticError, file: str
+) -> list[Problem]:
+    """The cross-field problems of ``data`` with its invalid values removed, except those that
+    concern a removed value (they would judge a default the user did not write); none when
+    the rest does not validate (a required key is missing)."""
+    removed: list[str] = []
+    for _ in range(_MAX_ROUNDS):
+        locs = [_key_loc(_error_loc(e)) for e in exc.errors()]
+        if any(not loc for loc in locs):
+            return []
+        data = _without(data, locs)
+        removed += [dotted(loc) for loc in locs]
+        try:
+            backend = model.model_validate(data)
+        except PydanticError as again:
+            exc = again
+            continue
+        return [p for p in check_backend(backend, file) if not _concerns(p, removed)]
+    return []
+
+
+def _without(data: Any, locs: list[tuple]) -> Any:
+    """A copy of ``data`` without the values at ``locs``. A bad list item takes its whole list
+    along: removing the item alone would renumber the items after it, and the checks would
+    then name the wrong ones."""
+    data = copy.deepcopy(data)
+    for loc in locs:
+        holder = data
+        for part in loc[:-1]:
+            if not isinstance(holder, dict) or part not in holder:
+                holder = None
+                break
+            holder = holder[part]
+        if isinstance(holder, dict):
+            holder.pop(loc[-1], None)
+    return data
+
+
+def _key_loc(loc: tuple) -> tuple:
+    """``loc`` up to its last mapping key: ``groups.member[2]`` → ``groups.member``."""
+    while loc and isinstance(loc[-1], int):
+        loc = loc[:-1]
+    return loc
+
+
+def _concerns(problem: Problem, removed: list[str]) -> bool:
+    """A problem at, above or below a removed value, or naming one by its dotted path
+    (``limits.memory``; a bare word such as ``cores`` is too common to tell)."""
+    for path in removed:
+        inside = problem.path == path or problem.path.startswith((path + ".", path + "["))
+        above = path.startswith((problem.path + ".", problem.path + "["))
+        named = "." in path and (path in problem.message or path in problem.fix)
+        if inside or above or named:
+            return True
+    return False
+
+
+def _merged(problems) -> list[Problem]:
+    """One problem per key: pydantic reports each alternative of a union (``cores: lots`` is
+    neither a number nor 'all'), which is one mistake with several fixes."""
+    by_path: dict[str, Problem] = {}
     for p in problems:
-        seen.setdefault((p.path, p.message), p)
-    return list(seen.values())
+        first = by_path.get(p.path)
+        if first is None:
+            by_path[p.path] = p
+        elif p.fix not in first.fix:
+            by_path[p.path] = Problem(
+                first.file, first.path, first.message, f"{first.fix}, or {p.fix}"
+            )
+    return list(by_path.values())
 
 
 def load_backend(path: str | Path, display: str | None = None) -> BackendBase:

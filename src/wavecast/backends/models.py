@@ -245,7 +245,8 @@ class BackendBase(StrictModel):
         ge=0,
         le=10,
         description="times a failed job is retried (on SLURM with more memory/time after "
-        "out-of-memory/timeout failures, up to limits; elsewhere with the same resources).",
+        "out-of-memory/timeout failures, on the local executor with more time after a "
+        "timeout, up to limits; otherwise with the same resources).",
     )
     timeout: Timeout = Field(
         3600,
@@ -275,8 +276,8 @@ class LocalBackend(BackendBase):
     """Run every job on this machine (Snakemake's local executor)."""
 
     type: Literal["local"] = Field(description="executor: local.")
-    cores: int | Literal["all"] = Field(
-        "all", description="cores Snakemake may use on this machine: a number or 'all'."
+    cores: Annotated[int, Field(ge=1)] | Literal["all"] = Field(
+        "all", description="cores Snakemake may use on this machine: a number (1 or more) or 'all'."
     )
 
 
