@@ -13,10 +13,15 @@ def test_production_run_member(capsys) -> None:
     assert main(["show", "--env", "production", "--rule", "run_member", "--root", ROOT]) == 0
     out = capsys.readouterr().out
     assert "environment: production (config/backends/production.yaml, type slurm)" in out
-    assert "cpu 1, mem_mb 8192 MiB (retries up to 262144), runtime 240 min" in out
+    assert (
+        "  cpu 1, mem_mb 8192 MiB (doubled after an out-of-memory kill, up to 262144), "
+        "runtime 240 min (doubled after a timeout, up to 1440)"
+    ) in out.splitlines()
     assert "mpi" not in out  # the reference model is serial
     assert "enforces itself" not in out  # SLURM stops the job at -t
-    sbatch = next(line for line in out.splitlines() if "sbatch:" in line)
+    # run_member runs inside the member group job: its own line is labelled as such
+    assert "  sbatch: " not in out
+    sbatch = next(line for line in out.splitlines() if "sbatch, were the rule not grouped:" in line)
     for flag in ("-p science", "-A wavecast", "-t 240", "--mem 8192", "--cpus-per-task=1"):
         assert flag in sbatch
     apptainer = next(line for line in out.splitlines() if "apptainer:" in line)
@@ -46,7 +51,24 @@ def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) 
     assert main(["show", "--rule", "run_member", "--root", ROOT]) == 0
     out = capsys.readouterr().out
     assert "pod: requests cpu=3800m, memory=8590M; limits cpu=4000m, memory=8590M" in out
-    assert "runtime 120 min (retries up to 360), a limit the job enforces itself" in out
+    assert (
+        "  cpu 4, mem_mb 8192 MiB, runtime 120 min, a limit the job enforces itself "
+        "(retries ask for the same)"
+    ) in out.splitlines()
+
+
+def test_localdev_says_what_is_enforced_and_what_a_retry_asks(capsys) -> None:
+    assert main(["show", "--env", "localdev", "--rule", "run_member", "--root", ROOT]) == 0
+    assert (
+        "  cpu 1, mem_mb 4096 MiB (counted against --resources, not enforced), runtime 60 min, "
+        "a limit the job enforces itself (doubled after a timeout, up to 360)"
+    ) in capsys.readouterr().out.splitlines()
+
+
+def test_a_rule_outside_any_group_shows_its_own_sbatch_line(capsys) -> None:
+    assert main(["show", "--env", "production", "--rule", "build_grid", "--root", ROOT]) == 0
+    out = capsys.readouterr().out
+    assert "  sbatch: sbatch " in out and "group" not in out
 
 
 def test_default_env_is_localdev_and_lists_every_rule(monkeypatch, capsys) -> None:

@@ -46,14 +46,10 @@ def cmd_show(args: argparse.Namespace) -> int:
             continue
         print(f"\n{r.rule}:")
         resources = r.snakemake_resources(backend)
-        print(
-            f"  cpu {r.cpu}, mem_mb {r.mem_mb} MiB (retries up to {r.mem_mb_limit}), "
-            f"runtime {r.runtime} min (retries up to {r.runtime_limit})"
-            + (", a limit the job enforces itself" if ENFORCE_RUNTIME in resources else "")
-            + (f", mpi '{r.mpi}'" if r.mpi else "")
-        )
+        print(f"  cpu {r.cpu}, {_retry_growth(backend, r, ENFORCE_RUNTIME in resources)}")
+        if r.mpi:
+            print(f"  mpi '{r.mpi}'")
         if isinstance(backend, SlurmBackend):
-            print(f"  sbatch: {sbatch_command(backend, r)}")
             group = backend.group_of.get(r.rule)
             if group:
                 n = backend.group_components.get(group, 1)
@@ -62,6 +58,11 @@ def cmd_show(args: argparse.Namespace) -> int:
                     f"({n} instance{'s' if n > 1 else ''} per job; Snakemake sizes the job "
                     "from its rules' resources)"
                 )
+                # the group job carries the same partition/account/qos/extra flags, but its
+                # -t, --mem and CPUs are Snakemake's sum/max over the group's rules
+                print(f"  sbatch, were the rule not grouped: {sbatch_command(backend, r)}")
+            else:
+                print(f"  sbatch: {sbatch_command(backend, r)}")
         elif isinstance(backend, KubernetesBackend):
             pod = pod_resources(backend, r)
             text = "; ".join(
@@ -75,3 +76,20 @@ def cmd_show(args: argparse.Namespace) -> int:
         if cmd:
             print(f"  apptainer: {cmd}")
     return 0
+
+
+def _retry_growth(backend, r, self_enforced: bool) -> str:
+    """Memory and runtime, and what a retry asks for on this backend (``wavecast.retry``)."""
+    if isinstance(backend, SlurmBackend):
+        return (
+            f"mem_mb {r.mem_mb} MiB (doubled after an out-of-memory kill, up to "
+            f"{r.mem_mb_limit}), runtime {r.runtime} min (doubled after a timeout, up to "
+            f"{r.runtime_limit})"
+        )
+    limit = ", a limit the job enforces itself" if self_enforced else ""
+    if isinstance(backend, KubernetesBackend):
+        return f"mem_mb {r.mem_mb} MiB, runtime {r.runtime} min{limit} (retries ask for the same)"
+    return (
+        f"mem_mb {r.mem_mb} MiB (counted against --resources, not enforced), runtime "
+        f"{r.runtime} min{limit} (doubled after a timeout, up to {r.runtime_limit})"
+    )
