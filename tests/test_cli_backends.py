@@ -94,6 +94,7 @@ def test_help_has_examples_on_every_command(capsys) -> None:
 @pytest.mark.parametrize("flag", [[], ["--user"]])
 def test_install_user_copies_profiles(flag, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     assert main(["profiles", "install", *flag, "--root", str(ROOT)]) == 0
     for env in ("localdev", "staging", "production"):
         installed = tmp_path / "home" / ".config" / "snakemake" / env / "profile.yaml"
@@ -109,10 +110,53 @@ def test_install_refuses_stale_profiles(tmp_path: Path, monkeypatch, capsys) -> 
     assert not (tmp_path / "home" / ".config").exists()
 
 
-def test_site_install_dir() -> None:
+def test_site_install_dir(monkeypatch) -> None:
     from wavecast.cli.profiles import install_dir
 
+    monkeypatch.delenv("XDG_CONFIG_DIRS", raising=False)
     assert install_dir(site=True) == Path("/etc/xdg/snakemake")
+
+
+def test_snakemake_finds_the_installed_profile_by_name_under_xdg_config_home(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Snakemake's own lookup (`--profile production`) is the judge of where to install."""
+    from snakemake.cli import get_profile_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)  # not the repository, whose profiles/ is no search directory
+    assert main(["profiles", "install", "production", "--root", str(ROOT)]) == 0
+    installed = tmp_path / "xdg" / "snakemake" / "production" / "profile.yaml"
+    assert get_profile_dir("production") == (installed.parent, installed)
+    assert not (tmp_path / "home" / ".config").exists()
+
+
+def test_check_and_build_warn_about_a_stale_installed_copy(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "site"))
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "profiles", tmp_path / "profiles")
+    root = ["--root", str(tmp_path)]
+    assert main(["profiles", "install", "production", *root]) == 0
+    assert main(["profiles", "check", *root]) == 0
+    assert "warning" not in capsys.readouterr().err
+    production = tmp_path / "config" / "backends" / "production.yaml"
+    production.write_text(production.read_text().replace("jobs: 200", "jobs: 150"))
+    assert main(["profiles", "build", "production", *root]) == 0
+    installed = tmp_path / "xdg" / "snakemake" / "production" / "profile.yaml"
+    warning = (
+        f"warning: {installed}: installed copy differs from profiles/production/profile.yaml, "
+        "and `snakemake --profile production` uses it; run wavecast profiles install production"
+    )
+    assert capsys.readouterr().err.strip() == warning
+    assert main(["profiles", "check", *root]) == 0  # the committed profiles are in sync
+    assert capsys.readouterr().err.strip() == warning
+    assert main(["profiles", "install", "production", *root]) == 0
+    assert main(["profiles", "check", *root]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 def test_units() -> None:

@@ -51,7 +51,7 @@ def register(sub) -> None:
         inner,
         "install",
         "copy profiles where `snakemake --profile ENV` finds them by name",
-        "  wavecast profiles install            # ~/.config/snakemake/ENV\n"
+        "  wavecast profiles install            # ~/.config/snakemake/ENV ($XDG_CONFIG_HOME)\n"
         "  wavecast profiles install --site     # /etc/xdg/snakemake/ENV (as root)\n",
     )
     where = p.add_mutually_exclusive_group()
@@ -110,6 +110,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             continue
         write_text_atomic(path, text)
         print(f"{profile_path(env)}: written")
+    for line in stale_installs(root):
+        print(f"warning: {line}", file=sys.stderr)
     return 0
 
 
@@ -138,13 +140,39 @@ def cmd_check(args: argparse.Namespace) -> int:
         sys.stdout.write("".join(diffs))
         return 1
     print("profiles in sync with config/backends")
+    for line in stale_installs(Path(args.root)):
+        print(f"warning: {line}", file=sys.stderr)
     return 0
 
 
 def install_dir(site: bool) -> Path:
-    if site:
-        return Path("/etc/xdg/snakemake")
-    return Path.home() / ".config" / "snakemake"
+    """Where ``snakemake --profile NAME`` looks, from Snakemake's own platformdirs: the user's
+    ``$XDG_CONFIG_HOME/snakemake`` (default ``~/.config/snakemake``) or the site's first
+    ``$XDG_CONFIG_DIRS`` entry + ``/snakemake`` (default ``/etc/xdg/snakemake``)."""
+    from snakemake.common import get_appdirs
+
+    dirs = get_appdirs()
+    return Path(dirs.site_config_dir if site else dirs.user_config_dir)
+
+
+def stale_installs(root: Path) -> list[str]:
+    """Installed copies (user and site) that differ from the committed profiles: ``snakemake
+    --profile ENV`` would run those instead of what ``profiles/ENV`` says."""
+    out = []
+    for env in all_envs(root):
+        committed = root / profile_path(env)
+        if not committed.exists():
+            continue
+        for site in (False, True):
+            installed = install_dir(site) / env / "profile.yaml"
+            if installed.is_file() and installed.read_bytes() != committed.read_bytes():
+                flag = " --site" if site else ""
+                out.append(
+                    f"{installed}: installed copy differs from {profile_path(env)}, and "
+                    f"`snakemake --profile {env}` uses it; run wavecast profiles install{flag} "
+                    f"{env}"
+                )
+    return out
 
 
 def cmd_install(args: argparse.Namespace) -> int:
