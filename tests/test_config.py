@@ -77,6 +77,29 @@ def test_all_errors_at_once_with_exact_text(demo):
     ]
 
 
+def test_checks_across_keys_run_beside_schema_errors_in_other_sections(demo):
+    """One pass: a station outside the grid and an unknown colour map are reported with an
+    unknown key elsewhere; checks that read an invalid section are left out (a station
+    cannot be judged against a grid whose size is 'big'), the rest of that section's still run."""
+    bad = copy.deepcopy(demo)
+    bad["ensemble"]["membres"] = 3
+    bad["stations"][0]["lat"] = 40.0
+    bad["plotting"]["cmap"] = "viridus"
+    assert problems_of(bad) == [
+        "config/config.yaml::ensemble.membres: unknown key; did you mean 'members'?",
+        "config/config.yaml::plotting.cmap: 'viridus' is not a Matplotlib colour map; did you "
+        "mean 'viridis'?",
+        f"config/config.yaml::stations[0]: station '{bad['stations'][0]['name']}' at (40.0, "
+        f"{bad['stations'][0]['lon']}) is outside the grid (lat 11.99..16.49, lon "
+        "-62.01..-57.41); move the station or enlarge the grid",
+    ]
+    bad["grid"]["nx"] = "big"
+    bad["stations"].append(dict(bad["stations"][1]))
+    problems = problems_of(bad)
+    assert not any("outside the grid" in p for p in problems)
+    assert any("stations[" in p and "is used twice" in p for p in problems)
+
+
 def test_unknown_top_level_key_lists_suggestion(demo):
     demo["stations_list"] = []
     assert problems_of(demo) == [
@@ -319,6 +342,10 @@ def two_files(tmp_path, monkeypatch) -> tuple[Path, Path]:
 
 RMAX = "cyclone.rmax_km: -5.0 is not valid (Radius of maximum winds (km)); use a value > 0"
 MEMBRES = "ensemble.membres: unknown key; did you mean 'members'?"
+QUAY = (
+    "stations[0]: station 'Quay' at (13, 0) is outside the grid (lat 11.99..16.49, "
+    "lon -62.01..-57.41); move the station or enlarge the grid"
+)
 
 
 def test_each_problem_names_the_file_that_set_the_key(two_files):
@@ -327,6 +354,7 @@ def test_each_problem_names_the_file_that_set_the_key(two_files):
     assert problems_of_files(config, [str(main), str(extra)]) == [
         f"extra.yaml::{RMAX}",
         f"config.yaml::{MEMBRES}",
+        f"extra.yaml::{QUAY}",
     ]
 
 
@@ -402,11 +430,13 @@ def test_files_in_snakemakes_order(two_files):
         'parsers (Snakemake\'s among them); write true/false for a switch, or quote it ("no") '
         "for a string",
         f"extra.yaml::{RMAX}",
+        f"extra.yaml::{QUAY}",
     ]
     # `snakemake --configfile extra.yaml`: extra.yaml first in the list, but it wins
     main.write_text(DEMO.read_text())
     assert problems_of_files(snakemake_config(main, extra), [extra.absolute(), "config.yaml"]) == [
         f"extra.yaml::{RMAX}",
+        f"extra.yaml::{QUAY}",
     ]
 
 

@@ -179,6 +179,28 @@ def test_bathymetry_from_latlon_file(
     assert ds.attrs["bathymetry_source"] == "file"
 
 
+def test_a_file_of_elevations_negative_at_sea_is_refused(
+    tmp_path: Path, grid_cfg: dict[str, Any], bathy_cfg: dict[str, Any]
+) -> None:
+    """GEBCO's convention (positive up) would make every cell land and every member NaN."""
+    base = build_grid(grid_cfg, bathy_cfg)
+    path = tmp_path / "elevation.nc"
+    lat = np.linspace(float(base["lat"].min()) - 0.2, float(base["lat"].max()) + 0.2, 23)
+    lon = np.linspace(float(base["lon"].min()) - 0.2, float(base["lon"].max()) + 0.2, 31)
+    xr.Dataset(
+        {"depth": (("lat", "lon"), np.full((lat.size, lon.size), -3000.0))},
+        coords={"lat": lat, "lon": lon},
+    ).to_netcdf(path)
+    with pytest.raises(ValidationError) as err:
+        build_grid(grid_cfg, {"source": "file", "file": str(path)})
+    assert [str(p) for p in err.value.problems] == [
+        f"config/config.yaml::bathymetry.file: {path}: no cell of the grid is water (every value "
+        "there is 0 or negative, as elevations are); depth must be positive down; for a file of "
+        "elevations (GEBCO, ETOPO: negative at sea) write depth = -elevation, or check that the "
+        "grid lies over the sea"
+    ]
+
+
 def test_bathymetry_from_xy_file_round_trips(tmp_path: Path, grid_cfg: dict[str, Any]) -> None:
     x = np.linspace(-20_000.0, 420_000.0, 45)
     y = np.linspace(-10_000.0, 300_000.0, 32)

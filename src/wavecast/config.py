@@ -22,7 +22,7 @@ import copy
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -184,15 +184,35 @@ def _parse_time(value: str) -> dt.datetime | None:
         return None
 
 
-def semantic_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool = True) -> list[Problem]:
-    """Checks across keys, on a config that already passed the schema. ``deep=False`` skips
-    the checks that open the bathymetry file or import matplotlib (a cluster job reloading the
-    workflow: the Snakemake that submitted it made them)."""
+#: The mapping sections the checks across keys read (``stations`` is a list).
+SECTIONS = ("grid", "bathymetry", "cyclone", "plotting")
+
+
+def semantic_problems(
+    cfg: Mapping, file: str, base_dir: Path, deep: bool = True, invalid: Collection[str] = ()
+) -> list[Problem]:
+    """Checks across keys. ``deep=False`` skips the checks that open the bathymetry file or
+    import matplotlib (a cluster job reloading the workflow: the Snakemake that submitted it
+    made them). ``invalid`` names the top-level sections with schema errors: the checks that
+    read them are skipped (they would judge values already reported), the others still run,
+    so one pass lists every problem."""
+    problems: list[Problem] = []
+    ok = lambda *sections: not set(sections) & set(invalid)  # noqa: E731
+    if ok("grid", "bathymetry"):
+        problems += _bathymetry_problems(cfg, file, base_dir, deep)
+    if ok("cyclone"):
+        problems += _cyclone_problems(cfg, file, on_grid=ok("grid"))
+    if ok("stations"):
+        problems += _station_problems(cfg, file, on_grid=ok("grid"))
+    if ok("plotting") and deep and cfg["plotting"]["cmap"] != DEFAULT_COLORMAP:
+        # the default is Matplotlib's own: no import
+        problems += colormap_problems(cfg["plotting"]["cmap"], file)
+    return problems
+
+
+def _bathymetry_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool) -> list[Problem]:
     problems: list[Problem] = []
     footprint = Footprint.from_config(cfg["grid"])
-    on_grid = footprint.contains
-    box = footprint.describe()
-
     bathy = cfg["bathymetry"]
     if bathy["source"] == "file":
         if not bathy.get("file"):
@@ -214,16 +234,23 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool = True
                 )
             )
     for i, island in enumerate(bathy.get("idealised", {}).get("islands", [])):
-        if not on_grid(island["lat"], island["lon"]):
+        if not footprint.contains(island["lat"], island["lon"]):
             problems.append(
                 Problem(
                     file,
                     f"bathymetry.idealised.islands[{i}]",
-                    f"centre ({island['lat']}, {island['lon']}) is outside the grid ({box})",
+                    f"centre ({island['lat']}, {island['lon']}) is outside the grid "
+                    f"({footprint.describe()})",
                     "move the island or enlarge the grid",
                 )
             )
+    return problems
 
+
+def _cyclone_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
+    """Times parse and increase, the track covers the run, and (``on_grid``: the grid is
+    valid) the centre enters the grid."""
+    problems: list[Problem] = []
     cyc = cfg["cyclone"]
     start = _parse_time(cyc["start"])
     if start is None:
@@ -270,25 +297,34 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool = True
                     "add fixes, or change cyclone.start / cyclone.hours",
                 )
             )
-        if not any(on_grid(*_lerp(cyc["track"], times, t)) for t in _hours(start, cyc["hours"])):
+        footprint = Footprint.from_config(cfg["grid"]) if on_grid else None
+        hours = _hours(start, cyc["hours"])
+        if footprint and not any(footprint.contains(*_lerp(cyc["track"], times, t)) for t in hours):
             problems.append(
                 Problem(
                     file,
                     "cyclone.track",
-                    f"the cyclone centre never enters the grid ({box}) during the run",
+                    f"the cyclone centre never enters the grid ({footprint.describe()}) "
+                    "during the run",
                     "check the track's lat/lon, or move grid.origin",
                 )
             )
 
+    return problems
+
+
+def _station_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
+    problems: list[Problem] = []
+    footprint = Footprint.from_config(cfg["grid"]) if on_grid else None
     for i, station in enumerate(cfg["stations"]):
-        if not on_grid(station["lat"], station["lon"]):
+        if footprint and not footprint.contains(station["lat"], station["lon"]):
             problems.append(
                 Problem(
                     file,
                     f"stations[{i}]",
                     f"station '{station['name']}' at "
                     f"({station['lat']}, {station['lon']}) is outside the grid "
-                    f"({box})",
+                    f"({footprint.describe()})",
                     "move the station or enlarge the grid",
                 )
             )
@@ -303,9 +339,6 @@ def semantic_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool = True
                     "give each station its own name",
                 )
             )
-    cmap = cfg["plotting"]["cmap"]
-    if deep and cmap != DEFAULT_COLORMAP:  # the default is Matplotlib's own: no import
-        problems.extend(colormap_problems(cmap, file))
     return problems
 
 
@@ -365,10 +398,14 @@ def validate(
     cfg = apply_defaults(schema, _normalise_times(dict(data)))
     validator = jsonschema.Draft202012Validator(schema)
     problems: list[Problem] = []
-    for error in sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path))):
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path)))
+    for error in errors:
         problems.extend(_schema_problem(error, file))
-    if not problems:
-        problems = semantic_problems(cfg, file, base_dir or Path.cwd(), deep)
+    invalid = {str(error.path[0]) for error in errors if error.path}
+    invalid |= {section for section in SECTIONS if not isinstance(cfg.get(section), Mapping)}
+    if not isinstance(cfg.get("stations"), list):
+        invalid.add("stations")
+    problems += semantic_problems(cfg, file, base_dir or Path.cwd(), deep, invalid)
     if problems:
         raise ValidationError(sorted(set(problems), key=lambda p: (p.path, p.message)))
     return cfg

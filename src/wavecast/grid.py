@@ -353,6 +353,8 @@ def bathymetry_from_file(
     ``config_file::config_path``: missing or unreadable file, no ``depth`` variable,
     unrecognised coordinates, or a file that does not cover the whole model grid. Config
     validation makes the same checks (:func:`bathymetry_file_problems`) before any job runs.
+    A grid with no water cell at all (depth given positive up, as elevations are) is refused
+    here, by build_grid, the first job: validation does not read the depth values.
     """
     label = os.fspath(path)
 
@@ -368,6 +370,17 @@ def bathymetry_from_file(
     qx2, qy2 = np.meshgrid(np.clip(qx, xa[0], xa[-1]), np.clip(qy, ya[0], ya[-1]))
     depth = bilinear(ya, xa, src.values, qy2, qx2)
     land = ~(depth > 0)  # NaN counts as land
+    if land.all():
+        signs = (
+            "every value there is 0 or negative, as elevations are"
+            if np.nanmin(depth, initial=np.inf) < 0
+            else "the file has no depth > 0 there"
+        )
+        raise fail(
+            f"{label}: no cell of the grid is water ({signs}); depth must be positive down",
+            "for a file of elevations (GEBCO, ETOPO: negative at sea) write depth = -elevation, "
+            "or check that the grid lies over the sea",
+        )
     depth = np.where(land, 0.0, depth)
     return depth, land
 
