@@ -8,6 +8,16 @@ import pytest
 
 from .demo_config import demo_config
 
+
+@pytest.fixture(autouse=True)
+def no_installed_profiles(tmp_path_factory, monkeypatch) -> None:
+    """Snakemake's and wavecast's user and site config directories point into the test's own
+    scratch space: no test reads or writes the machine's installed profiles."""
+    config = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config / "user"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(config / "site"))
+
+
 # --- science config slices (wavecast.grid, .cyclone, .model) --------------------------------
 
 

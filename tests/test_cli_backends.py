@@ -94,7 +94,7 @@ def test_help_has_examples_on_every_command(capsys) -> None:
 @pytest.mark.parametrize("flag", [[], ["--user"]])
 def test_install_user_copies_profiles(flag, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)  # the default: ~/.config
     assert main(["profiles", "install", *flag, "--root", str(ROOT)]) == 0
     for env in ("localdev", "staging", "production"):
         installed = tmp_path / "home" / ".config" / "snakemake" / env / "profile.yaml"

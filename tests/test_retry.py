@@ -478,12 +478,16 @@ def test_a_local_retry_reads_this_processs_run_log(tmp_path, monkeypatch):
     assert other.failure == Failure.OTHER
     assert retry.run_log_history("run_member", {"member": "005"}, run_log) == []
 
-    monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path / "no-slurm-logs"))
+    # a SLURM log of an earlier production run in the same directory is not this run's
+    write_log(tmp_path / "slurm_logs", "run_member", "003", "2", OOM_LOG)
+    monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path / "slurm_logs"))
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    monkeypatch.setattr(retry.shutil, "which", lambda name: None)
     monkeypatch.setattr(retry, "own_run_log", lambda: run_log)
     member = {"member": "003"}
     assert retry.runtime("run_member", member, 2, 60, 360) == 120
     assert retry.runtime("run_member", member, 3, 60, 360) == 240
-    assert retry.mem_mb("run_member", member, 3, 4096, 16384) == 4096  # not a memory failure
+    assert retry.mem_mb("run_member", member, 3, 4096, 16384) == 4096  # not the old OOM
     assert retry.runtime("run_member", {"member": "004"}, 2, 60, 360) == 60
     with pytest.raises(LimitReached) as err:
         retry.runtime("run_member", member, 3, 60, 120)
@@ -492,6 +496,20 @@ def test_a_local_retry_reads_this_processs_run_log(tmp_path, monkeypatch):
         "(log logs/run_member/member_003.log); raise limits.timeout in your backend YAML "
         "(config/backends/<env>.yaml), then `wavecast profiles build`"
     )
+
+
+def test_a_slurm_runs_own_log_leaves_the_history_to_slurm(tmp_path, monkeypatch):
+    """The submitting Snakemake of a SLURM run has a run log too: its SLURM logs decide."""
+    run_log = tmp_path / "run.snakemake.log"
+    run_log.write_text("SLURM run ID: 7f3c\n" + local_failure(5, "003", 124, "23"))
+    write_log(tmp_path / "slurm_logs", "run_member", "003", "2", OOM_LOG)
+    monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path / "slurm_logs"))
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    monkeypatch.setattr(retry.shutil, "which", lambda name: None)
+    monkeypatch.setattr(retry, "own_run_log", lambda: run_log)
+    member = {"member": "003"}
+    assert retry.mem_mb("run_member", member, 2, 4096, 16384) == 8192
+    assert retry.runtime("run_member", member, 2, 60, 360) == 60
 
 
 def test_without_a_run_log_a_local_retry_asks_the_same(tmp_path, monkeypatch):

@@ -7,8 +7,9 @@ executor starts no timer at all, and the Kubernetes plugin (0.5) builds its V1Jo
 ``enforce_runtime: 1``, and each stage job arms a limit of its ``runtime`` minutes.
 
 At the limit ``SIGALRM`` raises :class:`RuntimeLimitReached` in the job: its traceback says
-where the job was, ``finally`` blocks remove temporary files, and :func:`wavecast.stages` ends
-the job with :data:`EXIT_STATUS` (124, as GNU ``timeout`` does), which the run log records:
+where the job was, ``finally`` blocks remove temporary files, and
+:func:`wavecast.stages._call_within_limit` ends the job with :data:`EXIT_STATUS` (124, as GNU
+``timeout`` does), which the run log records:
 ``wavecast metrics`` reports the attempt as a ``TIMEOUT`` and :mod:`wavecast.retry` asks for
 more time on the retry. In a Kubernetes pod the stop is also written to the container's
 termination message (:func:`report_stop`), which the pod's status carries to the metrics:

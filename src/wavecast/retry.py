@@ -484,8 +484,8 @@ def fetch_attempt_history(
 
 
 def own_run_log() -> Path | None:
-    """The run log this Snakemake process writes (``.snakemake/log/<time>.snakemake.log``;
-    none in a dry run). Inside a SLURM job or a pod that is the job step's own log."""
+    """The run log this Snakemake process writes (``.snakemake/log/<time>.snakemake.log``);
+    None in a dry run and in a job step (a SLURM job's or a pod's Snakemake logs to no file)."""
     from snakemake.logging import logger as snakemake_logger
 
     for handler in snakemake_logger.handlers:
@@ -508,7 +508,7 @@ def run_log_history(
         return []
     attempts = [
         a
-        for a in _failed_in_run_log(str(path), st.st_mtime_ns, st.st_size)
+        for a in _parsed_run_log(str(path), st.st_mtime_ns, st.st_size)[1]
         if _ran(rule, wildcards, {(a.rule, frozenset(a.wildcards.items()))})
     ]
     if limit is not None:
@@ -527,13 +527,26 @@ def run_log_history(
 
 
 @functools.lru_cache(maxsize=4)
-def _failed_in_run_log(path: str, mtime_ns: int, size: int) -> list:
-    """The failed attempts of a run log, parsed once per file state (every retried job's
-    ``mem_mb`` and ``runtime`` read the same log)."""
+def _parsed_run_log(path: str, mtime_ns: int, size: int) -> tuple[bool, list]:
+    """Whether a run log is a SLURM run's, and its failed attempts; parsed once per file state
+    (every retried job's ``mem_mb`` and ``runtime`` read the same log)."""
     from .metrics.runlog import parse_run_log
 
-    text = _read(Path(path))
-    return [a for a in parse_run_log(text, path).attempts if a.status == "failed"]
+    run = parse_run_log(_read(Path(path)), path)
+    return bool(run.slurm_run_id), [a for a in run.attempts if a.status == "failed"]
+
+
+def _runs_on_slurm(run_log: Path | None) -> bool:
+    """Where to read a job's history: SLURM's logs and sacct unless this process is a
+    Snakemake whose run log says it submits to no SLURM (a local or Kubernetes run: old SLURM
+    logs in the directory belong to other runs). A job step has no run log: SLURM's."""
+    if run_log is None:
+        return True
+    try:
+        st = run_log.stat()
+    except OSError:
+        return True
+    return _parsed_run_log(str(run_log), st.st_mtime_ns, st.st_size)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,8 +567,11 @@ def _history(rule: str, wildcards: object, attempt: int) -> list[Attempt]:
     if key not in _HISTORIES:
         if len(_HISTORIES) >= _HISTORIES_MAX:
             _HISTORIES.clear()
-        history = fetch_attempt_history(rule, wildcards, limit=attempt - 1)
-        _HISTORIES[key] = history or run_log_history(rule, wildcards, limit=attempt - 1)
+        run_log = own_run_log()
+        if _runs_on_slurm(run_log):
+            _HISTORIES[key] = fetch_attempt_history(rule, wildcards, limit=attempt - 1)
+        else:
+            _HISTORIES[key] = run_log_history(rule, wildcards, run_log, limit=attempt - 1)
     return _HISTORIES[key]
 
 

@@ -182,22 +182,40 @@ def _checks_without_invalid(
     model: type[BaseModel], data: dict, exc: PydanticError, file: str
 ) -> list[Problem]:
     """The cross-field problems of ``data`` with its invalid values removed, except those that
-    concern a removed value (they would judge a default the user did not write); none when
-    the rest does not validate (a required key is missing)."""
-    removed: list[str] = []
+    may read a removed value (they would judge a default the user did not write); none when
+    the rest does not validate (a required key is missing or was invalid)."""
+    removed: list[str] = []  # unknown keys: their removal changes no other value
+    replaced: list[str] = []  # invalid values: the model's default takes their place
     for _ in range(_MAX_ROUNDS):
-        locs = [_key_loc(_error_loc(e)) for e in exc.errors()]
-        if any(not loc for loc in locs):
+        errors = exc.errors()
+        locs = [_key_loc(_error_loc(e)) for e in errors]
+        if any(not loc for loc in locs) or any(e["type"] == "missing" for e in errors):
             return []
         data = _without(data, locs)
-        removed += [dotted(loc) for loc in locs]
+        for err, loc in zip(errors, locs, strict=True):
+            (removed if err["type"] == "extra_forbidden" else replaced).append(dotted(loc))
         try:
             backend = model.model_validate(data)
         except PydanticError as again:
             exc = again
             continue
-        return [p for p in check_backend(backend, file) if not _concerns(p, removed)]
+        return [
+            p
+            for p in check_backend(backend, file)
+            if not _concerns(p, removed + replaced, replaced)
+        ]
     return []
+
+
+#: Keys whose checks read each other: a problem in one group is not reported when a value in
+#: the same group was invalid (container.runtime decides what container.image and literal
+#: env_vars may be; defaults and limits bound the stages; groups name group_components').
+_CHECKED_TOGETHER = (
+    {"container", "env_vars"},
+    {"groups", "group_components", "array_jobs", "stages"},
+    {"defaults", "stages", "limits", "timeout"},
+    {"storage", "persistent_volumes"},
+)
 
 
 def _without(data: Any, locs: list[tuple]) -> Any:
@@ -224,14 +242,21 @@ def _key_loc(loc: tuple) -> tuple:
     return loc
 
 
-def _concerns(problem: Problem, removed: list[str]) -> bool:
-    """A problem at, above or below a removed value, or naming one by its dotted path
-    (``limits.memory``; a bare word such as ``cores`` is too common to tell)."""
+def _concerns(problem: Problem, removed: list[str], replaced: list[str]) -> bool:
+    """A problem at, above or below a removed key, naming one by its dotted path, or among
+    the keys checked together with an invalid value (:data:`_CHECKED_TOGETHER`)."""
+    top = problem.path.split(".")[0].split("[")[0]
     for path in removed:
         inside = problem.path == path or problem.path.startswith((path + ".", path + "["))
         above = path.startswith((problem.path + ".", problem.path + "["))
         named = "." in path and (path in problem.message or path in problem.fix)
         if inside or above or named:
+            return True
+    for path in replaced:
+        section = path.split(".")[0]
+        if any(section in group and top in group for group in _CHECKED_TOGETHER):
+            return True
+        if section == top:
             return True
     return False
 

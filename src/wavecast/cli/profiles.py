@@ -55,8 +55,12 @@ def register(sub) -> None:
         "  wavecast profiles install --site     # /etc/xdg/snakemake/ENV (as root)\n",
     )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--user", action="store_true", help="~/.config/snakemake (default)")
-    where.add_argument("--site", action="store_true", help="/etc/xdg/snakemake")
+    where.add_argument(
+        "--user", action="store_true", help="$XDG_CONFIG_HOME/snakemake, ~/.config/snakemake"
+    )
+    where.add_argument(
+        "--site", action="store_true", help="first of $XDG_CONFIG_DIRS + /snakemake, /etc/xdg/..."
+    )
     p.add_argument("envs", nargs="*", metavar="ENV", help="environments (default: all)")
     p.add_argument("--root", default=".", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_install)
@@ -156,22 +160,28 @@ def install_dir(site: bool) -> Path:
 
 
 def stale_installs(root: Path) -> list[str]:
-    """Installed copies (user and site) that differ from the committed profiles: ``snakemake
-    --profile ENV`` would run those instead of what ``profiles/ENV`` says."""
+    """The profile ``snakemake --profile ENV`` would use, where it is a wavecast profile that
+    differs from the committed one (Snakemake's own lookup: working directory, then the user's,
+    then the site's config directory; a profile of another origin is left alone)."""
+    from snakemake.cli import get_profile_dir
+
     out = []
     for env in all_envs(root):
         committed = root / profile_path(env)
-        if not committed.exists():
+        found = get_profile_dir(env)
+        if not committed.exists() or found is None:
             continue
-        for site in (False, True):
-            installed = install_dir(site) / env / "profile.yaml"
-            if installed.is_file() and installed.read_bytes() != committed.read_bytes():
-                flag = " --site" if site else ""
-                out.append(
-                    f"{installed}: installed copy differs from {profile_path(env)}, and "
-                    f"`snakemake --profile {env}` uses it; run wavecast profiles install{flag} "
-                    f"{env}"
-                )
+        installed = found[1]
+        text = installed.read_text(encoding="utf-8", errors="replace")
+        if "by wavecast; do not edit by hand" not in text or installed.samefile(committed):
+            continue
+        if text != committed.read_text(encoding="utf-8"):
+            site = installed.is_relative_to(install_dir(site=True))
+            out.append(
+                f"{installed}: installed copy differs from {profile_path(env)}, and "
+                f"`snakemake --profile {env}` uses it; run wavecast profiles install"
+                f"{' --site' if site else ''} {env}"
+            )
     return out
 
 
