@@ -12,6 +12,7 @@ import yaml
 from wavecast.backends.load import load_backend, validate_data
 from wavecast.backends.units import parse_memory, runtime_minutes
 from wavecast.cli.main import main
+from wavecast.cli.profiles import install_dir
 
 ROOT = Path(__file__).parents[1]
 BACKENDS = sorted((ROOT / "config" / "backends").glob("*.yaml"))
@@ -108,11 +109,10 @@ def test_install_refuses_stale_profiles(tmp_path: Path, monkeypatch, capsys) -> 
     (tmp_path / "profiles" / "localdev" / "profile.yaml").write_text("executor: local\n")
     assert main(["profiles", "install", "--root", str(tmp_path)]) == 1
     assert not (tmp_path / "home" / ".config").exists()
+    assert not install_dir(site=False).exists()  # $XDG_CONFIG_HOME/snakemake (conftest)
 
 
 def test_site_install_dir(monkeypatch) -> None:
-    from wavecast.cli.profiles import install_dir
-
     monkeypatch.delenv("XDG_CONFIG_DIRS", raising=False)
     assert install_dir(site=True) == Path("/etc/xdg/snakemake")
 

@@ -210,22 +210,20 @@ def run_timeout_snakefile(work: Path, target: str) -> subprocess.CompletedProces
 
 
 @pytest.fixture(scope="module")
-def late_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    work = tmp_path_factory.mktemp("late")
-    return work, run_timeout_snakefile(work, "out/late.txt")
-
-
-@pytest.fixture(scope="module")
-def stuck_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """A separate run: a retry that cannot be sized stops Snakemake, other jobs too."""
-    work = tmp_path_factory.mktemp("stuck")
-    return work, run_timeout_snakefile(work, "out/stuck.txt")
+def timeout_runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    """One run per target, each in its own directory: a retry that cannot be sized stops
+    Snakemake, other jobs too."""
+    runs = {}
+    for rule in ("late", "stuck"):
+        work = tmp_path_factory.mktemp(rule)
+        runs[rule] = work, run_timeout_snakefile(work, f"out/{rule}.txt")
+    return runs
 
 
 @pytest.mark.slow
-def test_a_local_job_stopped_at_its_limit_is_retried_with_more_time(late_run) -> None:
+def test_a_local_job_stopped_at_its_limit_is_retried_with_more_time(timeout_runs) -> None:
     """Exit status 124 reaches Snakemake's run log; the retry reads it and doubles runtime."""
-    work, proc = late_run
+    work, proc = timeout_runs["late"]
     assert proc.returncode == 0, proc.stderr
     assert (work / "out/late.txt").read_text() == "done\n"
     assert "returned non-zero exit status 124" in proc.stderr  # attempt 1, stopped after 1 s
@@ -236,9 +234,9 @@ def test_a_local_job_stopped_at_its_limit_is_retried_with_more_time(late_run) ->
 
 @pytest.mark.slow
 def test_a_local_job_out_of_time_at_the_cap_stops_the_run_saying_where_to_raise_it(
-    stuck_run,
+    timeout_runs,
 ) -> None:
-    work, proc = stuck_run
+    work, proc = timeout_runs["stuck"]
     assert proc.returncode != 0
     assert not (work / "out/stuck.txt").exists()
     log = (work / "logs/stuck.log").read_text()
@@ -251,10 +249,8 @@ def test_a_local_job_out_of_time_at_the_cap_stops_the_run_saying_where_to_raise_
 
 
 @pytest.mark.slow
-def test_metrics_and_tune_report_a_local_stop_at_the_limit_as_a_timeout(
-    late_run, stuck_run
-) -> None:
-    records = {(r.rule, r.attempt): r for w, _ in (late_run, stuck_run) for r in collect(w).records}
+def test_metrics_and_tune_report_a_local_stop_at_the_limit_as_a_timeout(timeout_runs) -> None:
+    records = {(r.rule, r.attempt): r for w, _ in timeout_runs.values() for r in collect(w).records}
     assert set(records) == {("late", 1), ("late", 2), ("stuck", 1)}
     for key in (("late", 1), ("stuck", 1)):
         stopped = records[key]

@@ -462,6 +462,16 @@ def local_failure(jobid: int, member: str, status: int, when: str) -> str:
     )
 
 
+def this_process_logs_to(run_log: Path, beside_an_oom_slurm_log: Path, mp) -> None:
+    """This process is a Snakemake writing ``run_log``; run_member 003 also has an
+    out-of-memory SLURM log (job 2, no sacct) in the log directory."""
+    write_log(beside_an_oom_slurm_log, "run_member", "003", "2", OOM_LOG)
+    mp.setenv(retry.LOGDIR_ENV, str(beside_an_oom_slurm_log))
+    mp.delenv("SLURM_JOB_ID", raising=False)
+    mp.setattr(retry.shutil, "which", lambda name: None)
+    mp.setattr(retry, "own_run_log", lambda: run_log)
+
+
 def test_a_local_retry_reads_this_processs_run_log(tmp_path, monkeypatch):
     """Exit status 124 (wavecast.deadline's stop) is a timeout; other exits change nothing."""
     run_log = tmp_path / "run.snakemake.log"
@@ -479,11 +489,7 @@ def test_a_local_retry_reads_this_processs_run_log(tmp_path, monkeypatch):
     assert retry.run_log_history("run_member", {"member": "005"}, run_log) == []
 
     # a SLURM log of an earlier production run in the same directory is not this run's
-    write_log(tmp_path / "slurm_logs", "run_member", "003", "2", OOM_LOG)
-    monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path / "slurm_logs"))
-    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
-    monkeypatch.setattr(retry.shutil, "which", lambda name: None)
-    monkeypatch.setattr(retry, "own_run_log", lambda: run_log)
+    this_process_logs_to(run_log, beside_an_oom_slurm_log=tmp_path / "slurm_logs", mp=monkeypatch)
     member = {"member": "003"}
     assert retry.runtime("run_member", member, 2, 60, 360) == 120
     assert retry.runtime("run_member", member, 3, 60, 360) == 240
@@ -502,11 +508,7 @@ def test_a_slurm_runs_own_log_leaves_the_history_to_slurm(tmp_path, monkeypatch)
     """The submitting Snakemake of a SLURM run has a run log too: its SLURM logs decide."""
     run_log = tmp_path / "run.snakemake.log"
     run_log.write_text("SLURM run ID: 7f3c\n" + local_failure(5, "003", 124, "23"))
-    write_log(tmp_path / "slurm_logs", "run_member", "003", "2", OOM_LOG)
-    monkeypatch.setenv(retry.LOGDIR_ENV, str(tmp_path / "slurm_logs"))
-    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
-    monkeypatch.setattr(retry.shutil, "which", lambda name: None)
-    monkeypatch.setattr(retry, "own_run_log", lambda: run_log)
+    this_process_logs_to(run_log, beside_an_oom_slurm_log=tmp_path / "slurm_logs", mp=monkeypatch)
     member = {"member": "003"}
     assert retry.mem_mb("run_member", member, 2, 4096, 16384) == 8192
     assert retry.runtime("run_member", member, 2, 60, 360) == 60

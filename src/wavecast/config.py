@@ -30,7 +30,7 @@ import jsonschema
 import yaml
 
 from . import yamlstrict
-from .errors import Problem, ValidationError, did_you_mean, dotted, merge
+from .errors import Problem, ValidationError, closest, did_you_mean, dotted, merge
 from .geo import EARTH_RADIUS_M as EARTH_RADIUS_M  # re-exported, as before geo.py
 from .geo import Footprint, wrap_longitude
 
@@ -345,16 +345,14 @@ def _station_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
 def colormap_problems(name: str, file: str) -> list[Problem]:
     """``plotting.cmap`` must name a Matplotlib colour map (plot_maps would fail after every
     member had run). Imports matplotlib (≈ 0.2 s), so only for a map other than the default."""
-    import difflib
-
     import matplotlib
 
     names = sorted(matplotlib.colormaps)
     if name in names:
         return []
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    close = closest(name, names)
     fix = (
-        f"did you mean '{close[0]}'?"
+        f"did you mean '{close}'?"
         if close
         else "use a name from matplotlib.colormaps, e.g. viridis, cividis, magma, Blues"
     )

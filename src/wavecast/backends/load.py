@@ -12,14 +12,13 @@ when fields are invalid the cross-field checks still run on the file without the
 from __future__ import annotations
 
 import copy
-import difflib
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from ..errors import Problem, ValidationError, did_you_mean, dotted
+from ..errors import Problem, ValidationError, closest, did_you_mean, dotted
 from ..rules import RULE_NAMES
 from ..yamlstrict import load_checked
 from .checks import check_backend
@@ -155,12 +154,12 @@ def validate_data(data: Any, file: str) -> Backend:
         )
     problems: list[Problem] = []
     if not isinstance(kind, str) or kind not in BACKEND_MODELS:
-        close = difflib.get_close_matches(str(kind), list(BACKEND_MODELS), n=1, cutoff=0.6)
-        fix = f"did you mean '{close[0]}'?" if close else f"use one of {TYPE_CHOICES}"
+        close = closest(str(kind), BACKEND_MODELS)
+        fix = f"did you mean '{close}'?" if close else f"use one of {TYPE_CHOICES}"
         problems.append(Problem(file, "type", f"unknown backend type {kind!r}", fix))
         if not close:
             raise ValidationError(problems)  # nothing to judge the other keys by
-        kind, data = close[0], {**data, "type": close[0]}  # the rest, read as that type
+        kind, data = close, {**data, "type": close}  # the rest, read as that type
     model = BACKEND_MODELS[kind]
     try:
         backend = model.model_validate(data)
@@ -199,11 +198,7 @@ def _checks_without_invalid(
         except PydanticError as again:
             exc = again
             continue
-        return [
-            p
-            for p in check_backend(backend, file)
-            if not _concerns(p, removed + replaced, replaced)
-        ]
+        return [p for p in check_backend(backend, file) if not _concerns(p, removed, replaced)]
     return []
 
 
@@ -246,7 +241,7 @@ def _concerns(problem: Problem, removed: list[str], replaced: list[str]) -> bool
     """A problem at, above or below a removed key, naming one by its dotted path, or among
     the keys checked together with an invalid value (:data:`_CHECKED_TOGETHER`)."""
     top = problem.path.split(".")[0].split("[")[0]
-    for path in removed:
+    for path in [*removed, *replaced]:
         inside = problem.path == path or problem.path.startswith((path + ".", path + "["))
         above = path.startswith((problem.path + ".", problem.path + "["))
         named = "." in path and (path in problem.message or path in problem.fix)
@@ -254,9 +249,7 @@ def _concerns(problem: Problem, removed: list[str], replaced: list[str]) -> bool
             return True
     for path in replaced:
         section = path.split(".")[0]
-        if any(section in group and top in group for group in _CHECKED_TOGETHER):
-            return True
-        if section == top:
+        if section == top or any({section, top} <= group for group in _CHECKED_TOGETHER):
             return True
     return False
 
