@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 
 import wavecast
-from wavecast.summarise import _time_max, summarise_ensemble, write_summary
+from wavecast.summarise import _time_max, ordinal, summarise_ensemble, write_summary
 
 from .postprocess_fixtures import depth_field, grid_lat_lon, member_hs, write_member_files
 
@@ -49,6 +49,32 @@ def test_percentile_name_follows_config_and_members_are_sorted(member_paths: lis
     assert ds["member"].values.tolist() == [0, 1, 2]
     assert summary["members"] == ["000", "001", "002"]
     assert summary["percentile"] == 75
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (11, "11th"),
+        (12, "12th"),
+        (13, "13th"),
+        (21, "21st"),
+        (22, "22nd"),
+        (50, "50th"),
+        (90, "90th"),
+        (92, "92nd"),
+    ],
+)
+def test_ordinals_read_as_english(n: int, text: str) -> None:
+    assert ordinal(n) == text
+
+
+def test_percentile_long_name_uses_the_right_ordinal(member_paths: list[Path]) -> None:
+    ds, _ = summarise_ensemble(member_paths, {"percentile": 21})
+    assert ds["max_hs_p21"].attrs["long_name"].startswith("ensemble 21st percentile of")
 
 
 def test_summary_locates_the_overall_maximum(member_paths: list[Path]) -> None:

@@ -29,6 +29,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from .io import write_bytes_atomic
+from .summarise import ordinal
 
 HS_LABEL = "Max. significant wave height $H_s$ (m)"
 LAND_COLOUR = "#d8ccb4"
@@ -195,7 +196,7 @@ def plot_max_hs_map(
     panels = [("max_hs_mean", "Ensemble mean")]
     pvar = _percentile_var(ensemble_ds)
     if pvar:
-        panels.append((pvar, f"{pvar.removeprefix('max_hs_p')}th percentile"))
+        panels.append((pvar, f"{ordinal(int(pvar.removeprefix('max_hs_p')))} percentile"))
     top = max(float(np.nanmax(ensemble_ds[v].values)) for v, _ in panels)
     vmax = float(c["hs_max_m"]) if c["hs_max_m"] else _nice_ceiling(top)
 

@@ -51,6 +51,12 @@ def percentile_name(percentile: int) -> str:
     return f"max_hs_p{int(percentile)}"
 
 
+def ordinal(n: int) -> str:
+    """``n`` as an English ordinal: 1st, 2nd, 3rd, 11th, 21st, 90th."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def summarise_ensemble(
     member_paths: Sequence[Path], cfg: Mapping[str, Any]
 ) -> tuple[xr.Dataset, dict[str, Any]]:
@@ -155,7 +161,8 @@ def _ensemble_dataset(
                 {
                     **base,
                     "long_name": (
-                        f"ensemble {percentile}th percentile of maximum significant wave height"
+                        f"ensemble {ordinal(percentile)} percentile of maximum "
+                        "significant wave height"
                     ),
                     "cell_methods": "time: maximum",
                     "ensemble_statistic": f"percentile {percentile} (linear interpolation)",
