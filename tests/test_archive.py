@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 import wavecast
-from wavecast.archive import archive_run, verify_manifest
+from wavecast.archive import archive_run, container_record, verify_manifest
 
 CREATED = dt.datetime(2024, 9, 2, 6, 30, 15, tzinfo=dt.UTC)
 CONFIG_TEXT = "scenario: tc-demo\nensemble:\n  members: 3\nstart: 2024-09-01\n"
 EXTRA_TEXT = "plotting:\n  dpi: 80\n"
 IMAGE = "ghcr.io/wavecast/wavecast:0.1.0"
+SIF = "/home/u/.snakemake/singularity/1f3a.simg"
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def make_archive(run: dict, out_dir: Path, products: list[Path] | None = None) -
         base_dir=run["results"],
         config_paths=[run["config"], run["extra"]],
         config_slice={"scenario": "tc-demo", "ensemble": {"members": 3}},
-        container_image=IMAGE,
+        container=container_record(IMAGE, {"APPTAINER_CONTAINER": SIF}),
         out_tar=out_dir / "wavecast_products.tar.gz",
         out_manifest=out_dir / "manifest.json",
         created=CREATED,
@@ -86,9 +87,53 @@ def test_manifest_records_hashes_config_and_provenance(run: dict, tmp_path: Path
     assert manifest["software"]["wavecast"] == wavecast.__version__
     assert manifest["software"]["python"] == platform.python_version()
     assert manifest["software"]["snakemake"]
-    assert manifest["container_image"] == IMAGE
+    assert manifest["container"] == {"runtime": "apptainer", "image": IMAGE, "image_file": SIF}
     assert manifest["created_utc"] == "2024-09-02T06:30:15Z"
     assert first["content"]["start"] == "2024-09-01"  # YAML date -> ISO text
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, None),
+        ({"HOME": "/home/u", "PATH": "/usr/bin"}, None),
+        ({"APPTAINER_CONTAINER": SIF}, {"runtime": "apptainer", "image": IMAGE, "image_file": SIF}),
+        # Apptainer < 1.0 and SingularityCE name the variable the old way
+        (
+            {"SINGULARITY_CONTAINER": SIF},
+            {"runtime": "apptainer", "image": IMAGE, "image_file": SIF},
+        ),
+        ({"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, {"runtime": "kubernetes", "image": IMAGE}),
+    ],
+)
+def test_container_record_follows_the_runtime_environment(environ, expected) -> None:
+    """What the runtimes set in every process they start. Apptainer and a Kubernetes pod cannot
+    run here: the variables are given as they would find them (the localdev pipeline test checks
+    the host case in a real run)."""
+    assert container_record(IMAGE, environ) == expected
+
+
+def test_archive_job_reads_its_own_environment(run: dict, tmp_path: Path, monkeypatch) -> None:
+    """stages.archive_run hands its process environment to container_record: in a pod of the
+    staging profile (which names the image) the manifest records it; in a pod that is not one
+    of the workflow's (a notebook server running localdev) and on the host, no container."""
+    from wavecast import stages
+
+    monkeypatch.chdir(tmp_path)  # the job archives results/ of its working directory
+    inputs = {f"p{i}": str(p) for i, p in enumerate(run["products"])}
+    inputs["configs"] = [str(run["config"])]
+    outputs = {"archive": str(tmp_path / "a.tar.gz"), "manifest": str(tmp_path / "m.json")}
+
+    def recorded(image_from_deployment: bool) -> dict | None:
+        params = {"science": "{}", "image": IMAGE, "image_from_deployment": image_from_deployment}
+        stages.archive_run(inputs, outputs, params)
+        return json.loads(Path(outputs["manifest"]).read_text())["container"]
+
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+    assert recorded(True) == {"runtime": "kubernetes", "image": IMAGE}
+    assert recorded(False) is None
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
+    assert recorded(True) is None
 
 
 def test_tar_holds_manifest_then_products_normalised(run: dict, tmp_path: Path) -> None:

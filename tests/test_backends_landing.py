@@ -542,6 +542,8 @@ def check_k8s(landed, mp, tmp) -> None:
     c = spec.containers[0]
     assert ns == "wavecast-staging"
     assert c.image == "ghcr.io/wavecast/wavecast:0.1.0"
+    # ... and the workflow knows it, for the archive's manifest (tests/test_archive.py)
+    assert item.profile["config"]["container_image"] == "docker://" + c.image
     assert spec.service_account_name == "runner"
     assert spec.node_selector == {"node.kubernetes.io/instance-type": "m5.2xlarge"}
     assert c.resources.requests == {"cpu": "2000m", "memory": "8590M"}  # 4 cores × 0.5, 8 GiB

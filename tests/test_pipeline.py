@@ -83,7 +83,9 @@ def test_products_are_complete(finished):
         assert (results / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert verify_manifest(results / "archive_run/manifest.json", results) == []
     manifest = json.loads((results / "archive_run/manifest.json").read_text())
-    assert manifest["container_image"].startswith("docker://ghcr.io/wavecast/wavecast:")
+    assert manifest["manifest_version"] == 3
+    # localdev runs no container: the manifest must not name the default image as if it had
+    assert manifest["container"] is None
     (config,) = manifest["config"]["files"]
     assert config["path"] == "config/config.yaml"
     assert config["content"]["ensemble"]["members"] == 2

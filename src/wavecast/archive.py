@@ -2,7 +2,8 @@
 
 ``manifest.json`` records the sha256 and size of every product (paths relative to ``base_dir``),
 every config file's path, sha256 and content (``config/config.yaml`` and any ``--configfile``),
-the effective science config they add up to, the software versions and the container image. The
+the effective science config they add up to, the software versions and the container the jobs
+ran in (``container``: runtime and image reference; ``null`` on the host, e.g. localdev). The
 ``.tar.gz`` holds ``manifest.json`` first, then the products in path order, so it describes itself;
 tar entries carry a fixed mtime (the manifest's creation time), uid/gid 0, empty user/group names
 and mode 0644, and the gzip header carries no file name, so archiving the same products with the
@@ -31,7 +32,9 @@ import wavecast
 from .io import temp_path_next_to, write_text_atomic
 
 MANIFEST_NAME = "manifest.json"
-MANIFEST_VERSION = 2  # 2: config.files (every config file) replaces config.path/sha256/content
+#: 2: config.files (every config file) replaces config.path/sha256/content;
+#: 3: container ({runtime, image} or null) replaces container_image (named even on the host).
+MANIFEST_VERSION = 3
 _CHUNK = 1 << 20
 
 
@@ -70,6 +73,26 @@ def _utc(created: dt.datetime | None) -> dt.datetime:
     return created.astimezone(dt.UTC).replace(microsecond=0)
 
 
+def container_record(
+    image: str, environ: Mapping[str, str], *, image_from_deployment: bool = True
+) -> dict[str, str] | None:
+    """The container this process runs in, as the manifest records it, or None on the host.
+
+    Judged from the environment the runtime gives every process: Apptainer sets
+    ``APPTAINER_CONTAINER`` (``SINGULARITY_CONTAINER`` before 1.0) to the image file it runs;
+    Kubernetes sets ``KUBERNETES_SERVICE_HOST`` in every pod. ``image`` is the reference the
+    workflow gives its rules. A pod's image is only known when the deployment named it
+    (``image_from_deployment``: the rendered staging profile's ``config: {container_image}``);
+    a local run inside some other pod (a JupyterHub session) is recorded as the host.
+    """
+    sif = environ.get("APPTAINER_CONTAINER") or environ.get("SINGULARITY_CONTAINER")
+    if sif:
+        return {"runtime": "apptainer", "image": image, "image_file": sif}
+    if environ.get("KUBERNETES_SERVICE_HOST") and image_from_deployment:
+        return {"runtime": "kubernetes", "image": image}
+    return None
+
+
 def _relative(path: Path, base_dir: Path) -> str:
     try:
         return Path(path).resolve().relative_to(Path(base_dir).resolve()).as_posix()
@@ -90,7 +113,7 @@ def build_manifest(
     base_dir: Path,
     config_paths: Sequence[Path],
     config_slice: Mapping[str, Any] | None,
-    container_image: str,
+    container: Mapping[str, str] | None,
     created: dt.datetime,
 ) -> dict[str, Any]:
     """The manifest dict, JSON-native (hashes every product and config file; writes nothing)."""
@@ -107,7 +130,7 @@ def build_manifest(
             "snakemake": _package_version("snakemake"),
             "python": platform.python_version(),
         },
-        "container_image": container_image,
+        "container": None if container is None else dict(container),
         "config": {
             "files": [_config_file(Path(path)) for path in config_paths],
             "slice": _plain(config_slice),
@@ -169,7 +192,7 @@ def archive_run(
     base_dir: Path,
     config_paths: Sequence[Path],
     config_slice: Mapping[str, Any] | None,
-    container_image: str,
+    container: Mapping[str, str] | None,
     out_tar: Path,
     out_manifest: Path,
     *,
@@ -181,7 +204,8 @@ def archive_run(
     ``config_paths`` are the config files Snakemake read, in the order it lists them
     (``--configfile`` files first, the Snakefile's ``configfile`` last, although that one is
     read first and the others override it), each recorded with its content; and
-    ``config_slice`` the effective science config they add up to; ``created`` (timezone-aware)
+    ``config_slice`` the effective science config they add up to; ``container`` what
+    :func:`container_record` says (None: the jobs ran on the host); ``created`` (timezone-aware)
     defaults to now, whole seconds, UTC.
     """
     out_tar, out_manifest = Path(out_tar), Path(out_manifest)
@@ -189,7 +213,7 @@ def archive_run(
         if Path(product).resolve() in (out_tar.resolve(), out_manifest.resolve()):
             raise ValueError(f"{product} is an output of the archive, not a product")
     manifest = build_manifest(
-        products, base_dir, config_paths, config_slice, container_image, _utc(created)
+        products, base_dir, config_paths, config_slice, container, _utc(created)
     )
     write_archive(manifest, base_dir, out_tar)
     write_text_atomic(out_manifest, manifest_text(manifest))

@@ -100,6 +100,7 @@ def plot_stations(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
 
 def archive_run(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
     from .archive import archive_run as _archive
+    from .archive import container_record
 
     products = [Path(p) for key, p in inputs.items() if key != "configs"]
     _archive(
@@ -107,7 +108,9 @@ def archive_run(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
         base_dir=Path("results"),
         config_paths=[Path(p) for p in inputs["configs"]],
         config_slice=json.loads(params["science"]),
-        container_image=params["image"],
+        container=container_record(
+            params["image"], os.environ, image_from_deployment=params["image_from_deployment"]
+        ),
         out_tar=Path(outputs["archive"]),
         out_manifest=Path(outputs["manifest"]),
     )

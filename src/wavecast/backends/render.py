@@ -186,6 +186,8 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
             data["group-components"] = dict(backend.group_components)
     if isinstance(backend, KubernetesBackend):
         data["container-image"] = backend.container_image
+        # the pods' image, for the archive's manifest (rules' container: is unused on Kubernetes)
+        data["config"]["container_image"] = "docker://" + backend.container_image
         data["kubernetes-namespace"] = backend.namespace
         data["kubernetes-cpu-scalar"] = backend.cpu_scalar
         if backend.service_account:
