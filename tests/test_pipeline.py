@@ -179,6 +179,19 @@ def test_bathymetry_setting_reruns_the_grid_and_members_not_the_forcing(finished
         assert planned_jobs(finished) == BATHYMETRY_RERUNS
 
 
+def test_a_bathymetry_setting_the_source_ignores_reruns_no_stage(finished):
+    """`file` while `source: idealised` (or the basin while `source: file`) changes nothing
+    build_grid does: no grid or member reruns (it used to rerun all of them), only the archive
+    of the edited config; and the run says the setting is unused."""
+    with edited(finished / "config/config.yaml", "file: null", "file: gebco_caribbean.nc"):
+        assert planned_jobs(finished) == ARCHIVE_TAIL
+        warned = snakemake(finished, "-n", "--cores", "1")
+    assert (
+        "bathymetry.file is set but not used while bathymetry.source is 'idealised' "
+        "(set source: file to use it)" in warned.stdout + warned.stderr
+    )
+
+
 def test_grid_setting_reruns_everything(finished):
     with edited(finished / "config/config.yaml", "resolution_km: 10.0", "resolution_km: 9.0"):
         assert planned_jobs(finished) == {**BATHYMETRY_RERUNS, "make_forcing": 2}

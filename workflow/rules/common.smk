@@ -5,16 +5,24 @@ from pathlib import Path
 
 import wavecast
 from wavecast.cli.common import resolve_env
-from wavecast.config import distinct_files, load_workflow_config
+from wavecast.config import (
+    bathymetry_in_use,
+    distinct_files,
+    load_workflow_config,
+    unused_bathymetry_note,
+)
 from wavecast.errors import ValidationError
 from wavecast.hooks import release_exit_timers, skip_final_collection
 from wavecast.images import built_image_path, check_workflow_image
+
+#: The config schema of this checkout of the workflow (an installed wavecast may be another's).
+CONFIG_SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
 try:
     SCIENCE, DEPLOYMENT = load_workflow_config(
         config,
         workflow.configfiles,
-        schema_path=Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+        schema_path=CONFIG_SCHEMA,
         # a cluster job reloads the workflow: the file and colour-map checks were made already
         deep=workflow.is_main_process,
     )
@@ -47,6 +55,13 @@ if workflow.is_main_process and CONTAINER_IMAGE == built_image_path(WAVECAST_ENV
         ) from None
 
 MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
+
+#: build_grid's bathymetry: what `source` ignores is at its default, so editing it reruns nothing.
+BATHYMETRY = bathymetry_in_use(SCIENCE["bathymetry"], CONFIG_SCHEMA)
+if workflow.is_main_process and (
+    _note := unused_bathymetry_note(SCIENCE["bathymetry"], BATHYMETRY)
+):
+    logger.warning(f"config: {_note}")
 
 
 # Member ids are zero-padded numbers (000, 001, ..., 1000); one constraint for every rule.

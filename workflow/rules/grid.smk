@@ -21,6 +21,6 @@ rule build_grid:
         runtime=10,
     params:
         grid=SCIENCE["grid"],
-        bathymetry=SCIENCE["bathymetry"],
+        bathymetry=BATHYMETRY,
     script:
         "../scripts/build_grid.py"
