@@ -65,6 +65,26 @@ def test_localdev_says_what_is_enforced_and_what_a_retry_asks(capsys) -> None:
     ) in capsys.readouterr().out.splitlines()
 
 
+def test_without_retries_nothing_is_said_to_double(tmp_path, capsys) -> None:
+    backends = tmp_path / "config" / "backends"
+    backends.mkdir(parents=True)
+    for env in ("localdev", "production"):
+        text = (Path(ROOT) / f"config/backends/{env}.yaml").read_text()
+        (backends / f"{env}.yaml").write_text(text.replace("retries: ", "retries: 0 #"))
+    shown = {}
+    for env in ("localdev", "production"):
+        assert main(["show", "--env", env, "--rule", "run_member", "--root", str(tmp_path)]) == 0
+        shown[env] = capsys.readouterr().out
+        assert "doubled" not in shown[env] and "(retries: 0)" in shown[env]
+    assert (
+        "  cpu 1, mem_mb 4096 MiB (counted against --resources, not enforced), runtime 60 min, "
+        "a limit the job enforces itself (retries: 0)"
+    ) in shown["localdev"].splitlines()
+    assert (
+        "  cpu 1, mem_mb 8192 MiB, runtime 240 min (retries: 0)" in shown["production"].splitlines()
+    )
+
+
 def test_a_rule_outside_any_group_shows_its_own_sbatch_line(capsys) -> None:
     assert main(["show", "--env", "production", "--rule", "build_grid", "--root", ROOT]) == 0
     out = capsys.readouterr().out

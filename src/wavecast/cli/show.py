@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..backends.load import load_backend
-from ..backends.models import KubernetesBackend, SlurmBackend
+from ..backends.models import KubernetesBackend, LocalBackend, SlurmBackend
 from ..backends.preview import apptainer_command, pod_resources, sbatch_command
 from ..backends.render import build_commands, container_image, source_path
 from ..backends.resolve import resolve
@@ -80,13 +80,17 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _retry_growth(backend, r, self_enforced: bool) -> str:
     """Memory and runtime, and what a retry asks for on this backend (``wavecast.retry``)."""
+    limit = ", a limit the job enforces itself" if self_enforced else ""
+    if backend.retries == 0:
+        local = isinstance(backend, LocalBackend)
+        counted = " (counted against --resources, not enforced)" if local else ""
+        return f"mem_mb {r.mem_mb} MiB{counted}, runtime {r.runtime} min{limit} (retries: 0)"
     if isinstance(backend, SlurmBackend):
         return (
             f"mem_mb {r.mem_mb} MiB (doubled after an out-of-memory kill, up to "
             f"{r.mem_mb_limit}), runtime {r.runtime} min (doubled after a timeout, up to "
             f"{r.runtime_limit})"
         )
-    limit = ", a limit the job enforces itself" if self_enforced else ""
     if isinstance(backend, KubernetesBackend):
         return f"mem_mb {r.mem_mb} MiB, runtime {r.runtime} min{limit} (retries ask for the same)"
     return (
