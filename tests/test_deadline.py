@@ -273,6 +273,7 @@ def test_metrics_and_tune_report_a_local_stop_at_the_limit_as_a_timeout(timeout_
     proposals, notes = propose(records.values(), env)
     assert proposals == []
     assert notes == [
-        "stuck: no successful attempt; 1 attempt(s) stopped at the time limit (timeout 60 s); "
-        "raise stages.stuck.timeout (at most limits.timeout, 60 s) and run again; left as is"
+        "stuck: no successful attempt; 1 attempt(s) stopped at the time limit (the longest "
+        "had 60 s, limits.timeout); raise limits.timeout and stages.stuck.timeout, or make the "
+        "stage shorter, and run again; left as is"
     ]

@@ -191,3 +191,32 @@ def test_a_long_local_job_is_sized_on_the_part_its_benchmark_sampled():
     assert "cpu" not in {p.key for p in proposals}
     proposals, _ = propose([whole], e, 1.2)
     assert {p.key: p.proposed for p in proposals}["cpu"] == "2"
+
+
+def stopped(rule, asked_s):
+    return JobRecord(
+        run_id="r",
+        rule=rule,
+        backend="slurm",
+        status="failed",
+        raw_state="TIMEOUT",
+        requested_runtime_seconds=asked_s,
+    )
+
+
+def test_a_rule_that_only_timed_out_is_told_which_limit_to_raise():
+    e = env(run_member={"cpu": 1.0, "mem_mb": 4096.0, "runtime_min": 60.0})
+    # retries doubled the time: 3600 s, then 7200 s; the limit allows 86400 s
+    proposals, notes = propose([stopped("run_member", 3600), stopped("run_member", 7200)], e)
+    assert proposals == []
+    assert notes == [
+        "run_member: no successful attempt; 2 attempt(s) stopped at the time limit (the longest "
+        "had 7200 s); raise stages.run_member.timeout (at most limits.timeout, 86400 s) and run "
+        "again; left as is"
+    ]
+    # the last retry already had limits.timeout: the stage's own timeout cannot help
+    _, notes = propose([stopped("run_member", 3600), stopped("run_member", 86400)], e)
+    assert notes[0].endswith(
+        "(the longest had 86400 s, limits.timeout); raise limits.timeout and "
+        "stages.run_member.timeout, or make the stage shorter, and run again; left as is"
+    )

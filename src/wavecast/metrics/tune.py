@@ -97,12 +97,19 @@ def propose(
 
 def _timed_out_note(rule, stopped, current, env) -> str:
     """A rule that only ever ran out of time: nothing measured to size it by, but the user
-    should know where to give it more."""
-    now = int(current["runtime_min"] * 60)
+    should know where to give it more: its own timeout, or, when an attempt already had
+    limits.timeout (retries double the time up to it), the limit itself."""
+    asked = [r.requested_runtime_seconds for r in stopped if r.requested_runtime_seconds]
+    longest = int(max(asked)) if asked else int(current["runtime_min"] * 60)
+    head = f"{rule}: no successful attempt; {len(stopped)} attempt(s) stopped at the time limit"
+    if longest >= env.limit_timeout:
+        return (
+            f"{head} (the longest had {longest} s, limits.timeout); raise limits.timeout and "
+            f"stages.{rule}.timeout, or make the stage shorter, and run again; left as is"
+        )
     return (
-        f"{rule}: no successful attempt; {len(stopped)} attempt(s) stopped at the time limit "
-        f"(timeout {now} s); raise stages.{rule}.timeout (at most limits.timeout, "
-        f"{env.limit_timeout} s) and run again; left as is"
+        f"{head} (the longest had {longest} s); raise stages.{rule}.timeout (at most "
+        f"limits.timeout, {env.limit_timeout} s) and run again; left as is"
     )
 
 
