@@ -114,6 +114,12 @@ def test_every_rule_left_a_log_and_a_benchmark(finished):
         bench = list((finished / "logs/benchmarks" / rule).glob("*.tsv"))
         assert bench, rule
         assert bench[0].read_text().split("\t")[0] == "s"
+    # each stage's log says what it started on and when it finished
+    for rule in ("build_grid", "make_forcing", "run_member", "summarise_ensemble"):
+        log = next((finished / "logs" / rule).glob("*.log")).read_text()
+        assert f"{rule}: start (" in log and f"{rule}: done in " in log, (rule, log)
+    member = (finished / "logs/run_member/member_001.log").read_text()
+    assert "run_member: start (forcing results/make_forcing/member_001.nc, grid " in member
 
 
 def test_a_second_run_does_nothing(finished):

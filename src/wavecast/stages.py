@@ -198,6 +198,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     _setup_logging(None)
+    # the same first line as the script stages': which member, with what, under which limit
+    log.info(
+        "run_member: start (forcing %s, grid %s, model %s, runtime %s min%s)",
+        args.forcing,
+        args.grid,
+        args.model,
+        args.runtime,
+        ", enforced" if args.enforce_runtime else "",
+    )
     _call_within_limit(
         "run_member",
         deadline.limit_seconds({"runtime": args.runtime, deadline.RESOURCE: args.enforce_runtime}),
