@@ -136,6 +136,21 @@ def test_logs_prints_rule_log(local_workdir, capsys):
     assert main(["logs", "work", "m=042", "--workdir", str(local_workdir)]) == 1
     err = capsys.readouterr().err
     assert "no log found for work m=042" in err
+    assert err.rstrip().endswith("; work ran for m=000, 001")
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["work", "m=1"], "did you mean m=001? (written as the job's file names write it)"),
+        (["wrok", "m=001"], "did you mean 'work'? rules: "),
+        (["work", "member=042"], "work has no wildcard 'member'; its wildcards: m"),
+    ],
+)
+def test_logs_not_found_says_what_was_meant(local_workdir, capsys, argv, hint):
+    assert main(["logs", *argv, "--workdir", str(local_workdir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{local_workdir}::") and f"; {hint}" in err, err
 
 
 def test_logs_of_an_attempt_that_did_not_happen_is_an_error(local_workdir, capsys):
@@ -173,7 +188,11 @@ def test_logs_without_run_log_match_whole_wildcard_values(tmp_path, capsys):
     assert main(["logs", "run_member", "member=010", "--list", "--workdir", str(tmp_path)]) == 0
     assert capsys.readouterr().out == f"{logs}/member_010.log\trule log\n"
     assert main(["logs", "run_member", "member=1", "--workdir", str(tmp_path)]) == 1
-    assert "no log found for run_member member=1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no log found for run_member member=1" in err
+    assert err.rstrip().endswith(
+        "; did you mean member=001? (written as the job's file names write it)"
+    )
 
 
 def test_logs_bad_wildcard_argument(local_workdir, capsys):

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Problem, ValidationError
+from ..errors import Problem, ValidationError, closest
+from ..rules import LOCAL_RULES, RULE_NAMES
 from .runlog import RunLog, select_run
 
 SLURM_LOGS = Path(".snakemake") / "slurm_logs"
@@ -96,11 +97,49 @@ def find_logs(
                     str(workdir),
                     rule,
                     f"no log found for {what} (looked in {looked})",
-                    "check the rule name and wildcards, or pass --run with the run's id",
+                    _hint(workdir, rule, wildcards, runlog)
+                    or "check the rule name and wildcards, or pass --run with the run's id",
                 )
             ]
         )
     return existing
+
+
+def _hint(workdir: Path, rule: str, wildcards: dict[str, str], runlog: RunLog | None) -> str:
+    """What the user most likely meant, from the jobs the run log and the log directories know:
+    another rule's name, a wildcard the rule has, or the value as the job spelt it
+    (``member=3`` is ``member=003``). Empty when nothing is known to be wrong."""
+    attempts = runlog.attempts if runlog is not None else []
+    logs = workdir / "logs"
+    rules = {a.rule for a in attempts} | set(RULE_NAMES) | set(LOCAL_RULES)
+    rules |= {p.name for p in logs.iterdir() if p.is_dir()} if logs.is_dir() else set()
+    if rule not in rules:
+        guess = closest(rule, rules)
+        known = ", ".join(sorted(rules - {"all"}))
+        return f"did you mean '{guess}'? rules: {known}" if guess else f"rules: {known}"
+    values: dict[str, set[str]] = {}
+    for a in attempts:
+        if a.rule == rule:
+            for key, value in a.wildcards.items():
+                values.setdefault(key, set()).add(value)
+    from_run_log = bool(values)
+    if not values:  # no run log: the values are the `_`-separated parts of the log names
+        parts = {part for p in (logs / rule).glob("*.log") for part in p.stem.split("_")}
+        values = {key: parts for key in wildcards}
+    for key, value in wildcards.items():
+        if key not in values:
+            return f"{rule} has no wildcard '{key}'; its wildcards: {', '.join(sorted(values))}"
+        if value in values[key]:
+            continue
+        padded = [
+            v for v in values[key] if v.isdigit() and value.isdigit() and int(v) == int(value)
+        ]
+        if padded:
+            return f"did you mean {key}={padded[0]}? (written as the job's file names write it)"
+        if from_run_log:  # the values are the jobs' own, not parts of file names
+            ran = sorted(values[key])
+            return f"{rule} ran for {key}={', '.join(ran[:8])}{' ...' if len(ran) > 8 else ''}"
+    return ""
 
 
 def _names_value(stem: str, value: str) -> bool:
