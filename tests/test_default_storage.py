@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .common import make_workdir, planned_jobs, snakemake
-from .test_pipeline import write_bathymetry
+from .test_pipeline import small_case_on_a_bathymetry_file
 
 pytestmark = pytest.mark.slow
 
@@ -45,16 +45,9 @@ def test_config_files_need_no_copy_in_the_storage(tmp_path):
 def test_a_bathymetry_file_must_be_in_the_storage_too(tmp_path):
     """The bathymetry file is checked where Snakemake starts (its coverage of the grid) and
     read by build_grid in a pod, from the storage: both copies are needed."""
-    work = make_workdir("small", tmp_path / "work")
+    work = small_case_on_a_bathymetry_file(tmp_path / "work")
     store = tmp_path / "store"
     store.mkdir()
-    write_bathymetry(work / "bathy.nc", 40.0)
-    config = work / "config/config.yaml"
-    config.write_text(
-        config.read_text()
-        .replace("source: idealised", "source: file")
-        .replace("file: null", "file: bathy.nc")
-    )
     proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr

@@ -250,8 +250,9 @@ def write_bathymetry(path: Path, depth_m: float) -> None:
     ds.to_netcdf(path)
 
 
-def test_replacing_the_bathymetry_file_reruns_all_that_depends_on_it(tmp_path):
-    work = make_workdir("small", tmp_path)
+def small_case_on_a_bathymetry_file(work: Path) -> Path:
+    """The small case in ``work``, its depths read from ``work/bathy.nc`` (40 m); returns work."""
+    make_workdir("small", work)
     write_bathymetry(work / "bathy.nc", 40.0)
     config = work / "config/config.yaml"
     config.write_text(
@@ -259,6 +260,11 @@ def test_replacing_the_bathymetry_file_reruns_all_that_depends_on_it(tmp_path):
         .replace("source: idealised", "source: file")
         .replace("file: null", "file: bathy.nc")
     )
+    return work
+
+
+def test_replacing_the_bathymetry_file_reruns_all_that_depends_on_it(tmp_path):
+    work = small_case_on_a_bathymetry_file(tmp_path)
     snakemake(work, "--cores", "2")
     assert planned_jobs(work) == {}
     time.sleep(1.1)  # a new mtime, as a real replacement would have
