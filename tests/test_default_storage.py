@@ -4,6 +4,7 @@ A Kubernetes API server and S3 cannot run here. These dry runs use the real snak
 with Snakemake's filesystem storage plugin (snakemake-storage-plugin-fs, a dev dependency) in
 place of S3: the same mapping of every input and output into the storage prefix, and the same
 check that inputs no job makes are already stored, which is where a staging run first fails.
+Snakemake runs these without a cluster: that is also why "localrule" tells a host job here.
 The full path (S3 bucket, pods) is in docs/operators.md, "Running staging".
 """
 
@@ -30,13 +31,22 @@ def storage_args(store: Path) -> list[str]:
     ]
 
 
-def test_config_files_need_no_copy_in_the_storage(tmp_path):
-    """archive_run reads every config file; they go to the pods with the workflow's sources.
-    They used to be mapped into the bucket too, and the run stopped at the DAG:
-    "Missing input files for rule archive_run: <prefix>/config/config.yaml (in storage)"."""
+def test_config_files_are_read_from_the_storage_by_a_pod_job(tmp_path):
+    """archive_run records every config file, and reads them from the storage like any input:
+    until config/config.yaml is copied there the run stops before any job. Every job stays a
+    pod job: a local() input would make archive_run run on the submitting machine."""
     work = make_workdir("small", tmp_path / "work")
     store = tmp_path / "store"
-    store.mkdir()
+    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Missing input files for rule archive_run" in out, out
+    assert f"{store}/config/config.yaml (in storage)" in out, out
+    (store / "config").mkdir(parents=True)
+    (store / "config/config.yaml").write_bytes((work / "config/config.yaml").read_bytes())
+    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store))
+    out = proc.stdout + proc.stderr
+    assert "\nrule archive_run:" in out and "localrule archive_run:" not in out, out
     jobs = planned_jobs(work, *storage_args(store))
     assert jobs["archive_run"] == 1 and jobs["run_member"] == 2, jobs
     assert sum(jobs.values()) == 12  # the whole pipeline of the two-member case
@@ -47,7 +57,8 @@ def test_a_bathymetry_file_must_be_in_the_storage_too(tmp_path):
     read by build_grid in a pod, from the storage: both copies are needed."""
     work = small_case_on_a_bathymetry_file(tmp_path / "work")
     store = tmp_path / "store"
-    store.mkdir()
+    (store / "config").mkdir(parents=True)
+    (store / "config/config.yaml").write_bytes((work / "config/config.yaml").read_bytes())
     proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr

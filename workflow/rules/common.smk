@@ -110,10 +110,10 @@ def get_products():
 
 
 def get_config_files():
-    """Every config file Snakemake read, once each, for the archive's provenance. Local files
-    even with a default storage (staging's S3): Snakemake ships them to each pod with the
-    workflow's sources, so they need no copy in the bucket."""
-    return [local(f) for f in distinct_files(workflow.configfiles)]
+    """Every config file Snakemake read, once each, for the archive's provenance. With a
+    default storage (staging's S3) they are read from the bucket, like every input: not
+    local(), which would make archive_run a job of the submitting machine, not of a pod."""
+    return distinct_files(workflow.configfiles)
 
 
 def get_config_fingerprint():
