@@ -66,28 +66,21 @@ def test_build_grid_is_given_only_the_bathymetry_its_source_reads(demo):
     idealised = validate(demo)["bathymetry"]
     # the demo's slice is given as it is: runs made before this existed do not rerun
     assert bathymetry_in_use(idealised) == idealised
-    assert unused_bathymetry_note(idealised, idealised) is None
+    assert unused_bathymetry_note(idealised) is None
 
     demo["bathymetry"]["file"] = "gebco.nc"
-    idealised_with_file = validate(demo)
-    given = bathymetry_in_use(idealised_with_file["bathymetry"])
-    assert given == idealised
-    assert unused_bathymetry_note(idealised_with_file["bathymetry"], given) == (
+    idealised_with_file = validate(demo)["bathymetry"]
+    assert bathymetry_in_use(idealised_with_file) == idealised
+    assert unused_bathymetry_note(idealised_with_file) == (
         "bathymetry.file is set but not used while bathymetry.source is 'idealised' "
         "(set source: file to use it); changing it reruns only the archive"
     )
 
-    from_file = {"source": "file", "file": "gebco.nc", "idealised": {"coast_side": "east"}}
-    given = bathymetry_in_use(from_file)
-    # the basin's settings at their defaults, whatever the config says
-    assert given["idealised"] == apply_defaults(
-        load_schema()["properties"]["bathymetry"]["properties"]["idealised"], {}
-    )
-    assert given["idealised"]["coast_side"] == "west"
-    assert given["file"] == "gebco.nc" and given["source"] == "file"
-    assert "bathymetry.idealised is set but not used while bathymetry.source is 'file'" in (
-        unused_bathymetry_note(from_file, given) or ""
-    )
+    # with a file, the shipped idealised block stays: file-based results do not rerun
+    demo["bathymetry"]["source"] = "file"
+    from_file = demo["bathymetry"]
+    assert bathymetry_in_use(from_file) == from_file
+    assert unused_bathymetry_note(from_file) is None
 
 
 def test_all_errors_at_once_with_exact_text(demo):

@@ -77,25 +77,24 @@ def apply_defaults(schema: Mapping, data: Any) -> Any:
     return out
 
 
-def bathymetry_in_use(bathymetry: Mapping, schema_path: Path = SCHEMA_PATH) -> dict:
-    """The bathymetry slice build_grid is given: the part ``source`` does not read (``file``
-    for an idealised basin, ``idealised`` for a file) set to its schema default, so that editing
-    it, which changes nothing, reruns nothing either."""
-    unused = "idealised" if bathymetry["source"] == "file" else "file"
-    schema = load_schema(schema_path)["properties"]["bathymetry"]["properties"][unused]
-    return {**bathymetry, unused: apply_defaults(schema, copy.deepcopy(schema["default"]))}
+def bathymetry_in_use(bathymetry: Mapping) -> dict:
+    """The bathymetry slice build_grid is given: ``file`` left out (null, its default) for an
+    idealised basin, so naming a file there, which changes nothing, reruns nothing either.
+
+    The ``idealised`` block stays as it is with ``source: file``: config/config.yaml ships one,
+    and results made on a file before this existed must not rerun."""
+    if bathymetry["source"] == "file":
+        return dict(bathymetry)
+    return {**bathymetry, "file": None}
 
 
-def unused_bathymetry_note(bathymetry: Mapping, in_use: Mapping) -> str | None:
-    """A warning when the config sets the part of ``bathymetry`` its ``source`` ignores."""
-    source = bathymetry["source"]
-    unused = "idealised" if source == "file" else "file"
-    if bathymetry[unused] == in_use[unused]:
+def unused_bathymetry_note(bathymetry: Mapping) -> str | None:
+    """A warning when the config names a bathymetry file that ``source: idealised`` ignores."""
+    if bathymetry["source"] == "file" or not bathymetry.get("file"):
         return None
-    other = "idealised" if source == "file" else "file"
     return (
-        f"bathymetry.{unused} is set but not used while bathymetry.source is '{source}' "
-        f"(set source: {other} to use it); changing it reruns only the archive"
+        "bathymetry.file is set but not used while bathymetry.source is 'idealised' "
+        "(set source: file to use it); changing it reruns only the archive"
     )
 
 

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+from snakemake_interface_executor_plugins.settings import DeploymentMethod
+
 import wavecast
 from wavecast.cli.common import resolve_env
 from wavecast.config import (
@@ -38,6 +40,15 @@ CONTAINER_IMAGE = DEPLOYMENT.get(
     "container_image", f"docker://ghcr.io/wavecast/wavecast:{wavecast.__version__}"
 )
 
+#: What runs the jobs' containers, for the archive's manifest: Snakemake's Apptainer
+#: deployment, else the pods of a profile that names their image (only Kubernetes profiles do
+#: without Apptainer), else nothing: the jobs run on the host.
+CONTAINER_RUNTIME = (
+    "apptainer"
+    if DeploymentMethod.APPTAINER in workflow.deployment_settings.deployment_method
+    else "kubernetes" if "container_image" in DEPLOYMENT else ""
+)
+
 #: The environment whose backend YAML the workflow's own wavecast calls use: the rendered
 #: profile's `config: {wavecast_env: ...}`, else $WAVECAST_ENV, else localdev (as the CLI). Always
 #: resolved here, so a run with the localdev profile and one without a profile agree (no rerun).
@@ -56,10 +67,10 @@ if workflow.is_main_process and CONTAINER_IMAGE == built_image_path(WAVECAST_ENV
 
 MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
 
-#: build_grid's bathymetry: what `source` ignores is at its default, so editing it reruns nothing.
-BATHYMETRY = bathymetry_in_use(SCIENCE["bathymetry"], CONFIG_SCHEMA)
+#: build_grid's bathymetry: a file an idealised basin ignores is left out, so it reruns nothing.
+BATHYMETRY = bathymetry_in_use(SCIENCE["bathymetry"])
 if workflow.is_main_process and (
-    _note := unused_bathymetry_note(SCIENCE["bathymetry"], BATHYMETRY)
+    _note := unused_bathymetry_note(SCIENCE["bathymetry"])
 ):
     logger.warning(f"config: {_note}")
 
@@ -112,7 +123,8 @@ def get_products():
 def get_config_files():
     """Every config file Snakemake read, once each, for the archive's provenance. With a
     default storage (staging's S3) they are read from the bucket, like every input: not
-    local(), which would make archive_run a job of the submitting machine, not of a pod."""
+    local(), which would make archive_run a job of the submitting machine, not of a pod.
+    """
     return distinct_files(workflow.configfiles)
 
 
