@@ -52,7 +52,7 @@ def make_archive(run: dict, out_dir: Path, products: list[Path] | None = None) -
         base_dir=run["results"],
         config_paths=[run["config"], run["extra"]],
         config_slice={"scenario": "tc-demo", "ensemble": {"members": 3}},
-        container=container_record(IMAGE, {"APPTAINER_CONTAINER": SIF}),
+        container=container_record(IMAGE, {"APPTAINER_CONTAINER": SIF}, "apptainer"),
         out_tar=out_dir / "wavecast_products.tar.gz",
         out_manifest=out_dir / "manifest.json",
         created=CREATED,
@@ -92,48 +92,61 @@ def test_manifest_records_hashes_config_and_provenance(run: dict, tmp_path: Path
     assert first["content"]["start"] == "2024-09-01"  # YAML date -> ISO text
 
 
+APPTAINER = {"runtime": "apptainer", "image": IMAGE, "image_file": SIF}
+
+
 @pytest.mark.parametrize(
-    ("environ", "expected"),
+    ("runtime", "environ", "expected"),
     [
-        ({}, None),
-        ({"HOME": "/home/u", "PATH": "/usr/bin"}, None),
-        ({"APPTAINER_CONTAINER": SIF}, {"runtime": "apptainer", "image": IMAGE, "image_file": SIF}),
+        ("", {}, None),
+        ("", {"HOME": "/home/u", "PATH": "/usr/bin"}, None),
+        ("apptainer", {"APPTAINER_CONTAINER": SIF}, APPTAINER),
         # Apptainer < 1.0 and SingularityCE name the variable the old way
+        ("apptainer", {"SINGULARITY_CONTAINER": SIF}, APPTAINER),
         (
-            {"SINGULARITY_CONTAINER": SIF},
-            {"runtime": "apptainer", "image": IMAGE, "image_file": SIF},
+            "kubernetes",
+            {"KUBERNETES_SERVICE_HOST": "10.0.0.1"},
+            {"runtime": "kubernetes", "image": IMAGE},
         ),
-        ({"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, {"runtime": "kubernetes", "image": IMAGE}),
+        # a run that only started inside another container or pod ran on its host
+        ("", {"APPTAINER_CONTAINER": SIF}, None),
+        ("", {"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, None),
+        ("apptainer", {"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, None),
+        # the deployment asked for a container the process is not in
+        ("apptainer", {}, None),
+        ("kubernetes", {}, None),
     ],
 )
-def test_container_record_follows_the_runtime_environment(environ, expected) -> None:
+def test_container_record_follows_the_deployment_and_the_environment(
+    runtime, environ, expected
+) -> None:
     """What the runtimes set in every process they start. Apptainer and a Kubernetes pod cannot
     run here: the variables are given as they would find them (the localdev pipeline test checks
     the host case in a real run)."""
-    assert container_record(IMAGE, environ) == expected
+    assert container_record(IMAGE, environ, runtime) == expected
 
 
 def test_archive_job_reads_its_own_environment(run: dict, tmp_path: Path, monkeypatch) -> None:
-    """stages.archive_run hands its process environment to container_record: in a pod of the
-    staging profile (which names the image) the manifest records it; in a pod that is not one
-    of the workflow's (a notebook server running localdev) and on the host, no container."""
+    """stages.archive_run hands its process environment and the deployment's runtime to
+    container_record."""
     from wavecast import stages
 
     monkeypatch.chdir(tmp_path)  # the job archives results/ of its working directory
+    for name in ("APPTAINER_CONTAINER", "SINGULARITY_CONTAINER", "KUBERNETES_SERVICE_HOST"):
+        monkeypatch.delenv(name, raising=False)  # CI may itself run in a container
     inputs = {f"p{i}": str(p) for i, p in enumerate(run["products"])}
     inputs["configs"] = [str(run["config"])]
     outputs = {"archive": str(tmp_path / "a.tar.gz"), "manifest": str(tmp_path / "m.json")}
 
-    def recorded(image_from_deployment: bool) -> dict | None:
-        params = {"science": "{}", "image": IMAGE, "image_from_deployment": image_from_deployment}
+    def recorded(runtime: str) -> dict | None:
+        params = {"science": "{}", "image": IMAGE, "container_runtime": runtime}
         stages.archive_run(inputs, outputs, params)
         return json.loads(Path(outputs["manifest"]).read_text())["container"]
 
+    assert recorded("kubernetes") is None
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
-    assert recorded(True) == {"runtime": "kubernetes", "image": IMAGE}
-    assert recorded(False) is None
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
-    assert recorded(True) is None
+    assert recorded("kubernetes") == {"runtime": "kubernetes", "image": IMAGE}
+    assert recorded("") is None
 
 
 def test_tar_holds_manifest_then_products_normalised(run: dict, tmp_path: Path) -> None:

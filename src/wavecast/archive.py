@@ -73,22 +73,21 @@ def _utc(created: dt.datetime | None) -> dt.datetime:
     return created.astimezone(dt.UTC).replace(microsecond=0)
 
 
-def container_record(
-    image: str, environ: Mapping[str, str], *, image_from_deployment: bool = True
-) -> dict[str, str] | None:
+def container_record(image: str, environ: Mapping[str, str], runtime: str) -> dict[str, str] | None:
     """The container this process runs in, as the manifest records it, or None on the host.
 
-    Judged from the environment the runtime gives every process: Apptainer sets
-    ``APPTAINER_CONTAINER`` (``SINGULARITY_CONTAINER`` before 1.0) to the image file it runs;
-    Kubernetes sets ``KUBERNETES_SERVICE_HOST`` in every pod. ``image`` is the reference the
-    workflow gives its rules. A pod's image is only known when the deployment named it
-    (``image_from_deployment``: the rendered staging profile's ``config: {container_image}``);
-    a local run inside some other pod (a JupyterHub session) is recorded as the host.
+    ``runtime`` is what the deployment runs jobs in: ``apptainer`` (Snakemake's Apptainer
+    deployment), ``kubernetes`` (pods of a profile that names their image) or ``""`` (none).
+    The process confirms it from the environment the runtime gives every process: Apptainer
+    sets ``APPTAINER_CONTAINER`` (``SINGULARITY_CONTAINER`` before 1.0) to the image file it
+    runs; Kubernetes sets ``KUBERNETES_SERVICE_HOST`` in every pod. A run that merely started
+    inside some other container or pod (a notebook server, a login-node image) is the host.
+    ``image`` is the reference the workflow gives its rules.
     """
     sif = environ.get("APPTAINER_CONTAINER") or environ.get("SINGULARITY_CONTAINER")
-    if sif:
+    if runtime == "apptainer" and sif:
         return {"runtime": "apptainer", "image": image, "image_file": sif}
-    if environ.get("KUBERNETES_SERVICE_HOST") and image_from_deployment:
+    if runtime == "kubernetes" and environ.get("KUBERNETES_SERVICE_HOST"):
         return {"runtime": "kubernetes", "image": image}
     return None
 

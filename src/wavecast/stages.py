@@ -108,9 +108,7 @@ def archive_run(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
         base_dir=Path("results"),
         config_paths=[Path(p) for p in inputs["configs"]],
         config_slice=json.loads(params["science"]),
-        container=container_record(
-            params["image"], os.environ, image_from_deployment=params["image_from_deployment"]
-        ),
+        container=container_record(params["image"], os.environ, params["container_runtime"]),
         out_tar=Path(outputs["archive"]),
         out_manifest=Path(outputs["manifest"]),
     )

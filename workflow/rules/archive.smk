@@ -19,6 +19,6 @@ rule archive_run:
     params:
         science=get_config_fingerprint(),
         image=CONTAINER_IMAGE,
-        image_from_deployment="container_image" in DEPLOYMENT,
+        container_runtime=CONTAINER_RUNTIME,
     script:
         "../scripts/archive_run.py"

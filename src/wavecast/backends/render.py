@@ -56,7 +56,8 @@ def build_commands(backend: BackendBase, env: str) -> list[str]:
 
 
 def container_image(backend: BackendBase, env: str) -> str | None:
-    """The image rules run in (``config: {container_image: ...}``), or None without apptainer."""
+    """The Apptainer image rules run in (``config: {container_image: ...}``), or None without
+    apptainer (a Kubernetes profile sets that key to its pods' image: :func:`profile_data`)."""
     if not uses_apptainer(backend):
         return None
     c = backend.container

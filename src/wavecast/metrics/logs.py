@@ -112,7 +112,8 @@ def _hint(workdir: Path, rule: str, wildcards: dict[str, str], runlog: RunLog | 
     attempts = runlog.attempts if runlog is not None else []
     logs = workdir / "logs"
     rules = {a.rule for a in attempts} | set(RULE_NAMES) | set(LOCAL_RULES)
-    rules |= {p.name for p in logs.iterdir() if p.is_dir()} if logs.is_dir() else set()
+    if logs.is_dir():  # logs/benchmarks holds the benchmark files, not a rule's logs
+        rules |= {p.name for p in logs.iterdir() if p.is_dir() and p.name != "benchmarks"}
     if rule not in rules:
         guess = closest(rule, rules)
         known = ", ".join(sorted(rules - {"all"}))
