@@ -55,9 +55,9 @@ def snakemake(
     return proc
 
 
-def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+def planned_jobs(workdir: Path, *args: str, env: dict | None = None) -> dict[str, int]:
     """Rule -> job count that a dry run would execute ({} when nothing is to be done)."""
-    proc = snakemake(workdir, "-n", "--cores", "1", *args)
+    proc = snakemake(workdir, "-n", "--cores", "1", *args, env=env)
     text = proc.stdout + proc.stderr
     table = re.search(r"Job stats:\n(.*?)\n\n", text + "\n\n", re.S)
     if not table:

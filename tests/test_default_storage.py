@@ -10,6 +10,7 @@ The full path (S3 bucket, pods) is in docs/operators.md, "Running staging".
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,18 @@ from .common import make_workdir, planned_jobs, snakemake
 from .test_pipeline import small_case_on_a_bathymetry_file
 
 pytestmark = pytest.mark.slow
+
+#: Where scripts/bootstrap-env installs the plugin (envs/storage-fs.lock.txt), off the venv's
+#: path: Snakemake imports every installed plugin, and this one upsets SLURM runs.
+FS_PLUGIN = Path(sys.prefix) / "storage-fs"
+WITH_FS = {"PYTHONPATH": str(FS_PLUGIN)}
+
+
+@pytest.fixture(autouse=True)
+def fs_plugin() -> None:
+    assert (FS_PLUGIN / "snakemake_storage_plugin_fs").is_dir(), (
+        f"{FS_PLUGIN} has no snakemake-storage-plugin-fs; run scripts/bootstrap-env dev"
+    )
 
 
 def storage_args(store: Path) -> list[str]:
@@ -37,17 +50,17 @@ def test_config_files_are_read_from_the_storage_by_a_pod_job(tmp_path):
     pod job: a local() input would make archive_run run on the submitting machine."""
     work = make_workdir("small", tmp_path / "work")
     store = tmp_path / "store"
-    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False)
+    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False, env=WITH_FS)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "Missing input files for rule archive_run" in out, out
     assert f"{store}/config/config.yaml (in storage)" in out, out
     (store / "config").mkdir(parents=True)
     (store / "config/config.yaml").write_bytes((work / "config/config.yaml").read_bytes())
-    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store))
+    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), env=WITH_FS)
     out = proc.stdout + proc.stderr
     assert "\nrule archive_run:" in out and "localrule archive_run:" not in out, out
-    jobs = planned_jobs(work, *storage_args(store))
+    jobs = planned_jobs(work, *storage_args(store), env=WITH_FS)
     assert jobs["archive_run"] == 1 and jobs["run_member"] == 2, jobs
     assert sum(jobs.values()) == 12  # the whole pipeline of the two-member case
 
@@ -59,10 +72,10 @@ def test_a_bathymetry_file_must_be_in_the_storage_too(tmp_path):
     store = tmp_path / "store"
     (store / "config").mkdir(parents=True)
     (store / "config/config.yaml").write_bytes((work / "config/config.yaml").read_bytes())
-    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False)
+    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False, env=WITH_FS)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "Missing input files for rule build_grid" in out, out
     assert f"{store}/bathy.nc (in storage)" in out, out
     (store / "bathy.nc").write_bytes((work / "bathy.nc").read_bytes())
-    assert planned_jobs(work, *storage_args(store))["build_grid"] == 1
+    assert planned_jobs(work, *storage_args(store), env=WITH_FS)["build_grid"] == 1
