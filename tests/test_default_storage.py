@@ -26,6 +26,20 @@ FS_PLUGIN = Path(sys.prefix) / "storage-fs"
 WITH_FS = {"PYTHONPATH": str(FS_PLUGIN)}
 
 
+def dry_run(work: Path, store: Path, check: bool = True):
+    return snakemake(work, "-n", "--cores", "1", *storage_args(store), check=check, env=WITH_FS)
+
+
+def planned(work: Path, store: Path) -> dict[str, int]:
+    return planned_jobs(work, *storage_args(store), env=WITH_FS)
+
+
+def upload(work: Path, store: Path, rel: str) -> None:
+    """Copy ``work/rel`` to the storage, as `aws s3 cp` would to the bucket."""
+    (store / rel).parent.mkdir(parents=True, exist_ok=True)
+    (store / rel).write_bytes((work / rel).read_bytes())
+
+
 @pytest.fixture(autouse=True)
 def fs_plugin() -> None:
     assert (FS_PLUGIN / "snakemake_storage_plugin_fs").is_dir(), (
@@ -50,17 +64,16 @@ def test_config_files_are_read_from_the_storage_by_a_pod_job(tmp_path):
     pod job: a local() input would make archive_run run on the submitting machine."""
     work = make_workdir("small", tmp_path / "work")
     store = tmp_path / "store"
-    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False, env=WITH_FS)
+    proc = dry_run(work, store, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "Missing input files for rule archive_run" in out, out
     assert f"{store}/config/config.yaml (in storage)" in out, out
-    (store / "config").mkdir(parents=True)
-    (store / "config/config.yaml").write_bytes((work / "config/config.yaml").read_bytes())
-    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), env=WITH_FS)
+    upload(work, store, "config/config.yaml")
+    proc = dry_run(work, store)
     out = proc.stdout + proc.stderr
     assert "\nrule archive_run:" in out and "localrule archive_run:" not in out, out
-    jobs = planned_jobs(work, *storage_args(store), env=WITH_FS)
+    jobs = planned(work, store)
     assert jobs["archive_run"] == 1 and jobs["run_member"] == 2, jobs
     assert sum(jobs.values()) == 12  # the whole pipeline of the two-member case
 
@@ -70,12 +83,11 @@ def test_a_bathymetry_file_must_be_in_the_storage_too(tmp_path):
     read by build_grid in a pod, from the storage: both copies are needed."""
     work = small_case_on_a_bathymetry_file(tmp_path / "work")
     store = tmp_path / "store"
-    (store / "config").mkdir(parents=True)
-    (store / "config/config.yaml").write_bytes((work / "config/config.yaml").read_bytes())
-    proc = snakemake(work, "-n", "--cores", "1", *storage_args(store), check=False, env=WITH_FS)
+    upload(work, store, "config/config.yaml")
+    proc = dry_run(work, store, check=False)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "Missing input files for rule build_grid" in out, out
     assert f"{store}/bathy.nc (in storage)" in out, out
-    (store / "bathy.nc").write_bytes((work / "bathy.nc").read_bytes())
-    assert planned_jobs(work, *storage_args(store), env=WITH_FS)["build_grid"] == 1
+    upload(work, store, "bathy.nc")
+    assert planned(work, store)["build_grid"] == 1

@@ -17,14 +17,11 @@ from wavecast.errors import ValidationError
 from wavecast.hooks import release_exit_timers, skip_final_collection
 from wavecast.images import built_image_path, check_workflow_image
 
-#: The config schema of this checkout of the workflow (an installed wavecast may be another's).
-CONFIG_SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
-
 try:
     SCIENCE, DEPLOYMENT = load_workflow_config(
         config,
         workflow.configfiles,
-        schema_path=CONFIG_SCHEMA,
+        schema_path=Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
         # a cluster job reloads the workflow: the file and colour-map checks were made already
         deep=workflow.is_main_process,
     )

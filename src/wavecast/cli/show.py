@@ -78,12 +78,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What the local executor does with mem_mb.
+_COUNTED = " (counted against --resources, not enforced)"
+
+
 def _retry_growth(backend, r, self_enforced: bool) -> str:
     """Memory and runtime, and what a retry asks for on this backend (``wavecast.retry``)."""
     limit = ", a limit the job enforces itself" if self_enforced else ""
     if backend.retries == 0:
-        local = isinstance(backend, LocalBackend)
-        counted = " (counted against --resources, not enforced)" if local else ""
+        counted = _COUNTED if isinstance(backend, LocalBackend) else ""
         return f"mem_mb {r.mem_mb} MiB{counted}, runtime {r.runtime} min{limit} (retries: 0)"
     if isinstance(backend, SlurmBackend):
         return (
@@ -94,6 +97,6 @@ def _retry_growth(backend, r, self_enforced: bool) -> str:
     if isinstance(backend, KubernetesBackend):
         return f"mem_mb {r.mem_mb} MiB, runtime {r.runtime} min{limit} (retries ask for the same)"
     return (
-        f"mem_mb {r.mem_mb} MiB (counted against --resources, not enforced), runtime "
-        f"{r.runtime} min{limit} (doubled after a timeout, up to {r.runtime_limit})"
+        f"mem_mb {r.mem_mb} MiB{_COUNTED}, runtime {r.runtime} min{limit} "
+        f"(doubled after a timeout, up to {r.runtime_limit})"
     )
