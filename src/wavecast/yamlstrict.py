@@ -94,6 +94,48 @@ def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) 
         )
 
 
+#: What usually causes a YAML parser's complaint, and what to do: (words of the complaint, fix).
+_SYNTAX_FIXES = (
+    (
+        "mapping values are not allowed",
+        "check this line's indentation against the lines above (keys of one block start in "
+        "the same column) and quote a value that contains ': '",
+    ),
+    (
+        "could not find expected ':'",
+        "write each setting as 'key: value', with a space after the colon",
+    ),
+    (
+        "expected <block end>",
+        "check the indentation of this line and the lines above: keys of one block start in "
+        "the same column",
+    ),
+    ("flow mapping", "close the { } with a comma between its items"),
+    ("flow sequence", "close the [ ] with a comma between its items"),
+    ("quoted scalar", "close the quote"),
+)
+
+
+def syntax_problem(exc: yaml.YAMLError, file: str) -> Problem:
+    """A parser error as a :class:`Problem` at its line, with the column, where the construct
+    it was reading began (often the line actually at fault) and a likely fix."""
+    mark = getattr(exc, "problem_mark", None)
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    detail = [f"column {mark.column + 1}"] if mark else []
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and start and (not mark or start.line != mark.line):
+        detail.append(f"{context} from line {start.line + 1}")
+    elif context:
+        detail.append(context)
+    fix = next((f for words, f in _SYNTAX_FIXES if words in f"{what} {context}"), None)
+    return Problem(
+        file,
+        f"line {mark.line + 1}" if mark else "",
+        f"not valid YAML: {what}" + (f" ({'; '.join(detail)})" if detail else ""),
+        fix or "fix the syntax there",
+    )
+
+
 def load_text(text: str, file: str, yaml11: bool = False) -> tuple[Any, list[Problem]]:
     """Parse ``text``; return the data and the problems found (empty when all is well).
 
@@ -119,10 +161,7 @@ def load_text(text: str, file: str, yaml11: bool = False) -> tuple[Any, list[Pro
     try:
         node = yaml.compose(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(file, where, f"not valid YAML ({what})", "fix the syntax there")]
+        return None, [syntax_problem(exc, file)]
     if node is None:
         return None, [Problem(file, "", "the file holds no settings", "write a YAML mapping")]
     if not isinstance(node, yaml.MappingNode):
