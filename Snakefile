@@ -2,7 +2,12 @@
 # Run: snakemake --profile profiles/localdev   (see README.md and docs/)
 from snakemake.utils import min_version
 
+from wavecast.config import refuse_unreadable
+
 min_version("9.19")
+
+# Before Snakemake's loader, which would say only "not valid JSON or YAML", without a line.
+refuse_unreadable("config/config.yaml")
 
 
 configfile: "config/config.yaml"

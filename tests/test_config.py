@@ -18,6 +18,7 @@ from wavecast.config import (
     bathymetry_in_use,
     load_schema,
     load_workflow_config,
+    unreadable,
     unused_bathymetry_note,
     validate,
     validate_file,
@@ -490,3 +491,77 @@ def test_apply_defaults_does_not_touch_lists_of_scalars():
     schema = {"type": "object", "properties": {"a": {"type": "array", "default": [1]}}}
     assert apply_defaults(schema, {}) == {"a": [1]}
     assert apply_defaults(schema, {"a": [2, 3]}) == {"a": [2, 3]}
+
+
+# --- a file YAML cannot read: its line, column and a likely fix -------------------------------
+
+INDENT = "config/config.yaml::line 10: not valid YAML: mapping values are not allowed here "
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "  nx: 200",
+            "  nx: 200\n   ny2: 3",
+            INDENT + "(column 7); check this line's indentation against the lines above (keys "
+            "of one block start in the same column) and quote a value that contains ': '",
+        ),
+        (
+            "  rmax_km: 30.0",
+            "  rmax_km 30.0",
+            "config/config.yaml::line 35: not valid YAML: could not find expected ':' (column 3; "
+            "while scanning a simple key from line 34); write each setting as 'key: value', "
+            "with a space after the colon",
+        ),
+        (
+            "{lat: 12.0, lon: -62.0}",
+            "{lat: 12.0, lon: -62.0",
+            "config/config.yaml::line 9: not valid YAML: expected ',' or '}', but got '<scalar>' "
+            "(column 3; while parsing a flow mapping from line 8); close the { } with a comma "
+            "between its items",
+        ),
+        (
+            "hs_max_m: null",
+            'hs_max_m: "3',
+            "config/config.yaml::line 65: not valid YAML: found unexpected end of stream "
+            "(column 1; while scanning a quoted scalar from line 64); close the quote",
+        ),
+    ],
+)
+def test_a_syntax_error_names_its_line_column_and_a_fix(tmp_path, monkeypatch, old, new, expected):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(DEMO.read_text().replace(old, new, 1))
+    monkeypatch.chdir(tmp_path)
+    assert [str(p) for p in unreadable()] == [expected]
+
+
+def test_only_a_file_that_cannot_be_read_stops_before_snakemake_reads_it(tmp_path):
+    """unreadable() leaves the traps in a readable file to the full check, which reports them
+    beside the values' problems; a missing file is Snakemake's to report."""
+    assert unreadable(DEMO) == []
+    assert unreadable(tmp_path / "absent.yaml") == []
+    trap = write(tmp_path, DEMO.read_text().replace("coast_side: west", "coast_side: no"))
+    assert unreadable(trap) == []
+    listed = write(tmp_path, "- a\n- b\n")
+    assert [p.message for p in unreadable(listed)] == ["the file is a list, not a mapping"]
+    tabbed = write(tmp_path, "grid:\n\tnx: 3\n")
+    assert [str(p) for p in unreadable(tabbed)] == [
+        f"{tabbed}::line 2: a tab is used for indentation; YAML allows spaces only; "
+        "replace the tab with spaces"
+    ]
+
+
+def test_real_snakemake_names_the_line_of_a_config_yaml_it_cannot_read(tmp_path):
+    """Without the Snakefile's check, Snakemake's own loader says only "Config file is not
+    valid JSON or YAML"."""
+    work = make_workdir("small", tmp_path)
+    main = work / "config" / "config.yaml"
+    main.write_text(main.read_text().replace("  nx: 40", "  nx: 40\n   ny2: 3", 1))
+    proc = snakemake(work, "-n", "--cores", "1", check=False)
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert "the configuration is invalid (1 problem(s)); nothing was run:\n" in output
+    assert "config/config.yaml::line 6: not valid YAML: mapping values are not allowed" in output
+    assert "not valid JSON or YAML" not in output
+    assert not (work / "results").exists()

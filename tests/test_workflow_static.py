@@ -76,6 +76,8 @@ def test_snakefile_is_thin():
     allowed = (
         "from snakemake.utils import",
         "min_version(",
+        "from wavecast.config import refuse_unreadable",
+        'refuse_unreadable("config/config.yaml")',
         "configfile:",
         "include:",
         "rule all:",

@@ -445,6 +445,56 @@ def distinct_files(configfiles: Iterable[str | Path]) -> list[str]:
     return list(files.values())
 
 
+def unreadable(path: str | Path = DEFAULT_CONFIG_FILE) -> list[Problem]:
+    """What keeps a config file from being read at all (a YAML syntax error, a tab, an empty
+    file, a list), each at its line; [] when it reads as a mapping or does not exist.
+
+    The Snakefile checks config/config.yaml with this before its ``configfile:``, whose loader
+    would say only "not valid JSON or YAML"; the other traps wait for
+    :func:`load_workflow_config`, which reports them beside the values' problems."""
+    if not Path(path).exists():
+        return []
+    data, problems = yamlstrict.load_file(path, yaml11=True)
+    return [] if isinstance(data, Mapping) else problems
+
+
+def refuse_unreadable(path: str | Path = DEFAULT_CONFIG_FILE) -> None:
+    """Stop the workflow with :func:`unreadable`'s problems, if any (the Snakefile's call)."""
+    if problems := unreadable(path):
+        from snakemake.exceptions import WorkflowError
+
+        raise WorkflowError(invalid_config_message(problems))
+
+
+def invalid_config_message(problems: Iterable[Problem]) -> str:
+    """The workflow's one error for a configuration it will not run."""
+    problems = list(problems)
+    return f"the configuration is invalid ({len(problems)} problem(s)); nothing was run:\n" + (
+        ValidationError(problems).report()
+    )
+
+
+def check_files(files: Iterable[str | Path], schema_path: Path = SCHEMA_PATH) -> dict:
+    """Validate config files as ``snakemake --configfile`` reads them, before a run: merged
+    in order (a later file's keys over an earlier one's, as Snakemake merges), then every check
+    of :func:`load_workflow_config`. Return the science config or raise with every problem; a
+    file that cannot be read stops before the merge."""
+    from snakemake.utils import update_config  # Snakemake's own merge, not a copy of it
+
+    files = [str(f) for f in files]
+    merged: dict = {}
+    problems: list[Problem] = []
+    for f in files:
+        data, found = yamlstrict.load_file(f, _display(f), yaml11=True)
+        if isinstance(data, Mapping):
+            update_config(merged, data)
+        else:
+            problems += found
+    if problems:
+        raise ValidationError(problems)
+    return load_workflow_config(merged, files, schema_path)[0]
+
+
 def load_workflow_config(
     config: Mapping,
     configfiles: Iterable[str | Path],

@@ -10,6 +10,7 @@ from wavecast.cli.common import resolve_env
 from wavecast.config import (
     bathymetry_in_use,
     distinct_files,
+    invalid_config_message,
     load_workflow_config,
     unused_bathymetry_note,
 )
@@ -26,10 +27,7 @@ try:
         deep=workflow.is_main_process,
     )
 except ValidationError as _exc:
-    raise WorkflowError(
-        f"the configuration is invalid ({len(_exc.problems)} problem(s)); nothing was run:\n"
-        + _exc.report()
-    ) from None
+    raise WorkflowError(invalid_config_message(_exc.problems)) from None
 
 #: The one container image every rule uses; the deployment (via the rendered profile,
 #: `config: {container_image: ...}`) overrides it, config/config.yaml never does.

@@ -17,6 +17,7 @@ from ..errors import ValidationError
 
 #: Command-group modules, in the order ``wavecast --help`` lists them.
 COMMAND_MODULES = (
+    "config",
     "backends",
     "profiles",
     "images",
@@ -31,11 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wavecast",
         description=(
-            "Ensemble wave hindcasts with Snakemake: validate backend YAML, render and install "
-            "Snakemake profiles, inspect resources, and collect job metrics."
+            "Ensemble wave hindcasts with Snakemake: check the science config, validate backend "
+            "YAML, render and install Snakemake profiles, inspect resources, and collect job "
+            "metrics."
         ),
         epilog=(
             "examples:\n"
+            "  wavecast config check\n"
             "  wavecast backends validate config/backends/*.yaml\n"
             "  wavecast profiles build --all\n"
             "  wavecast show --env production --rule run_member\n"

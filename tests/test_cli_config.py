@@ -1,0 +1,110 @@
+"""``wavecast config check``: the workflow's config checks without Snakemake, in-process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wavecast.cli.main import main
+
+from .common import make_workdir, snakemake
+from .demo_config import DEMO
+
+RMAX = "cyclone.rmax_km: -5.0 is not valid (Radius of maximum winds (km)); use a value > 0"
+
+
+@pytest.fixture()
+def work(tmp_path, monkeypatch) -> Path:
+    """A directory to run from, holding config/config.yaml (the demo)."""
+    (tmp_path / "config").mkdir()
+    shutil.copy(DEMO, tmp_path / "config" / "config.yaml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(capsys, *files: str) -> tuple[int, list[str], list[str]]:
+    status = main(["config", "check", *files])
+    out, err = capsys.readouterr()
+    return status, out.splitlines(), err.splitlines()
+
+
+def test_the_demo_config_is_ok_and_its_size_is_shown(work, capsys):
+    assert check(capsys) == (
+        0,
+        ["config/config.yaml: ok (tc-demo: 200 x 200 cells, 72 h, 8 member(s))"],
+        [],
+    )
+
+
+def test_files_are_merged_over_config_yaml_as_snakemake_merges_them(work, capsys):
+    (work / "b.yaml").write_text("ensemble: {members: 3}\ngrid: {nx: 160}\n")
+    (work / "c.yaml").write_text("ensemble: {members: 5}\n")
+    assert check(capsys, "b.yaml", "c.yaml") == (
+        0,
+        ["config/config.yaml + b.yaml + c.yaml: ok (tc-demo: 160 x 200 cells, 72 h, 5 member(s))"],
+        [],
+    )
+    # naming config/config.yaml itself does not read it twice
+    assert check(capsys, "config/config.yaml")[1] == [
+        "config/config.yaml: ok (tc-demo: 200 x 200 cells, 72 h, 8 member(s))"
+    ]
+
+
+def test_every_problem_of_every_file_names_its_file(work, capsys):
+    main_file = work / "config" / "config.yaml"
+    main_file.write_text(main_file.read_text().replace("  members: 8", "  membres: 8"))
+    (work / "extra.yaml").write_text("cyclone:\n  rmax_km: -5.0\ncontainer_image: docker://x\n")
+    status, out, err = check(capsys, "extra.yaml")
+    assert (status, out) == (1, [])
+    assert err == [
+        "extra.yaml::container_image: a deployment setting in the science config; set "
+        "container.image in config/backends/<env>.yaml and run `wavecast profiles build`",
+        f"extra.yaml::{RMAX}",
+        "config/config.yaml::ensemble.membres: unknown key; did you mean 'members'?",
+    ]
+
+
+def test_files_yaml_cannot_read_are_all_reported(work, capsys):
+    main_file = work / "config" / "config.yaml"
+    main_file.write_text(main_file.read_text().replace("  rmax_km: 30.0", "  rmax_km 30.0"))
+    (work / "extra.yaml").write_text("grid:\n\tnx: 3\n")
+    status, _, err = check(capsys, "extra.yaml")
+    assert status == 1
+    assert err == [
+        "config/config.yaml::line 35: not valid YAML: could not find expected ':' (column 3; "
+        "while scanning a simple key from line 34); write each setting as 'key: value', with "
+        "a space after the colon",
+        "extra.yaml::line 2: a tab is used for indentation; YAML allows spaces only; replace "
+        "the tab with spaces",
+    ]
+
+
+def test_without_a_config_the_missing_file_is_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert check(capsys) == (
+        1,
+        [],
+        ["config/config.yaml::<top>: the file does not exist; check the path"],
+    )
+
+
+def test_it_reports_what_the_real_snakemake_reports(tmp_path, monkeypatch, capsys):
+    """The same files through `snakemake --configfile` and through `wavecast config check`:
+    the same problem lines."""
+    work = make_workdir("small", tmp_path)
+    main_file = work / "config" / "config.yaml"
+    main_file.write_text(main_file.read_text().replace("  members: 2", "  membres: 2"))
+    (work / "extra.yaml").write_text(
+        "cyclone:\n  rmax_km: -5.0\nstations:\n  - {name: Quay, lat: 13, lon: 0}\n"
+    )
+    extra = str(work / "extra.yaml")  # snakemake reads it from where it starts
+    proc = snakemake(work, "-n", "--cores", "1", "--configfile", extra, check=False)
+    assert proc.returncode != 0
+    from_snakemake = [line for line in (proc.stdout + proc.stderr).splitlines() if "::" in line]
+    monkeypatch.chdir(work)
+    status, _, err = check(capsys, "extra.yaml")
+    assert status == 1
+    assert len(err) == 3
+    assert err == from_snakemake
