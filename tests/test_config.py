@@ -18,6 +18,7 @@ from wavecast.config import (
     bathymetry_in_use,
     load_schema,
     load_workflow_config,
+    normalise_numbers,
     unreadable,
     unused_bathymetry_note,
     validate,
@@ -259,6 +260,13 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+#: A YAML 1.1 boolean where the schema has choices: the choices, not "quote it".
+COAST_NO = (
+    "bathymetry.idealised.coast_side: 'no' is read as a boolean by YAML 1.1 parsers "
+    "(Snakemake's among them); choose one of: west, east, north, south"
+)
+
+
 def test_yaml_traps_duplicates_and_schema_errors_reported_together(tmp_path, monkeypatch):
     text = DEMO.read_text()
     text = text.replace("coast_side: west", "coast_side: no")
@@ -272,9 +280,7 @@ def test_yaml_traps_duplicates_and_schema_errors_reported_together(tmp_path, mon
     assert [str(p) for p in info.value.problems] == [
         "config.yaml::scenario: duplicate key (first at line 5, again at line 6); keep one of "
         "them; YAML would silently use the last",
-        "config.yaml::bathymetry.idealised.coast_side: 'no' is read as a boolean by YAML 1.1 "
-        'parsers (Snakemake\'s among them); write true/false for a switch, or quote it ("no") '
-        "for a string",
+        f"config.yaml::{COAST_NO}",
         "config.yaml::ensemble.membres: unknown key; did you mean 'members'?",
     ]
 
@@ -450,9 +456,7 @@ def test_files_in_snakemakes_order(two_files):
     config = snakemake_config(main, extra)
     files = [main.absolute(), extra.absolute(), "config.yaml"]
     assert problems_of_files(config, files) == [
-        "config.yaml::bathymetry.idealised.coast_side: 'no' is read as a boolean by YAML 1.1 "
-        'parsers (Snakemake\'s among them); write true/false for a switch, or quote it ("no") '
-        "for a string",
+        f"config.yaml::{COAST_NO}",
         f"extra.yaml::{RMAX}",
         f"extra.yaml::{QUAY}",
     ]
@@ -565,3 +569,47 @@ def test_real_snakemake_names_the_line_of_a_config_yaml_it_cannot_read(tmp_path)
     assert "config/config.yaml::line 6: not valid YAML: mapping values are not allowed" in output
     assert "not valid JSON or YAML" not in output
     assert not (work / "results").exists()
+
+
+def test_each_number_takes_the_spelling_of_its_schema_type(demo):
+    """Integer-typed keys become int, number-typed keys float, in lists too; booleans, nulls and
+    text stay as they are (params are compared as written: see test_pipeline)."""
+    demo["grid"].update(nx=200.0, resolution_km=3)
+    demo["cyclone"]["track"][0].update(lat=12, lon=-58)
+    demo["cyclone"]["pressure_deficit_hpa"] = 60
+    demo["model"]["duration_limit_hours"] = None
+    out = validate(demo)
+    assert (out["grid"]["nx"], out["grid"]["resolution_km"]) == (200, 3.0)
+    assert type(out["grid"]["nx"]) is int and type(out["grid"]["resolution_km"]) is float
+    assert [type(out["cyclone"]["track"][0][k]) for k in ("lat", "lon")] == [float, float]
+    assert type(out["cyclone"]["pressure_deficit_hpa"]) is float
+    assert out["model"]["duration_limit_hours"] is None
+    assert type(out["ensemble"]["members"]) is int
+    schema = {"type": "object", "properties": {"on": {"type": "number"}, "n": {"type": "integer"}}}
+    assert normalise_numbers(schema, {"on": True, "n": 2.5, "x": 1}) == {
+        "on": True,
+        "n": 2.5,
+        "x": 1,
+    }
+
+
+def test_numbers_yaml_11_reads_as_text_are_explained(tmp_path):
+    """``3e1`` is 30 to a reader and text to Snakemake's YAML 1.1 (a float needs a dot and a
+    signed exponent); a boolean word at a key without choices is told to quote it."""
+    text = DEMO.read_text().replace("  rmax_km: 30.0", "  rmax_km: 3e1")
+    text = text.replace("  nx: 200", "  nx: 2e2").replace("scenario: tc-demo", "scenario: no")
+    path = write(tmp_path, text.replace("resolution_km: 2.5 ", "resolution_km: 2.5E0 "))
+    with pytest.raises(ValidationError) as info:
+        load_workflow_config(yaml.safe_load(path.read_text()), [str(path)])
+    assert [str(p).partition("::")[2] for p in info.value.problems] == [
+        "scenario: 'no' is read as a boolean by YAML 1.1 parsers (Snakemake's among them); "
+        'write true/false for a switch, or quote it ("no") for a string',
+        "cyclone.rmax_km: '3e1' is not valid (Radius of maximum winds (km)); expected a number; "
+        "Snakemake's YAML reads 3e1 as text, not a number: write 30.0 or 3.0e+1 (a dot and a "
+        "signed exponent)",
+        "grid.nx: '2e2' is not valid (Number of grid cells from west to east); expected a whole "
+        "number; Snakemake's YAML reads 2e2 as text, not a number: write 200",
+        "grid.resolution_km: '2.5E0' is not valid (Grid spacing (km), the same in x and y); "
+        "expected a number; Snakemake's YAML reads 2.5E0 as text, not a number: write 2.5 or "
+        "2.5e+0 (a dot and a signed exponent)",
+    ]

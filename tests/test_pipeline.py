@@ -198,6 +198,22 @@ def test_a_bathymetry_setting_the_source_ignores_reruns_no_stage(finished):
     )
 
 
+def test_a_number_spelt_another_way_reruns_no_stage(finished):
+    """The same values written another way (30 for 30.0, 40.0 for 40, an exponent) rerun only
+    the archive of the edited config: Snakemake compares params as written, so validation
+    gives each number the one spelling of its schema type."""
+    config = finished / "config/config.yaml"
+    with (
+        edited(config, "rmax_km: 30.0", "rmax_km: 30"),
+        edited(config, "  nx: 40", "  nx: 40.0"),
+        edited(config, "resolution_km: 10.0", "resolution_km: 1.0e+1"),
+        edited(config, "percentile: 90", "percentile: 90.0"),
+        edited(config, "lat: 13.1, lon: -61.3", "lat: 13.1, lon: -61.30"),
+        edited(config, "lat: 13.0, lon: -59.0", "lat: 13, lon: -59"),
+    ):
+        assert planned_jobs(finished) == ARCHIVE_TAIL
+
+
 def test_grid_setting_reruns_everything(finished):
     with edited(finished / "config/config.yaml", "resolution_km: 10.0", "resolution_km: 9.0"):
         assert planned_jobs(finished) == {**BATHYMETRY_RERUNS, "make_forcing": 2}

@@ -77,6 +77,28 @@ def apply_defaults(schema: Mapping, data: Any) -> Any:
     return out
 
 
+def normalise_numbers(schema: Mapping, data: Any) -> Any:
+    """Return a copy of valid ``data`` with each number in the one spelling its schema type
+    gives it: ``60`` as ``60.0`` where the key is a number, ``200.0`` as ``200`` where it is a
+    whole number. Rules receive their config through ``params``, which Snakemake compares as
+    written, so without this ``rmax_km: 30`` → ``30.0`` would rerun every member."""
+    if isinstance(data, dict):
+        props = schema.get("properties", {})
+        return {k: normalise_numbers(props.get(k, {}), v) for k, v in data.items()}
+    if isinstance(data, list):
+        items = schema.get("items")
+        return [normalise_numbers(items if isinstance(items, Mapping) else {}, v) for v in data]
+    if isinstance(data, bool) or not isinstance(data, (int, float)):
+        return data
+    types = schema.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if "integer" in types and float(data).is_integer():
+        return int(data)
+    if "number" in types:
+        return float(data)
+    return data
+
+
 def bathymetry_in_use(bathymetry: Mapping) -> dict:
     """The bathymetry slice build_grid is given: ``file`` left out (null, its default) for an
     idealised basin, so naming a file there, which changes nothing, reruns nothing either.
@@ -131,11 +153,38 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
         ]
     described = error.schema.get("description", "")
     hint = _hint(str(error.validator), error.validator_value)
+    if error.validator == "type" and (
+        advice := _yaml11_text_number(error.instance, error.validator_value)
+    ):
+        hint += "; " + advice
     value = repr(error.instance) if not isinstance(error.instance, (dict, list)) else ""
     what = f"{value} is not valid" if value else "not valid"
     if described:
         what += f" ({described.rstrip('.')})"
     return [Problem(file, where, what, hint)]
+
+
+def _yaml11_text_number(value: Any, types: Any) -> str | None:
+    """What to write instead of ``3e1`` or ``2.5e0``: numbers to a reader, text to YAML 1.1,
+    whose floats need a dot and a signed exponent. None for anything else."""
+    if not isinstance(value, str):
+        return None
+    match = re.fullmatch(r"([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?)(\d+)", value.strip())
+    if not match:
+        return None
+    mantissa, sign, exponent = match.groups()
+    number = float(value)
+    plain = repr(number)
+    if "integer" in ([types] if isinstance(types, str) else types):
+        if not number.is_integer():
+            return None
+        return f"Snakemake's YAML reads {value} as text, not a number: write {int(number)}"
+    if "." not in mantissa:
+        mantissa += ".0"
+    return (
+        f"Snakemake's YAML reads {value} as text, not a number: write {plain} or "
+        f"{mantissa}e{sign or '+'}{exponent} (a dot and a signed exponent)"
+    )
 
 
 def _unknown_key_fix(key: str, allowed: Iterable[str]) -> str:
@@ -146,12 +195,16 @@ def _unknown_key_fix(key: str, allowed: Iterable[str]) -> str:
     return did_you_mean(key, allowed)
 
 
+#: How an enum's problem begins its fix.
+_CHOOSE = "choose one of: "
+
+
 def _hint(validator: str, limit: Any) -> str:
     """What to do about a failed schema keyword."""
     if validator == "type":
         return f"expected {_types(limit)}"
     if validator == "enum":
-        return "choose one of: " + ", ".join(map(str, limit))
+        return _CHOOSE + ", ".join(map(str, limit))
     bounds = {
         "minimum": ">=",
         "maximum": "<=",
@@ -427,7 +480,7 @@ def validate(
     problems += semantic_problems(cfg, file, base_dir or Path.cwd(), deep, invalid)
     if problems:
         raise ValidationError(sorted(set(problems), key=lambda p: (p.path, p.message)))
-    return cfg
+    return normalise_numbers(schema, cfg)
 
 
 def validate_file(path: str | Path, base_dir: Path | None = None) -> dict:
@@ -535,6 +588,14 @@ def load_workflow_config(
             dataclasses.replace(p, file=_setter(p.path, science, sources, shown[0]))
             for p in exc.problems
             if p.path not in read_as_bool
+        ]
+        # `coast_side: no`: the choices say more than "quote it", which would still be wrong
+        choices = {p.path: p.fix for p in where if p.fix.startswith(_CHOOSE)}
+        problems = [
+            dataclasses.replace(p, fix=choices[p.path])
+            if p.path in choices and yamlstrict.is_boolean_value(p)
+            else p
+            for p in problems
         ]
         problems = merge(problems, where)
     if problems:

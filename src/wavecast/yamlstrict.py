@@ -33,6 +33,9 @@ YAML11_BOOL_WORDS = frozenset(
 #: The problem of a key that YAML 1.1 reads as a boolean.
 _BOOLEAN_KEY = "the key '{}' is read as a boolean by YAML 1.1 parsers"
 
+#: The problem of a value that YAML 1.1 reads as a boolean.
+_BOOLEAN_VALUE = "'{}' is read as a boolean by YAML 1.1 parsers (Snakemake's among them)"
+
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that records duplicate keys and YAML 1.1 boolean words instead of guessing."""
@@ -88,7 +91,7 @@ def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) 
         problems.append(
             (
                 path,
-                f"'{node.value}' is read as a boolean by YAML 1.1 parsers (Snakemake's among them)",
+                _BOOLEAN_VALUE.format(node.value),
                 f'write true/false for a switch, or quote it ("{node.value}") for a string',
             )
         )
@@ -223,6 +226,12 @@ def boolean_keys_as_yaml11_reads_them(problems: Iterable[Problem]) -> set[str]:
         if word in YAML11_BOOL_WORDS and p.message == _BOOLEAN_KEY.format(word):
             out.add(f"{parent}[{word.lower() in ('y', 'yes', 'on')}]")
     return out
+
+
+def is_boolean_value(problem: Problem) -> bool:
+    """Whether ``problem`` is a value this loader flags as a YAML 1.1 boolean word."""
+    word = problem.message.partition("'")[2].partition("'")[0]
+    return problem.message == _BOOLEAN_VALUE.format(word)
 
 
 def load_or_raise(path: str | Path, display: str | None = None) -> Any:
