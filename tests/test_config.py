@@ -613,3 +613,24 @@ def test_numbers_yaml_11_reads_as_text_are_explained(tmp_path):
         "expected a number; Snakemake's YAML reads 2.5E0 as text, not a number: write 2.5 or "
         "2.5e+0 (a dot and a signed exponent)",
     ]
+
+
+def test_a_bad_list_item_does_not_hide_the_checks_of_the_other_items(demo):
+    """A schema error in one station or island skips the checks across keys for that item
+    only: the other items are still judged against the grid and each other."""
+    demo["stations"][0]["lat"] = 200
+    demo["stations"][1]["lat"] = 50
+    demo["stations"][2]["name"] = demo["stations"][1]["name"]
+    demo["bathymetry"]["idealised"]["islands"][0]["radius_km"] = -3
+    demo["bathymetry"]["idealised"]["islands"][1]["lat"] = 40
+    grid = "(lat 11.99..16.49, lon -62.01..-57.41)"
+    assert [p.partition("::")[2] for p in problems_of(demo)] == [
+        "bathymetry.idealised.islands[0].radius_km: -3 is not valid (Island radius (km)); use a "
+        "value > 0",
+        f"bathymetry.idealised.islands[1]: centre (40, -59.8) is outside the grid {grid}; move "
+        "the island or enlarge the grid",
+        "stations[0].lat: 200 is not valid (Station latitude (degrees north)); use a value <= 80",
+        f"stations[1]: station 'Shelf Buoy' at (50, -61.0) is outside the grid {grid}; move the "
+        "station or enlarge the grid",
+        "stations[2].name: station name 'Shelf Buoy' is used twice; give each station its own name",
+    ]

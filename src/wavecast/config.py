@@ -262,29 +262,59 @@ def _parse_time(value: str) -> dt.datetime | None:
 SECTIONS = ("grid", "bathymetry", "cyclone", "plotting")
 
 
+#: Lists whose items the checks across keys judge one by one: a schema error in one item
+#: skips that item only, not the whole section (the other items are still checked).
+ITEM_LISTS = (("stations",), ("bathymetry", "idealised", "islands"))
+
+
+def _invalid_places(errors: Iterable[jsonschema.ValidationError]) -> set[str]:
+    """Where the schema errors are: an item of an :data:`ITEM_LISTS` list (``stations[1]``),
+    else the top-level section."""
+    places = set()
+    for error in errors:
+        path = list(error.path)
+        if not path:
+            continue
+        for items in ITEM_LISTS:
+            n = len(items)
+            if tuple(path[:n]) == items and len(path) > n and isinstance(path[n], int):
+                places.add(dotted([*items, path[n]]))
+                break
+        else:
+            places.add(str(path[0]))
+    return places
+
+
+def _valid_items(items: list, where: str, invalid: Collection[str]) -> list[tuple[int, Any]]:
+    """``(index, item)`` of the items of the list at ``where`` without schema errors."""
+    return [(i, item) for i, item in enumerate(items) if f"{where}[{i}]" not in invalid]
+
+
 def semantic_problems(
     cfg: Mapping, file: str, base_dir: Path, deep: bool = True, invalid: Collection[str] = ()
 ) -> list[Problem]:
     """Checks across keys. ``deep=False`` skips the checks that open the bathymetry file or
     import matplotlib (a cluster job reloading the workflow: the Snakemake that submitted it
-    made them). ``invalid`` names the top-level sections with schema errors: the checks that
-    read them are skipped (they would judge values already reported), the others still run,
-    so one pass lists every problem."""
+    made them). ``invalid`` names the top-level sections with schema errors, and the items of
+    :data:`ITEM_LISTS` with errors: the checks that read them are skipped (they would judge
+    values already reported), the others still run, so one pass lists every problem."""
     problems: list[Problem] = []
     ok = lambda *sections: not set(sections) & set(invalid)  # noqa: E731
     if ok("grid", "bathymetry"):
-        problems += _bathymetry_problems(cfg, file, base_dir, deep)
+        problems += _bathymetry_problems(cfg, file, base_dir, deep, invalid)
     if ok("cyclone"):
         problems += _cyclone_problems(cfg, file, on_grid=ok("grid"))
     if ok("stations"):
-        problems += _station_problems(cfg, file, on_grid=ok("grid"))
+        problems += _station_problems(cfg, file, ok("grid"), invalid)
     if ok("plotting") and deep and cfg["plotting"]["cmap"] != DEFAULT_COLORMAP:
         # the default is Matplotlib's own: no import
         problems += colormap_problems(cfg["plotting"]["cmap"], file)
     return problems
 
 
-def _bathymetry_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool) -> list[Problem]:
+def _bathymetry_problems(
+    cfg: Mapping, file: str, base_dir: Path, deep: bool, invalid: Collection[str]
+) -> list[Problem]:
     problems: list[Problem] = []
     footprint = Footprint.from_config(cfg["grid"])
     bathy = cfg["bathymetry"]
@@ -307,7 +337,8 @@ def _bathymetry_problems(cfg: Mapping, file: str, base_dir: Path, deep: bool) ->
                     bathy["file"], cfg["grid"], base_dir=base_dir, config_file=file
                 )
             )
-    for i, island in enumerate(bathy.get("idealised", {}).get("islands", [])):
+    islands = bathy.get("idealised", {}).get("islands", [])
+    for i, island in _valid_items(islands, "bathymetry.idealised.islands", invalid):
         if not footprint.contains(island["lat"], island["lon"]):
             problems.append(
                 Problem(
@@ -387,10 +418,13 @@ def _cyclone_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
     return problems
 
 
-def _station_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
+def _station_problems(
+    cfg: Mapping, file: str, on_grid: bool, invalid: Collection[str]
+) -> list[Problem]:
     problems: list[Problem] = []
     footprint = Footprint.from_config(cfg["grid"]) if on_grid else None
-    for i, station in enumerate(cfg["stations"]):
+    stations = _valid_items(cfg["stations"], "stations", invalid)
+    for i, station in stations:
         if footprint and not footprint.contains(station["lat"], station["lon"]):
             problems.append(
                 Problem(
@@ -402,9 +436,10 @@ def _station_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
                     "move the station or enlarge the grid",
                 )
             )
-    names = [s["name"] for s in cfg["stations"]]
-    for i, name in enumerate(names):
-        if name in names[:i]:
+    seen: set = set()
+    for i, station in stations:
+        name = station["name"]
+        if name in seen:
             problems.append(
                 Problem(
                     file,
@@ -413,6 +448,7 @@ def _station_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
                     "give each station its own name",
                 )
             )
+        seen.add(name)
     return problems
 
 
@@ -473,7 +509,7 @@ def validate(
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path)))
     for error in errors:
         problems.extend(_schema_problem(error, file))
-    invalid = {str(error.path[0]) for error in errors if error.path}
+    invalid = _invalid_places(errors)
     invalid |= {section for section in SECTIONS if not isinstance(cfg.get(section), Mapping)}
     if not isinstance(cfg.get("stations"), list):
         invalid.add("stations")
