@@ -84,7 +84,7 @@ EXPECTED: dict[str, list[str]] = {
         "container.image: 'ghcr.io/wavecast/wavecast' is neither a docker reference with a tag or digest nor a .sif path; write e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0' or 'images/wavecast.sif' (pin a tag)",
     ],
     "indentation.yaml": [
-        "line 5: not valid YAML: mapping values are not allowed here (column 10); check this line's indentation against the lines above (keys of one block start in the same column) and quote a value that contains ': '",
+        "line 5: not valid YAML: mapping values are not allowed here (column 10); check this line's indentation against the lines above (keys of one block start in the same column) and the space after ':' on the line above; quote a value that contains ': '",
     ],
     "jobs_on_local.yaml": [
         "jobs: the local executor runs as many jobs as fit in 'cores'; remove jobs and set cores",

@@ -108,3 +108,23 @@ def test_it_reports_what_the_real_snakemake_reports(tmp_path, monkeypatch, capsy
     assert status == 1
     assert len(err) == 3
     assert err == from_snakemake
+
+
+def test_a_json_file_is_read_as_snakemake_reads_it(work, capsys):
+    """Snakemake reads a config file as JSON first: 3e1 is a number there, not YAML 1.1 text."""
+    (work / "a.json").write_text('{"cyclone": {"rmax_km": 3e1}, "ensemble": {"members": 4}}')
+    assert check(capsys, "a.json")[:2] == (
+        0,
+        ["config/config.yaml + a.json: ok (tc-demo: 200 x 200 cells, 72 h, 4 member(s))"],
+    )
+
+
+def test_an_unused_bathymetry_file_is_warned_about_as_the_workflow_does(work, capsys):
+    main_file = work / "config" / "config.yaml"
+    main_file.write_text(main_file.read_text().replace("  file: null", "  file: gebco.nc"))
+    status, _, err = check(capsys)
+    assert status == 0
+    assert err == [
+        "warning: bathymetry.file is set but not used while bathymetry.source is 'idealised' "
+        "(set source: file to use it); changing it reruns only the archive"
+    ]

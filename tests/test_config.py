@@ -509,7 +509,22 @@ INDENT = "config/config.yaml::line 10: not valid YAML: mapping values are not al
             "  nx: 200",
             "  nx: 200\n   ny2: 3",
             INDENT + "(column 7); check this line's indentation against the lines above (keys "
-            "of one block start in the same column) and quote a value that contains ': '",
+            "of one block start in the same column) and the space after ':' on the line above; "
+            "quote a value that contains ': '",
+        ),
+        (
+            "  members: 8",
+            "  members:8",
+            INDENT.replace("line 10", "line 43") + "(column 7); check this line's indentation "
+            "against the lines above (keys of one block start in the same column) and the space "
+            "after ':' on the line above; quote a value that contains ': '",
+        ),
+        (
+            "  nx: 200\n",
+            "  nx:200\n",
+            "config/config.yaml::line 10: not valid YAML: could not find expected ':' (column 3; "
+            "while scanning a simple key from line 9); write each setting as 'key: value', with "
+            "a space after the colon",
         ),
         (
             "  rmax_km: 30.0",
@@ -621,6 +636,7 @@ def test_a_bad_list_item_does_not_hide_the_checks_of_the_other_items(demo):
     demo["stations"][0]["lat"] = 200
     demo["stations"][1]["lat"] = 50
     demo["stations"][2]["name"] = demo["stations"][1]["name"]
+    demo["stations"].append({"name": "Harbour", "lat": 13.1, "lon": "west"})
     demo["bathymetry"]["idealised"]["islands"][0]["radius_km"] = -3
     demo["bathymetry"]["idealised"]["islands"][1]["lat"] = 40
     grid = "(lat 11.99..16.49, lon -62.01..-57.41)"
@@ -633,4 +649,34 @@ def test_a_bad_list_item_does_not_hide_the_checks_of_the_other_items(demo):
         f"stations[1]: station 'Shelf Buoy' at (50, -61.0) is outside the grid {grid}; move the "
         "station or enlarge the grid",
         "stations[2].name: station name 'Shelf Buoy' is used twice; give each station its own name",
+        "stations[3].lon: 'west' is not valid (Station longitude (degrees east)); expected a "
+        "number",
+        "stations[3].name: station name 'Harbour' is used twice; give each station its own name",
     ]
+
+
+def test_numbers_too_large_for_a_float_are_left_as_written(demo):
+    demo["ensemble"]["seed"] = 10**400
+    demo["bathymetry"]["idealised"]["basin_depth_m"] = 10**400
+    out = validate(demo)
+    assert out["ensemble"]["seed"] == 10**400
+    assert out["bathymetry"]["idealised"]["basin_depth_m"] == 10**400
+
+
+@pytest.mark.parametrize(
+    ("written", "advice"),
+    [
+        ("-.5e-3", "write -0.0005 or -0.5e-3 (a dot and a signed exponent)"),
+        ("+5E2", "write 500.0 or +5.0e+2 (a dot and a signed exponent)"),
+        ("1e400", None),
+        ("1.5", None),
+    ],
+)
+def test_the_advice_for_a_number_yaml_11_reads_as_text(demo, written, advice):
+    demo["cyclone"]["rmax_km"] = written
+    (problem,) = problems_of(demo)
+    assert problem.endswith(
+        f"expected a number; Snakemake's YAML reads {written} as text, not a number: {advice}"
+        if advice
+        else "expected a number"
+    )

@@ -21,7 +21,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import math
 import re
+import sys
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -92,9 +94,9 @@ def normalise_numbers(schema: Mapping, data: Any) -> Any:
         return data
     types = schema.get("type", [])
     types = [types] if isinstance(types, str) else types
-    if "integer" in types and float(data).is_integer():
-        return int(data)
-    if "number" in types:
+    if "integer" in types:
+        return int(data) if isinstance(data, float) and data.is_integer() else data
+    if "number" in types and isinstance(data, int) and abs(data) <= sys.float_info.max:
         return float(data)
     return data
 
@@ -174,13 +176,17 @@ def _yaml11_text_number(value: Any, types: Any) -> str | None:
         return None
     mantissa, sign, exponent = match.groups()
     number = float(value)
+    if not math.isfinite(number):
+        return None
     plain = repr(number)
     if "integer" in ([types] if isinstance(types, str) else types):
         if not number.is_integer():
             return None
         return f"Snakemake's YAML reads {value} as text, not a number: write {int(number)}"
-    if "." not in mantissa:
-        mantissa += ".0"
+    lead = mantissa[: len(mantissa) - len(mantissa.lstrip("+-"))]
+    digits = mantissa[len(lead) :]
+    digits = "0" + digits if digits.startswith(".") else digits  # YAML 1.1: no sign before '.5'
+    mantissa = lead + (digits if "." in digits else digits + ".0")
     return (
         f"Snakemake's YAML reads {value} as text, not a number: write {plain} or "
         f"{mantissa}e{sign or '+'}{exponent} (a dot and a signed exponent)"
@@ -437,8 +443,10 @@ def _station_problems(
                 )
             )
     seen: set = set()
-    for i, station in stations:
-        name = station["name"]
+    for i, station in enumerate(cfg["stations"]):  # a name is judged whatever else is wrong
+        name = station.get("name") if isinstance(station, Mapping) else None
+        if not isinstance(name, str):
+            continue
         if name in seen:
             problems.append(
                 Problem(
@@ -567,18 +575,24 @@ def check_files(files: Iterable[str | Path], schema_path: Path = SCHEMA_PATH) ->
     """Validate config files as ``snakemake --configfile`` reads them, before a run: merged
     in order (a later file's keys over an earlier one's, as Snakemake merges), then every check
     of :func:`load_workflow_config`. Return the science config or raise with every problem; a
-    file that cannot be read stops before the merge."""
-    from snakemake.utils import update_config  # Snakemake's own merge, not a copy of it
+    file that cannot be read stops before the merge. Each file is read by Snakemake's own
+    loader (JSON first, then YAML) and merged by Snakemake's own merge, not copies of them."""
+    from snakemake.common.configfile import load_configfile
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import update_config
 
     files = [str(f) for f in files]
     merged: dict = {}
     problems: list[Problem] = []
     for f in files:
         data, found = yamlstrict.load_file(f, _display(f), yaml11=True)
-        if isinstance(data, Mapping):
-            update_config(merged, data)
-        else:
-            problems += found
+        if isinstance(data, Mapping):  # its traps are load_workflow_config's to report
+            try:
+                update_config(merged, load_configfile(f))
+                continue
+            except WorkflowError as exc:
+                found = [Problem(_display(f), "", str(exc).strip(), "fix the file")]
+        problems += found
     if problems:
         raise ValidationError(problems)
     return load_workflow_config(merged, files, schema_path)[0]

@@ -102,7 +102,8 @@ _SYNTAX_FIXES = (
     (
         "mapping values are not allowed",
         "check this line's indentation against the lines above (keys of one block start in "
-        "the same column) and quote a value that contains ': '",
+        "the same column) and the space after ':' on the line above; quote a value that "
+        "contains ': '",
     ),
     (
         "could not find expected ':'",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from ..config import DEFAULT_CONFIG_FILE, check_files
+from ..config import DEFAULT_CONFIG_FILE, SCHEMA_PATH, check_files, unused_bathymetry_note
 from .common import command_group, subcommand
 
 
@@ -40,7 +41,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     named = any(Path(f).resolve() == default.resolve() for f in files)
     if not named and (default.exists() or not files):
         files.insert(0, DEFAULT_CONFIG_FILE)  # the Snakefile's configfile, read first
-    science = check_files(files)
+    # the checkout's schema, as the Snakefile uses; the package's own when run elsewhere
+    schema = Path("workflow/schemas/config.schema.yaml")
+    science = check_files(files, schema if schema.exists() else SCHEMA_PATH)
+    if note := unused_bathymetry_note(science["bathymetry"]):
+        print(f"warning: {note}", file=sys.stderr)
     grid, members = science["grid"], science["ensemble"]["members"]
     print(
         f"{' + '.join(files)}: ok ({science['scenario']}: {grid['nx']} x {grid['ny']} cells, "
