@@ -680,3 +680,21 @@ def test_the_advice_for_a_number_yaml_11_reads_as_text(demo, written, advice):
         if advice
         else "expected a number"
     )
+
+
+def test_the_fast_first_look_passes_only_files_that_read_as_a_mapping(tmp_path):
+    """unreadable()'s shortcut on every workflow load: anything else goes to the strict parse,
+    which explains it (the cases above)."""
+    from wavecast.yamlstrict import reads_as_mapping
+
+    assert reads_as_mapping(DEMO)
+    for name, content in [
+        ("list.yaml", b"- a\n"),
+        ("empty.yaml", b""),
+        ("bad.yaml", b"grid:\n  nx: 1\n   ny: 2\n"),
+        ("binary.yaml", b"\x00\xff"),
+        ("latin1.yaml", "a: \xe9\n".encode("latin-1")),
+    ]:
+        (tmp_path / name).write_bytes(content)
+        assert not reads_as_mapping(tmp_path / name), name
+    assert not reads_as_mapping(tmp_path / "absent.yaml")

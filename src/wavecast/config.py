@@ -92,8 +92,7 @@ def normalise_numbers(schema: Mapping, data: Any) -> Any:
         return [normalise_numbers(items if isinstance(items, Mapping) else {}, v) for v in data]
     if isinstance(data, bool) or not isinstance(data, (int, float)):
         return data
-    types = schema.get("type", [])
-    types = [types] if isinstance(types, str) else types
+    types = _type_names(schema.get("type", []))
     if "integer" in types:
         return int(data) if isinstance(data, float) and data.is_integer() else data
     if "number" in types and isinstance(data, int) and abs(data) <= sys.float_info.max:
@@ -171,26 +170,19 @@ def _yaml11_text_number(value: Any, types: Any) -> str | None:
     whose floats need a dot and a signed exponent. None for anything else."""
     if not isinstance(value, str):
         return None
-    match = re.fullmatch(r"([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?)(\d+)", value.strip())
+    match = re.fullmatch(r"([-+]?)(\d+\.?\d*|\.\d+)[eE]([-+]?)(\d+)", value.strip())
     if not match:
         return None
-    mantissa, sign, exponent = match.groups()
+    lead, digits, sign, exponent = match.groups()
     number = float(value)
     if not math.isfinite(number):
         return None
-    plain = repr(number)
-    if "integer" in ([types] if isinstance(types, str) else types):
-        if not number.is_integer():
-            return None
-        return f"Snakemake's YAML reads {value} as text, not a number: write {int(number)}"
-    lead = mantissa[: len(mantissa) - len(mantissa.lstrip("+-"))]
-    digits = mantissa[len(lead) :]
+    said = f"Snakemake's YAML reads {value} as text, not a number: write"
+    if "integer" in _type_names(types):
+        return f"{said} {int(number)}" if number.is_integer() else None
     digits = "0" + digits if digits.startswith(".") else digits  # YAML 1.1: no sign before '.5'
     mantissa = lead + (digits if "." in digits else digits + ".0")
-    return (
-        f"Snakemake's YAML reads {value} as text, not a number: write {plain} or "
-        f"{mantissa}e{sign or '+'}{exponent} (a dot and a signed exponent)"
-    )
+    return f"{said} {number!r} or {mantissa}e{sign or '+'}{exponent} (a dot and a signed exponent)"
 
 
 def _unknown_key_fix(key: str, allowed: Iterable[str]) -> str:
@@ -236,8 +228,12 @@ def _types(value: Any) -> str:
         "array": "a list",
         "boolean": "true or false",
     }
-    values = value if isinstance(value, list) else [value]
-    return " or ".join(names.get(v, v) for v in values)
+    return " or ".join(names.get(v, v) for v in _type_names(value))
+
+
+def _type_names(value: Any) -> list:
+    """A schema ``type``, one name or a list of them, as a list."""
+    return value if isinstance(value, list) else [value]
 
 
 def parse_time(value: str | dt.date) -> dt.datetime:
@@ -549,7 +545,7 @@ def unreadable(path: str | Path = DEFAULT_CONFIG_FILE) -> list[Problem]:
     The Snakefile checks config/config.yaml with this before its ``configfile:``, whose loader
     would say only "not valid JSON or YAML"; the other traps wait for
     :func:`load_workflow_config`, which reports them beside the values' problems."""
-    if not Path(path).exists():
+    if not Path(path).exists() or yamlstrict.reads_as_mapping(path):  # every workflow load
         return []
     data, problems = yamlstrict.load_file(path, yaml11=True)
     return [] if isinstance(data, Mapping) else problems
