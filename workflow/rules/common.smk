@@ -1,6 +1,7 @@
 # Helpers shared by every stage file. Config is validated here, once, when the workflow loads;
 # a wrong config/config.yaml stops before any job with every problem listed.
 import json
+import sys
 from pathlib import Path
 
 from snakemake_interface_executor_plugins.settings import DeploymentMethod
@@ -14,6 +15,7 @@ from wavecast.config import (
     load_workflow_config,
     unused_bathymetry_note,
 )
+from wavecast.deployment import replaced_profile_settings
 from wavecast.errors import ValidationError
 from wavecast.hooks import release_exit_timers, skip_final_collection
 from wavecast.images import built_image_path, check_workflow_image
@@ -48,6 +50,16 @@ CONTAINER_RUNTIME = (
 #: profile's `config: {wavecast_env: ...}`, else $WAVECAST_ENV, else localdev (as the CLI). Always
 #: resolved here, so a run with the localdev profile and one without a profile agree (no rerun).
 WAVECAST_ENV = DEPLOYMENT.get("wavecast_env") or resolve_env(None)
+
+# `--profile profiles/production --config k=v`: Snakemake drops the profile's whole `config:`,
+# image and environment name included. Stop rather than run every job in the wrong image.
+if workflow.is_main_process and (
+    _replaced := replaced_profile_settings(DEPLOYMENT, sys.argv[1:], resolve_env(None))
+):
+    raise WorkflowError(
+        "the command line replaced the profile's deployment settings; nothing was run:\n"
+        + ValidationError(_replaced).report()
+    )
 
 # An environment that builds its image (container.dockerfile): the image must exist and come
 # from the backend's current dockerfile and build args, or every job would fail or run old code.
