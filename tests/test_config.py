@@ -446,6 +446,30 @@ def test_a_value_given_with_snakemake_config_is_labelled_config(two_files):
     ]
 
 
+def test_a_number_nested_in_snakemake_config_is_text_and_the_fix_says_so(two_files):
+    """Snakemake parses `--config` values inside {...} and [...] with YAML's base loader: all
+    text. `'4'` then fails a number's type; the fix names the cause and --configfile."""
+    from snakemake.cli import parse_config
+
+    main, extra = two_files
+    main.write_text(DEMO.read_text())
+    extra.write_text("plotting: {dpi: 300}\n")
+    command_line = parse_config(["ensemble={members: 4}", "stations=[{name: A, lon: 1, lat: x}]"])
+    config = snakemake_config(main, extra, command_line=command_line)
+    found = problems_of_files(config, [str(main), str(extra)])
+    text = "Snakemake's --config reads values inside {...} and [...] as text"
+    assert [p.split(" (")[0] for p in found] == [
+        "--config::ensemble.members: '4' is not valid",
+        "--config::stations[0].lat: 'x' is not valid",
+        "--config::stations[0].lon: '1' is not valid",
+    ]
+    assert all(text in p and p.endswith("--configfile FILE") for p in found)
+    # the same text in a file is the file's mistake: no such note
+    extra.write_text("ensemble: {members: '4'}\n")
+    found = problems_of_files(snakemake_config(main, extra), [str(main), str(extra)])
+    assert found and not any(text in p for p in found)
+
+
 def test_files_in_snakemakes_order(two_files):
     """`snakemake --configfile config.yaml extra.yaml` lists the command-line files (absolute
     paths), then the Snakefile's `configfile:` again; that one is read first and the command-line

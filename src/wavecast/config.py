@@ -631,7 +631,9 @@ def load_workflow_config(
     except ValidationError as exc:
         read_as_bool = yamlstrict.boolean_keys_as_yaml11_reads_them(problems)
         where = [
-            dataclasses.replace(p, file=_setter(p.path, science, sources, shown[0]))
+            _command_line_text(
+                dataclasses.replace(p, file=_setter(p.path, science, sources, shown[0])), science
+            )
             for p in exc.problems
             if p.path not in read_as_bool
         ]
@@ -647,6 +649,28 @@ def load_workflow_config(
     if problems:
         raise ValidationError(problems)
     return cfg, deployment
+
+
+def _command_line_text(problem: Problem, config: Mapping) -> Problem:
+    """``--config ensemble='{members: 4}'``: Snakemake reads a value nested in ``--config`` as
+    text (YAML's base loader), so ``'4'`` fails a number's type however it is written. Say so,
+    and where such values go instead."""
+    parts = _path_parts(problem.path)
+    if problem.file != COMMAND_LINE or len(parts) < 2 or not problem.fix.startswith("expected "):
+        return problem
+    node: Any = config
+    for part in parts:
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_list or isinstance(node, Mapping) and part in node):
+            return problem
+        node = node[part]
+    if not isinstance(node, str):
+        return problem
+    return dataclasses.replace(
+        problem,
+        fix=f"{problem.fix}; Snakemake's --config reads values inside {{...}} and [...] as "
+        "text: put this setting in a file and give it with --configfile FILE",
+    )
 
 
 def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default: str) -> str:
