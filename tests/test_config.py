@@ -679,6 +679,31 @@ def test_a_bad_list_item_does_not_hide_the_checks_of_the_other_items(demo):
     ]
 
 
+def test_a_bad_cyclone_strength_or_an_unknown_key_does_not_hide_the_track_checks(demo):
+    """Only errors in what the track checks read (start, hours, track) skip them; an unknown
+    key skips no check across keys."""
+    demo["cyclone"]["rmax_km"] = -30.0
+    demo["cyclone"]["holland_b"] = "steep"
+    demo["cyclone"]["start"] = "2026-08-01T00:00:00"
+    demo["grid"]["nxx"] = 10
+    demo["stations"][0]["lat"] = 50
+    found = [p.partition("::")[2].split(";")[0] for p in problems_of(demo)]
+    assert found == [
+        "cyclone.holland_b: 'steep' is not valid (Holland shape parameter B (dimensionless, "
+        "typically 1–2.5))",
+        "cyclone.rmax_km: -30.0 is not valid (Radius of maximum winds (km))",
+        "cyclone.track: the track covers 2026-09-01 00:00:00 to 2026-09-03 23:00:00 but the run "
+        "needs 2026-08-01 00:00:00 to 2026-08-03 23:00:00",
+        "grid.nxx: unknown key",
+        "stations[0]: station 'Harbour' at (50, -61.3) is outside the grid (lat 11.99..16.49, "
+        "lon -62.01..-57.41)",
+    ]
+    # an error in what they read still skips them: no judging of a value already reported
+    demo["cyclone"]["hours"] = 0
+    found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
+    assert "cyclone.track" not in found and "cyclone.hours" in found
+
+
 def test_numbers_too_large_for_a_float_are_left_as_written(demo):
     demo["ensemble"]["seed"] = 10**400
     demo["bathymetry"]["idealised"]["basin_depth_m"] = 10**400

@@ -268,14 +268,22 @@ SECTIONS = ("grid", "bathymetry", "cyclone", "plotting")
 #: skips that item only, not the whole section (the other items are still checked).
 ITEM_LISTS = (("stations",), ("bathymetry", "idealised", "islands"))
 
+#: Sections whose checks across keys read only some of their keys: a schema error at another key
+#: skips nothing (a negative Rmax leaves the track checked against the run and the grid).
+KEYED_SECTIONS = ("cyclone",)
+
+#: What the track checks read: a schema error at any of these skips them.
+TRACK_PLACES = ("cyclone", "cyclone.start", "cyclone.hours", "cyclone.track")
+
 
 def _invalid_places(errors: Iterable[jsonschema.ValidationError]) -> set[str]:
     """Where the schema errors are: an item of an :data:`ITEM_LISTS` list (``stations[1]``),
-    else the top-level section."""
+    a key of a :data:`KEYED_SECTIONS` section (``cyclone.rmax_km``), else the top-level
+    section. An unknown key marks no place: every known key still has a value to check."""
     places = set()
     for error in errors:
         path = list(error.path)
-        if not path:
+        if not path or error.validator == "additionalProperties":
             continue
         for items in ITEM_LISTS:
             n = len(items)
@@ -283,7 +291,8 @@ def _invalid_places(errors: Iterable[jsonschema.ValidationError]) -> set[str]:
                 places.add(dotted([*items, path[n]]))
                 break
         else:
-            places.add(str(path[0]))
+            keyed = path[0] in KEYED_SECTIONS and len(path) > 1
+            places.add(dotted(path[:2]) if keyed else str(path[0]))
     return places
 
 
@@ -297,14 +306,14 @@ def semantic_problems(
 ) -> list[Problem]:
     """Checks across keys. ``deep=False`` skips the checks that open the bathymetry file or
     import matplotlib (a cluster job reloading the workflow: the Snakemake that submitted it
-    made them). ``invalid`` names the top-level sections with schema errors, and the items of
-    :data:`ITEM_LISTS` with errors: the checks that read them are skipped (they would judge
-    values already reported), the others still run, so one pass lists every problem."""
+    made them). ``invalid`` names the places with schema errors (:func:`_invalid_places`): the
+    checks that read them are skipped (they would judge values already reported), the others
+    still run, so one pass lists every problem."""
     problems: list[Problem] = []
     ok = lambda *sections: not set(sections) & set(invalid)  # noqa: E731
     if ok("grid", "bathymetry"):
         problems += _bathymetry_problems(cfg, file, base_dir, deep, invalid)
-    if ok("cyclone"):
+    if ok(*TRACK_PLACES):
         problems += _cyclone_problems(cfg, file, on_grid=ok("grid"))
     if ok("stations"):
         problems += _station_problems(cfg, file, ok("grid"), invalid)
