@@ -7,12 +7,14 @@ stops before any job (real ``snakemake`` runs below); the function is tested on 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.common import REPO, make_workdir, snakemake
+from tests.common import REPO, SNAKEFILE, make_workdir, snakemake, venv_env
 from wavecast.deployment import replaced_profile_settings
 
 IMAGE = "docker://example.org/wavecast:2.0"
@@ -37,7 +39,9 @@ def make_profile(where: Path, config) -> Path:
 )
 def test_both_settings_lost_are_named_with_their_profile_values(tmp_path, config):
     prof = make_profile(tmp_path / "prof", config)
-    found = replaced_profile_settings({}, ["--profile", str(prof), "--config", SCIENCE], "localdev")
+    found = replaced_profile_settings(
+        {}, ["--profile", str(prof), "--config", SCIENCE], "localdev"
+    ).problems
     assert [(p.file, p.path) for p in found] == [
         (str(prof / "profile.yaml"), "config.container_image"),
         (str(prof / "profile.yaml"), "config.wavecast_env"),
@@ -52,34 +56,79 @@ def test_both_settings_lost_are_named_with_their_profile_values(tmp_path, config
         ["-C", SCIENCE],
         [f"--config={SCIENCE}"],
         ["-n", "--config", SCIENCE, "--cores", "1"],
+        ["-pnC", SCIENCE],
+        ["--config"],
     ],
 )
 def test_every_spelling_of_config_and_the_profile_variable(tmp_path, monkeypatch, argv):
     prof = make_profile(tmp_path / "prof", {"container_image": IMAGE})
     monkeypatch.setenv("SNAKEMAKE_PROFILE", str(prof))
-    found = replaced_profile_settings({}, argv, "localdev")
+    found = replaced_profile_settings({}, argv, "localdev").problems
     assert [p.path for p in found] == ["config.container_image"]
+
+
+def lost(argv, deployment=None, fallback="localdev") -> list[str]:
+    return [p.path for p in replaced_profile_settings(deployment or {}, argv, fallback).problems]
 
 
 def test_nothing_lost_is_no_problem(tmp_path):
     prof = make_profile(tmp_path / "prof", {"wavecast_env": "prod", "container_image": IMAGE})
     given = {"wavecast_env": "prod", "container_image": IMAGE}
-    with_config = ["--profile", str(prof), "--config", SCIENCE]
     # the user repeated both values in --config
-    assert replaced_profile_settings(given, with_config, "localdev") == []
+    assert lost(["--profile", str(prof), "--config", SCIENCE], given) == []
     # no --config: the profile's config reached the run (Snakemake put it there)
-    assert replaced_profile_settings({}, ["--profile", str(prof), "-n"], "localdev") == []
+    assert lost(["--profile", str(prof), "-n", "--configfile", "x.yaml"]) == []
     # no profile
-    assert replaced_profile_settings({}, ["--config", SCIENCE], "localdev") == []
+    assert lost(["--config", SCIENCE]) == []
     # the environment name the workflow falls back to is the profile's: nothing changes
     prof = make_profile(tmp_path / "local", {"wavecast_env": "localdev"})
-    assert replaced_profile_settings({}, ["--profile", str(prof), "-C", SCIENCE], "localdev") == []
-    assert [
-        p.path
-        for p in replaced_profile_settings(
-            {}, ["--profile", str(prof), "-C", SCIENCE], "production"
-        )
-    ] == ["config.wavecast_env"]
+    assert lost(["--profile", str(prof), "-C", SCIENCE]) == []
+    assert lost(["--profile", str(prof), "-C", SCIENCE], fallback="production") == [
+        "config.wavecast_env"
+    ]
+
+
+def test_of_several_profiles_the_last_with_a_config_counts(tmp_path):
+    """Snakemake replaces top-level profile keys in order, the workflow profile last."""
+    first = make_profile(tmp_path / "first", {"container_image": IMAGE})
+    second = make_profile(tmp_path / "second", {"wavecast_env": "prod"})
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "profile.yaml").write_text("cores: 1\n")
+    argv = ["--profile", str(first), "--profile", str(second), "--profile", str(plain), "-C", "a=1"]
+    assert lost(argv) == ["config.wavecast_env"]
+    assert lost(["--workflow-profile", str(first), "-C", "a=1"]) == ["config.container_image"]
+
+
+def test_a_profile_in_snakemakes_line_form_is_read_as_snakemake_reads_it(tmp_path):
+    """`config: ["k=v"]`: values YAML cannot read (Snakemake keeps them as text) are fine."""
+    prof = make_profile(tmp_path / "prof", ["container_image=@img", "wavecast_env=a: b"])
+    found = replaced_profile_settings({}, ["--profile", str(prof), "-C", "a=1"], "localdev")
+    assert [p.message.split(" here")[0] for p in found.problems] == [
+        "set to '@img'",
+        "set to {'a': 'b'}",  # Snakemake's reading: a mapping
+    ]
+
+
+def test_a_relative_profile_is_found_from_where_snakemake_started(tmp_path, monkeypatch):
+    """Snakemake finds the profile before it changes into --directory; the workflow runs
+    after. The shell's $PWD tells where it started when it leads here through -d; when it
+    does not, the check cannot be made, and a note says so (the run is not stopped)."""
+    make_profile(tmp_path / "start/profiles/prod", {"container_image": IMAGE})
+    (tmp_path / "start/work").mkdir()
+    monkeypatch.chdir(tmp_path / "start/work")
+    monkeypatch.setenv("PWD", str(tmp_path / "start"))
+    argv = ["-d", "../start/work", "--profile", "profiles/prod", "-C", "a=1"]
+    found = replaced_profile_settings({}, argv, "localdev")
+    assert [p.file for p in found.problems] == [str(tmp_path / "start/profiles/prod/profile.yaml")]
+    monkeypatch.setenv("PWD", "/")
+    found = replaced_profile_settings({}, argv, "localdev")
+    assert found.problems == []
+    assert found.notes == [
+        f"could not find profile 'profiles/prod' from here ({tmp_path / 'start/work'}) to check "
+        "whether --config replaced its config: (container_image, wavecast_env); give the "
+        "profile as an absolute path, or science settings with --configfile"
+    ]
 
 
 def test_a_run_stops_before_any_job(tmp_path):
@@ -92,6 +141,17 @@ def test_a_run_stops_before_any_job(tmp_path):
     assert "the command line replaced the profile's deployment settings; nothing was run" in text
     assert f"{prof / 'profile.yaml'}::config.container_image: set to '{IMAGE}' here" in text
     assert not (work / "results").exists()
+    # as typed in a shell in tmp_path: a relative profile, and -d into the work directory
+    cmd = ["-m", "snakemake", "-s", str(SNAKEFILE), "-d", "work", "--profile", "prof"]
+    proc = subprocess.run(
+        [sys.executable, *cmd, "-nC", SCIENCE],
+        cwd=tmp_path,
+        env=venv_env({"PWD": str(tmp_path)}),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert f"{prof / 'profile.yaml'}::config.container_image" in proc.stdout + proc.stderr
 
 
 def test_a_run_that_repeats_the_image_goes_ahead(tmp_path):

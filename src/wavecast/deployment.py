@@ -11,7 +11,10 @@ that case, so the workflow can stop before any job runs.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,65 +23,125 @@ import yaml
 from .config import DEPLOYMENT_KEYS
 from .errors import Problem
 
-#: Command-line spellings of Snakemake's ``--config`` (argparse also takes ``--config=a=1``).
-_CONFIG_FLAGS = ("--config", "-C")
+#: A command line that may give ``--config``: ``--config``, ``--config=a=1``, ``-C``, or ``-C``
+#: at the end of a cluster of short flags (``-nC``). Only a first look: Snakemake's own parser
+#: decides, and building it costs 0.1 s, which a run without ``--config`` does not pay.
+_MAY_GIVE_CONFIG = re.compile(r"--config(=.*)?|-[A-Za-z]*C.*")
 
 
-def _gives_config(argv: Sequence[str]) -> bool:
-    return any(a in _CONFIG_FLAGS or a.startswith(("--config=", "-C")) for a in argv)
+@dataclass
+class Replaced:
+    """What :func:`replaced_profile_settings` found: problems stop the run, notes warn."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _profile_config(path: Path) -> dict[str, Any]:
-    """A profile file's ``config:`` as a mapping (Snakemake takes a mapping or ``k=v`` lines)."""
+    """A profile file's ``config:`` as a mapping; Snakemake takes a mapping or ``k=v`` lines,
+    which it parses with :func:`snakemake.cli.parse_config` (so does this)."""
+    from snakemake.cli import parse_config
+
     with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     cfg = data.get("config") if isinstance(data, Mapping) else None
     if isinstance(cfg, Mapping):
         return dict(cfg)
     if isinstance(cfg, list):
-        pairs = (str(item).split("=", 1) for item in cfg)
-        return {p[0]: yaml.safe_load(p[1]) for p in pairs if len(p) == 2}
+        try:
+            return parse_config([str(item) for item in cfg])
+        except ValueError:  # Snakemake itself refuses such a profile
+            return {}
     return {}
+
+
+def _start_dir(directory: str | None) -> Path | None:
+    """Where Snakemake was started: it changes into ``--directory`` before the workflow loads.
+    With ``-d``, the shell's ``$PWD`` if it leads here through ``-d``; else unknown (None)."""
+    here = Path.cwd()
+    if not directory:
+        return here
+    pwd = os.environ.get("PWD")
+    if pwd and (Path(pwd) / directory).resolve() == here.resolve():
+        return Path(pwd)
+    return None
+
+
+def _find_profile(profile: str, start: Path | None) -> Path | None:
+    """The profile file Snakemake used, found by its own :func:`get_profile_dir`; None when
+    the start directory is unknown for a relative path, or there is no such profile."""
+    from snakemake.cli import get_profile_dir
+
+    path = Path(profile).expanduser()
+    if not path.is_absolute():
+        if start is None:
+            return None
+        if (start / path).exists():
+            path = start / path
+        elif len(path.parts) > 1:  # a path, not a name from the user's profile directories
+            return None
+    found = get_profile_dir(str(path))
+    return found[1].absolute() if found else None
 
 
 def replaced_profile_settings(
     deployment: Mapping[str, Any], argv: Sequence[str], fallback_env: str
-) -> list[Problem]:
-    """The deployment settings the profiles in ``argv`` set and a ``--config`` there replaced.
+) -> Replaced:
+    """The deployment settings the profile sets and a ``--config`` on the command line replaced.
 
     ``deployment`` is what the run got (:func:`wavecast.config.load_workflow_config`);
     ``fallback_env`` the environment name the workflow uses without one (``$WAVECAST_ENV``, else
     localdev), so localdev's profile with ``--config`` is no problem: nothing changes. A lost
     ``container_image`` always is: it also tells the workflow that its jobs run in pods.
-    Profiles are found as Snakemake finds them (``--profile``, ``$SNAKEMAKE_PROFILE``).
+    Profiles are found as Snakemake finds them (``--profile``, ``$SNAKEMAKE_PROFILE``,
+    ``--workflow-profile``); of several, the last with a ``config:`` is the one whose keys
+    would count (Snakemake replaces top-level profile keys in that order too).
     """
-    if all(key in deployment for key in DEPLOYMENT_KEYS) or not _gives_config(argv):
-        return []
-    from snakemake.cli import get_argument_parser, get_profile_dir
+    if all(key in deployment for key in DEPLOYMENT_KEYS):
+        return Replaced()
+    if not any(_MAY_GIVE_CONFIG.fullmatch(arg) for arg in argv):
+        return Replaced()
+    from snakemake.cli import get_argument_parser
 
     try:
         args, _ = get_argument_parser().parse_known_args(list(argv))
     except SystemExit:  # Snakemake itself has reported the command line
-        return []
-    problems = []
-    for profile in args.profile or []:
-        found = get_profile_dir(str(profile))
-        if found is None:
-            continue
-        given = _profile_config(found[1])
-        for key in DEPLOYMENT_KEYS:
-            if key not in given or key in deployment:
-                continue
-            if key == "wavecast_env" and given[key] == fallback_env:
-                continue
-            problems.append(
-                Problem(
-                    str(found[1]),
-                    f"config.{key}",
-                    f"set to {given[key]!r} here, but --config on the command line replaces "
-                    "the profile's whole config:, so the run would not use it",
-                    "give science settings in a file with --configfile FILE instead of "
-                    f"--config, or add {key}={given[key]} to --config",
-                )
+        return Replaced()
+    if args.config is None:
+        return Replaced()
+    profiles = [str(p) for p in args.profile or [] if str(p) != "none"]
+    if args.workflow_profile and args.workflow_profile != "none":
+        profiles.append(str(args.workflow_profile))
+    start = _start_dir(args.directory and str(args.directory))
+    out = Replaced()
+    last: tuple[Path, dict[str, Any]] | None = None
+    for profile in profiles:
+        path = _find_profile(profile, start)
+        if path is None:
+            out.notes.append(
+                f"could not find profile {profile!r} from here ({Path.cwd()}) to check whether "
+                "--config replaced its config: (container_image, wavecast_env); give the profile "
+                "as an absolute path, or science settings with --configfile"
             )
-    return problems
+            continue
+        if given := _profile_config(path):
+            last = (path, given)
+    if last is None:
+        return out
+    path, given = last
+    for key in DEPLOYMENT_KEYS:
+        if key not in given or key in deployment:
+            continue
+        if key == "wavecast_env" and given[key] == fallback_env:
+            continue
+        out.problems.append(
+            Problem(
+                str(path),
+                f"config.{key}",
+                f"set to {given[key]!r} here, but --config on the command line replaces "
+                "the profile's whole config:, so the run would not use it",
+                "give science settings in a file with --configfile FILE instead of "
+                f"--config, or add {key}={given[key]} to --config",
+            )
+        )
+    return out

@@ -53,13 +53,15 @@ WAVECAST_ENV = DEPLOYMENT.get("wavecast_env") or resolve_env(None)
 
 # `--profile profiles/production --config k=v`: Snakemake drops the profile's whole `config:`,
 # image and environment name included. Stop rather than run every job in the wrong image.
-if workflow.is_main_process and (
-    _replaced := replaced_profile_settings(DEPLOYMENT, sys.argv[1:], resolve_env(None))
-):
-    raise WorkflowError(
-        "the command line replaced the profile's deployment settings; nothing was run:\n"
-        + ValidationError(_replaced).report()
-    )
+if workflow.is_main_process:
+    _replaced = replaced_profile_settings(DEPLOYMENT, sys.argv[1:], resolve_env(None))
+    for _note in _replaced.notes:
+        logger.warning(f"wavecast: {_note}")
+    if _replaced.problems:
+        raise WorkflowError(
+            "the command line replaced the profile's deployment settings; nothing was run:\n"
+            + ValidationError(_replaced.problems).report()
+        )
 
 # An environment that builds its image (container.dockerfile): the image must exist and come
 # from the backend's current dockerfile and build args, or every job would fail or run old code.
