@@ -704,6 +704,37 @@ def test_a_bad_cyclone_strength_or_an_unknown_key_does_not_hide_the_track_checks
     assert "cyclone.track" not in found and "cyclone.hours" in found
 
 
+@pytest.mark.parametrize(
+    ("misspell", "only"),
+    [
+        (lambda d: d["stations"][0].update(lta=d["stations"][0].pop("lat")), "stations[0].lta"),
+        (
+            lambda d: d["cyclone"]["track"][1].update(tme=d["cyclone"]["track"][1].pop("time")),
+            "cyclone.track[1].tme",
+        ),
+        (lambda d: d["grid"].update(nxx=d["grid"].pop("nx")), "grid.nxx"),
+        (lambda d: d.update(gird=d.pop("grid")), "gird"),
+    ],
+    ids=["station-lat", "track-time", "grid-nx", "grid"],
+)
+def test_a_misspelt_key_is_reported_without_judging_the_default_in_its_place(demo, misspell, only):
+    """`lta:` for lat leaves lat to its default (0.0); judging that default (a station outside
+    the grid, a track time out of order, stations against a default grid) would report a
+    problem nobody made. The unknown key is the one problem."""
+    demo["stations"][1]["lat"] = 50  # outside the grid: reported only when the grid is judged
+    misspell(demo)
+    found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
+    assert found[0] == only
+    assert found[1:] == ([] if only in ("grid.nxx", "gird") else ["stations[1]"])
+
+
+def test_a_whole_number_written_with_a_point_is_one(demo):
+    """The schema counts 72.0 as an integer; the checks across keys and the rules get 72."""
+    demo["cyclone"]["hours"] = 72.0
+    assert validate(demo)["cyclone"]["hours"] == 72
+    assert isinstance(validate(demo)["cyclone"]["hours"], int)
+
+
 def test_numbers_too_large_for_a_float_are_left_as_written(demo):
     demo["ensemble"]["seed"] = 10**400
     demo["bathymetry"]["idealised"]["basin_depth_m"] = 10**400

@@ -79,23 +79,26 @@ def apply_defaults(schema: Mapping, data: Any) -> Any:
     return out
 
 
-def normalise_numbers(schema: Mapping, data: Any) -> Any:
+def normalise_numbers(schema: Mapping, data: Any, floats: bool = True) -> Any:
     """Return a copy of valid ``data`` with each number in the one spelling its schema type
     gives it: ``60`` as ``60.0`` where the key is a number, ``200.0`` as ``200`` where it is a
     whole number. Rules receive their config through ``params``, which Snakemake compares as
-    written, so without this ``rmax_km: 30`` → ``30.0`` would rerun every member."""
+    written, so without this ``rmax_km: 30`` → ``30.0`` would rerun every member.
+    ``floats=False`` makes only the whole numbers whole (``range(72.0)`` fails), and leaves
+    ``13`` as written for messages that quote it."""
     if isinstance(data, dict):
         props = schema.get("properties", {})
-        return {k: normalise_numbers(props.get(k, {}), v) for k, v in data.items()}
+        return {k: normalise_numbers(props.get(k, {}), v, floats) for k, v in data.items()}
     if isinstance(data, list):
         items = schema.get("items")
-        return [normalise_numbers(items if isinstance(items, Mapping) else {}, v) for v in data]
+        sub = items if isinstance(items, Mapping) else {}
+        return [normalise_numbers(sub, v, floats) for v in data]
     if isinstance(data, bool) or not isinstance(data, (int, float)):
         return data
     types = _type_names(schema.get("type", []))
     if "integer" in types:
         return int(data) if isinstance(data, float) and data.is_integer() else data
-    if "number" in types and isinstance(data, int) and abs(data) <= sys.float_info.max:
+    if floats and "number" in types and isinstance(data, int) and abs(data) <= sys.float_info.max:
         return float(data)
     return data
 
@@ -276,24 +279,45 @@ KEYED_SECTIONS = ("cyclone",)
 TRACK_PLACES = ("cyclone", "cyclone.start", "cyclone.hours", "cyclone.track")
 
 
-def _invalid_places(errors: Iterable[jsonschema.ValidationError]) -> set[str]:
+def _invalid_places(errors: Iterable[jsonschema.ValidationError], given: Any) -> set[str]:
     """Where the schema errors are: an item of an :data:`ITEM_LISTS` list (``stations[1]``),
     a key of a :data:`KEYED_SECTIONS` section (``cyclone.rmax_km``), else the top-level
-    section. An unknown key marks no place: every known key still has a value to check."""
+    section. An unknown key marks the place of the key it most likely misspells when ``given``
+    (the config as written, before defaults) lacks that key: a default stands in for what the
+    user wrote there (``lta: 13.1``), and judging it would report a problem nobody made."""
     places = set()
     for error in errors:
         path = list(error.path)
-        if not path or error.validator == "additionalProperties":
-            continue
-        for items in ITEM_LISTS:
-            n = len(items)
-            if tuple(path[:n]) == items and len(path) > n and isinstance(path[n], int):
-                places.add(dotted([*items, path[n]]))
-                break
-        else:
-            keyed = path[0] in KEYED_SECTIONS and len(path) > 1
-            places.add(dotted(path[:2]) if keyed else str(path[0]))
+        if error.validator == "additionalProperties":
+            known = error.schema.get("properties", {})
+            written = _get_item(given, path)
+            for key in error.instance:
+                meant = None if key in known else closest(str(key), known)
+                if meant is not None and not (isinstance(written, Mapping) and meant in written):
+                    places.add(_place([*path, meant]))
+        elif path:
+            places.add(_place(path))
     return places
+
+
+def _place(path: list) -> str:
+    """The place a schema error at ``path`` makes invalid (see :func:`_invalid_places`)."""
+    for items in ITEM_LISTS:
+        n = len(items)
+        if tuple(path[:n]) == items and len(path) > n and isinstance(path[n], int):
+            return dotted([*items, path[n]])
+    keyed = path[0] in KEYED_SECTIONS and len(path) > 1
+    return dotted(path[:2]) if keyed else str(path[0])
+
+
+def _get_item(data: Any, path: list) -> Any:
+    """The value at ``path`` (mapping keys and list indices) in ``data``, or None."""
+    for part in path:
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if not (in_list or isinstance(data, Mapping) and part in data):
+            return None
+        data = data[part]
+    return data
 
 
 def _valid_items(items: list, where: str, invalid: Collection[str]) -> list[tuple[int, Any]]:
@@ -522,10 +546,12 @@ def validate(
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path)))
     for error in errors:
         problems.extend(_schema_problem(error, file))
-    invalid = _invalid_places(errors)
+    invalid = _invalid_places(errors, data)
     invalid |= {section for section in SECTIONS if not isinstance(cfg.get(section), Mapping)}
     if not isinstance(cfg.get("stations"), list):
         invalid.add("stations")
+    # `hours: 72.0` is a whole number to the schema, not to range() in the checks across keys
+    cfg = normalise_numbers(schema, cfg, floats=False)
     problems += semantic_problems(cfg, file, base_dir or Path.cwd(), deep, invalid)
     if problems:
         raise ValidationError(sorted(set(problems), key=lambda p: (p.path, p.message)))
@@ -667,13 +693,7 @@ def _command_line_text(problem: Problem, config: Mapping) -> Problem:
     parts = _path_parts(problem.path)
     if problem.file != COMMAND_LINE or len(parts) < 2 or not problem.fix.startswith("expected "):
         return problem
-    node: Any = config
-    for part in parts:
-        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
-        if not (in_list or isinstance(node, Mapping) and part in node):
-            return problem
-        node = node[part]
-    if not isinstance(node, str):
+    if not isinstance(_get_item(config, parts), str):
         return problem
     return dataclasses.replace(
         problem,
