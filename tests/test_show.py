@@ -24,6 +24,9 @@ def test_production_run_member(capsys) -> None:
     sbatch = next(line for line in out.splitlines() if "sbatch, were the rule not grouped:" in line)
     for flag in ("-p science", "-A wavecast", "-t 240", "--mem 8192", "--cpus-per-task=1"):
         assert flag in sbatch
+    # named by rule and member, as the plugin names the job (docs/operators-slurm.md)
+    assert "--output '.snakemake/slurm_logs/rule_run_member/<member>/%j.log'" in sbatch
+    assert "--comment 'rule_run_member_wildcards_<member>'" in sbatch
     apptainer = next(line for line in out.splitlines() if "apptainer:" in line)
     assert "--bind /data/wavecast/input:/data/input:ro" in apptainer
     assert "docker://ghcr.io/wavecast/wavecast:0.1.0" in apptainer
@@ -52,7 +55,7 @@ def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) 
     out = capsys.readouterr().out
     assert "pod: requests cpu=3800m, memory=8590M; limits cpu=4000m, memory=8590M" in out
     assert (
-        "  cpu 4, mem_mb 8192 MiB, runtime 120 min, a limit the job enforces itself "
+        "  cpu 4, mem_mb 8590 MB (8192 MiB), runtime 120 min, a limit the job enforces itself "
         "(retries ask for the same)"
     ) in out.splitlines()
 
@@ -89,6 +92,7 @@ def test_a_rule_outside_any_group_shows_its_own_sbatch_line(capsys) -> None:
     assert main(["show", "--env", "production", "--rule", "build_grid", "--root", ROOT]) == 0
     out = capsys.readouterr().out
     assert "  sbatch: sbatch " in out and "group" not in out
+    assert "--comment rule_build_grid " in out and "slurm_logs/rule_build_grid/%j.log" in out
 
 
 def test_default_env_is_localdev_and_lists_every_rule(monkeypatch, capsys) -> None:

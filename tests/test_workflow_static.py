@@ -48,6 +48,17 @@ def test_every_rule_has(directive):
     assert not missing, f"rules without {directive} {missing}"
 
 
+def test_the_wildcards_listed_for_show_are_the_rules_own():
+    """wavecast.rules.WILDCARDS (the placeholders of `wavecast show`'s sbatch line) equals
+    the wildcards in each rule's output."""
+    from wavecast.rules import WILDCARDS
+
+    for name, body in rule_blocks().items():
+        output = re.search(r"    output:\n((?:        .*\n)+)", body)
+        found = tuple(dict.fromkeys(re.findall(r"\{(\w+)\}", output.group(1) if output else "")))
+        assert found == WILDCARDS.get(name, ()), name
+
+
 def test_every_rule_uses_the_one_container_setting():
     for name, body in rule_blocks().items():
         assert re.search(r"container:\n\s+CONTAINER_IMAGE\n", body), name

@@ -18,3 +18,10 @@ RULE_NAMES: tuple[str, ...] = (
 #: Rules that run on the machine that runs Snakemake, never submitted to a cluster (so backend
 #: YAML has no resources for them).
 LOCAL_RULES: tuple[str, ...] = ("all", "report_metrics")
+
+#: The wildcards of each submitted rule that has any (the SLURM plugin names a job's log
+#: directory and ``--comment`` after their values; ``wavecast show`` prints them as placeholders).
+WILDCARDS: dict[str, tuple[str, ...]] = {
+    "make_forcing": ("member",),
+    "run_member": ("member",),
+}

@@ -12,6 +12,7 @@ import shlex
 from types import SimpleNamespace
 from typing import Any
 
+from ..rules import WILDCARDS
 from .checks import uses_apptainer
 from .models import BackendBase, KubernetesBackend, SlurmBackend
 from .render import apptainer_args, container_image
@@ -59,7 +60,7 @@ def fake_job(backend: BackendBase, r: ResolvedRule) -> SimpleNamespace:
         resources=job_resources(backend, r),
         is_group=lambda: False,
         is_containerized=False,
-        wildcards={},
+        wildcards=[f"<{name}>" for name in WILDCARDS.get(r.rule, ())],
         attempt=1,
         jobid=1,
     )
@@ -68,12 +69,16 @@ def fake_job(backend: BackendBase, r: ResolvedRule) -> SimpleNamespace:
 def sbatch_command(backend: SlurmBackend, r: ResolvedRule) -> str:
     """The sbatch call the SLURM plugin builds for a first attempt (without the --wrap part)."""
     from snakemake_executor_plugin_slurm.submit_string import get_submit_command
+    from snakemake_executor_plugin_slurm.utils import get_job_wildcards
 
     job = fake_job(backend, r)
+    # named as the plugin names a job: by rule and wildcard values (placeholders here)
+    values = get_job_wildcards(job)
+    logdir = f"rule_{r.rule}/{values}" if values else f"rule_{r.rule}"
     params = {
         "run_uuid": "<run-uuid>",
-        "slurm_logfile": f".snakemake/slurm_logs/rule_{r.rule}/%j.log",
-        "comment_str": f"rule_{r.rule}",
+        "slurm_logfile": f".snakemake/slurm_logs/{logdir}/%j.log",
+        "comment_str": f"rule_{r.rule}_wildcards_{values}" if values else f"rule_{r.rule}",
         "account": f" -A {shlex.quote(backend.account)}" if backend.account else "",
         "partition": f" -p {shlex.quote(backend.partition)}",
         "workdir": None,

@@ -85,9 +85,12 @@ _COUNTED = " (counted against --resources, not enforced)"
 def _retry_growth(backend, r, self_enforced: bool) -> str:
     """Memory and runtime, and what a retry asks for on this backend (``wavecast.retry``)."""
     limit = ", a limit the job enforces itself" if self_enforced else ""
+    memory = f"mem_mb {r.mem_mb} MiB"
+    if isinstance(backend, KubernetesBackend):  # the plugin reads mem_mb as MB (10^6 bytes)
+        memory = f"mem_mb {r.snakemake_resources(backend)['mem_mb']} MB ({r.mem_mb} MiB)"
     if backend.retries == 0:
         counted = _COUNTED if isinstance(backend, LocalBackend) else ""
-        return f"mem_mb {r.mem_mb} MiB{counted}, runtime {r.runtime} min{limit} (retries: 0)"
+        return f"{memory}{counted}, runtime {r.runtime} min{limit} (retries: 0)"
     if isinstance(backend, SlurmBackend):
         return (
             f"mem_mb {r.mem_mb} MiB (doubled after an out-of-memory kill, up to "
@@ -95,7 +98,7 @@ def _retry_growth(backend, r, self_enforced: bool) -> str:
             f"{r.runtime_limit})"
         )
     if isinstance(backend, KubernetesBackend):
-        return f"mem_mb {r.mem_mb} MiB, runtime {r.runtime} min{limit} (retries ask for the same)"
+        return f"{memory}, runtime {r.runtime} min{limit} (retries ask for the same)"
     return (
         f"mem_mb {r.mem_mb} MiB{_COUNTED}, runtime {r.runtime} min{limit} "
         f"(doubled after a timeout, up to {r.runtime_limit})"
