@@ -75,7 +75,9 @@ def register(sub) -> None:
     p.add_argument("--input", nargs="+", type=Path, help="records from 'metrics collect'")
     p.add_argument("-o", "--output", type=Path, default=Path("report.html"))
     p.add_argument(
-        "--png-dir", type=Path, help="where the PNG figures go (default: <output>_figures/)"
+        "--png-dir",
+        type=Path,
+        help="where the PNG figures go (default: <output name without suffix>_figures/)",
     )
     p.add_argument("--no-png", action="store_true", help="write the HTML page only")
     p.set_defaults(func=cmd_report)
