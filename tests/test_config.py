@@ -714,8 +714,24 @@ def test_a_bad_cyclone_strength_or_an_unknown_key_does_not_hide_the_track_checks
         ),
         (lambda d: d["grid"].update(nxx=d["grid"].pop("nx")), "grid.nxx"),
         (lambda d: d.update(gird=d.pop("grid")), "gird"),
+        # like no known key: which default stands in cannot be told, so the place is skipped
+        (lambda d: d["grid"].update(spacing=d["grid"].pop("resolution_km")), "grid.spacing"),
+        (
+            lambda d: d["stations"][0].update(latitude=d["stations"][0].pop("lat")),
+            "stations[0].latitude",
+        ),
+        # no default stands in: the checks still judge the place
+        (lambda d: d["grid"].update(colour="blue"), "grid.colour"),
     ],
-    ids=["station-lat", "track-time", "grid-nx", "grid"],
+    ids=[
+        "station-lat",
+        "track-time",
+        "grid-nx",
+        "grid",
+        "grid-spacing",
+        "station-latitude",
+        "extra",
+    ],
 )
 def test_a_misspelt_key_is_reported_without_judging_the_default_in_its_place(demo, misspell, only):
     """`lta:` for lat leaves lat to its default (0.0); judging that default (a station outside
@@ -725,7 +741,7 @@ def test_a_misspelt_key_is_reported_without_judging_the_default_in_its_place(dem
     misspell(demo)
     found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
     assert found[0] == only
-    assert found[1:] == ([] if only in ("grid.nxx", "gird") else ["stations[1]"])
+    assert found[1:] == ([] if only in ("grid.nxx", "gird", "grid.spacing") else ["stations[1]"])
 
 
 def test_a_whole_number_written_with_a_point_is_one(demo):

@@ -284,17 +284,22 @@ def _invalid_places(errors: Iterable[jsonschema.ValidationError], given: Any) ->
     a key of a :data:`KEYED_SECTIONS` section (``cyclone.rmax_km``), else the top-level
     section. An unknown key marks the place of the key it most likely misspells when ``given``
     (the config as written, before defaults) lacks that key: a default stands in for what the
-    user wrote there (``lta: 13.1``), and judging it would report a problem nobody made."""
+    user wrote there (``lta: 13.1``), and judging it would report a problem nobody made. An
+    unknown key like no known one marks its own place when a known key there is missing as
+    written (``spacing: 2.5`` for resolution_km): which default stands in cannot be told."""
     places = set()
     for error in errors:
         path = list(error.path)
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
             written = _get_item(given, path)
-            for key in error.instance:
-                meant = None if key in known else closest(str(key), known)
-                if meant is not None and not (isinstance(written, Mapping) and meant in written):
+            missing = [k for k in known if not (isinstance(written, Mapping) and k in written)]
+            for key in (k for k in error.instance if k not in known):
+                meant = closest(str(key), known)
+                if meant in missing:
                     places.add(_place([*path, meant]))
+                elif meant is None and missing and path:
+                    places.add(_place(path))
         elif path:
             places.add(_place(path))
     return places
