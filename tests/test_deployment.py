@@ -21,6 +21,13 @@ IMAGE = "docker://example.org/wavecast:2.0"
 SCIENCE = "plotting={cmap: magma}"  # a valid science override, given as text
 
 
+def check(deployment, argv, fallback, start: Path | None = None):
+    """The check as common.smk calls it, started in ``start`` (default: here)."""
+    return replaced_profile_settings(
+        deployment, argv, fallback, start=start or Path.cwd(), snakefile=SNAKEFILE
+    )
+
+
 def make_profile(where: Path, config) -> Path:
     """localdev's profile with another ``config:`` (a mapping or Snakemake's k=v lines)."""
     profile = yaml.safe_load((REPO / "profiles/localdev/profile.yaml").read_text())
@@ -39,9 +46,7 @@ def make_profile(where: Path, config) -> Path:
 )
 def test_both_settings_lost_are_named_with_their_profile_values(tmp_path, config):
     prof = make_profile(tmp_path / "prof", config)
-    found = replaced_profile_settings(
-        {}, ["--profile", str(prof), "--config", SCIENCE], "localdev"
-    ).problems
+    found = check({}, ["--profile", str(prof), "--config", SCIENCE], "localdev").problems
     assert [(p.file, p.path) for p in found] == [
         (str(prof / "profile.yaml"), "config.container_image"),
         (str(prof / "profile.yaml"), "config.wavecast_env"),
@@ -63,12 +68,12 @@ def test_both_settings_lost_are_named_with_their_profile_values(tmp_path, config
 def test_every_spelling_of_config_and_the_profile_variable(tmp_path, monkeypatch, argv):
     prof = make_profile(tmp_path / "prof", {"container_image": IMAGE})
     monkeypatch.setenv("SNAKEMAKE_PROFILE", str(prof))
-    found = replaced_profile_settings({}, argv, "localdev").problems
+    found = check({}, argv, "localdev").problems
     assert [p.path for p in found] == ["config.container_image"]
 
 
 def lost(argv, deployment=None, fallback="localdev") -> list[str]:
-    return [p.path for p in replaced_profile_settings(deployment or {}, argv, fallback).problems]
+    return [p.path for p in check(deployment or {}, argv, fallback).problems]
 
 
 def test_nothing_lost_is_no_problem(tmp_path):
@@ -103,7 +108,7 @@ def test_of_several_profiles_the_last_with_a_config_counts(tmp_path):
 def test_a_profile_in_snakemakes_line_form_is_read_as_snakemake_reads_it(tmp_path):
     """`config: ["k=v"]`: values YAML cannot read (Snakemake keeps them as text) are fine."""
     prof = make_profile(tmp_path / "prof", ["container_image=@img", "wavecast_env=a: b"])
-    found = replaced_profile_settings({}, ["--profile", str(prof), "-C", "a=1"], "localdev")
+    found = check({}, ["--profile", str(prof), "-C", "a=1"], "localdev")
     assert [p.message.split(" here")[0] for p in found.problems] == [
         "set to '@img'",
         "set to {'a': 'b'}",  # Snakemake's reading: a mapping
@@ -112,23 +117,43 @@ def test_a_profile_in_snakemakes_line_form_is_read_as_snakemake_reads_it(tmp_pat
 
 def test_a_relative_profile_is_found_from_where_snakemake_started(tmp_path, monkeypatch):
     """Snakemake finds the profile before it changes into --directory; the workflow runs
-    after. The shell's $PWD tells where it started when it leads here through -d; when it
-    does not, the check cannot be made, and a note says so (the run is not stopped)."""
+    after, and Snakemake tells it where it started (workflow.rundir)."""
     make_profile(tmp_path / "start/profiles/prod", {"container_image": IMAGE})
-    (tmp_path / "start/work").mkdir()
-    monkeypatch.chdir(tmp_path / "start/work")
-    monkeypatch.setenv("PWD", str(tmp_path / "start"))
-    argv = ["-d", "../start/work", "--profile", "profiles/prod", "-C", "a=1"]
-    found = replaced_profile_settings({}, argv, "localdev")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    argv = ["-d", "../work", "--profile", "profiles/prod", "-C", "a=1"]
+    found = check({}, argv, "localdev", start=tmp_path / "start")
     assert [p.file for p in found.problems] == [str(tmp_path / "start/profiles/prod/profile.yaml")]
-    monkeypatch.setenv("PWD", "/")
-    found = replaced_profile_settings({}, argv, "localdev")
+    # a lookup that fails where Snakemake's succeeded: said, not stopped
+    found = check({}, argv, "localdev", start=tmp_path / "work")
     assert found.problems == []
     assert found.notes == [
-        f"could not find profile 'profiles/prod' from here ({tmp_path / 'start/work'}) to check "
-        "whether --config replaced its config: (container_image, wavecast_env); give the "
-        "profile as an absolute path, or science settings with --configfile"
+        f"could not find profile 'profiles/prod' from {tmp_path / 'work'} to check whether "
+        "--config replaced its config: (container_image, wavecast_env); give science "
+        "settings with --configfile"
     ]
+
+
+def test_workflow_profiles_are_found_where_snakemake_looks(tmp_path):
+    """--workflow-profile as a path or a name under profiles/ (of the start directory or the
+    Snakefile's), and profiles/default without the option; `none` turns it off."""
+    start = tmp_path / "start"
+    make_profile(start / "profiles/prod", {"container_image": IMAGE})
+    argv = ["--workflow-profile", "prod", "-C", "a=1"]
+    assert lost_from(start, argv) == [f"{start}/profiles/prod/profile.yaml"]
+    make_profile(start / "profiles/default", {"container_image": IMAGE})
+    assert lost_from(start, ["-C", "a=1"]) == [f"{start}/profiles/default/profile.yaml"]
+    assert lost_from(start, ["--workflow-profile", "none", "-C", "a=1"]) == []
+    flow = tmp_path / "flow"
+    make_profile(flow / "profiles/hpc", {"container_image": IMAGE})
+    found = replaced_profile_settings(
+        {}, ["--workflow-profile", "hpc", "-C", "a=1"], "localdev", start, flow / "Snakefile"
+    )
+    assert [p.file for p in found.problems] == [f"{flow}/profiles/hpc/profile.yaml"]
+
+
+def lost_from(start: Path, argv: list[str]) -> list[str]:
+    return [p.file for p in check({}, argv, "localdev", start=start).problems]
 
 
 def test_a_run_stops_before_any_job(tmp_path):
@@ -146,7 +171,7 @@ def test_a_run_stops_before_any_job(tmp_path):
     proc = subprocess.run(
         [sys.executable, *cmd, "-nC", SCIENCE],
         cwd=tmp_path,
-        env=venv_env({"PWD": str(tmp_path)}),
+        env=venv_env(),
         capture_output=True,
         text=True,
     )

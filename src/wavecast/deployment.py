@@ -11,7 +11,6 @@ that case, so the workflow can stop before any job runs.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,37 +54,43 @@ def _profile_config(path: Path) -> dict[str, Any]:
     return {}
 
 
-def _start_dir(directory: str | None) -> Path | None:
-    """Where Snakemake was started: it changes into ``--directory`` before the workflow loads.
-    With ``-d``, the shell's ``$PWD`` if it leads here through ``-d``; else unknown (None)."""
-    here = Path.cwd()
-    if not directory:
-        return here
-    pwd = os.environ.get("PWD")
-    if pwd and (Path(pwd) / directory).resolve() == here.resolve():
-        return Path(pwd)
+def _find_profile(profile: str, start: Path) -> Path | None:
+    """The file of a ``--profile`` as Snakemake found it from ``start``, the directory it was
+    started in (it changes into ``--directory`` before the workflow loads): a path from
+    ``start``, or a name in ``start`` or the user's and the site's profile directories, each
+    read by Snakemake's own :func:`get_profile_dir`."""
+    from snakemake.cli import get_appdirs, get_profile_dir
+
+    path = Path(profile).expanduser()
+    candidates = [path] if path.is_absolute() else [start / path]
+    if len(path.parts) == 1:
+        dirs = get_appdirs()
+        candidates += [Path(dirs.user_config_dir) / path, Path(dirs.site_config_dir) / path]
+    for candidate in candidates:
+        if candidate.exists() and (found := get_profile_dir(str(candidate))):
+            return found[1].absolute()
     return None
 
 
-def _find_profile(profile: str, start: Path | None) -> Path | None:
-    """The profile file Snakemake used, found by its own :func:`get_profile_dir`; None when
-    the start directory is unknown for a relative path, or there is no such profile."""
-    from snakemake.cli import get_profile_dir
-
-    path = Path(profile).expanduser()
-    if not path.is_absolute():
-        if start is None:
-            return None
-        if (start / path).exists():
-            path = start / path
-        elif len(path.parts) > 1:  # a path, not a name from the user's profile directories
-            return None
-    found = get_profile_dir(str(path))
-    return found[1].absolute() if found else None
+def _workflow_profile(given: str | None, start: Path, snakefile: Path) -> Path | None:
+    """The workflow profile Snakemake used: ``--workflow-profile`` (a file, or a directory or
+    name looked for as itself, under ``profiles/`` and under the Snakefile's ``profiles/``),
+    else ``profiles/default`` the same way; None for ``none`` or when there is none."""
+    if given == "none":
+        return None
+    name = Path(given) if given else Path("default")
+    if given and (start / name).is_file():
+        return start / name
+    candidates = [start / name, start / "profiles" / name, snakefile.parent / "profiles" / name]
+    return next((c for c in candidates if c.exists()), None)
 
 
 def replaced_profile_settings(
-    deployment: Mapping[str, Any], argv: Sequence[str], fallback_env: str
+    deployment: Mapping[str, Any],
+    argv: Sequence[str],
+    fallback_env: str,
+    start: Path,
+    snakefile: Path,
 ) -> Replaced:
     """The deployment settings the profile sets and a ``--config`` on the command line replaced.
 
@@ -93,9 +98,11 @@ def replaced_profile_settings(
     ``fallback_env`` the environment name the workflow uses without one (``$WAVECAST_ENV``, else
     localdev), so localdev's profile with ``--config`` is no problem: nothing changes. A lost
     ``container_image`` always is: it also tells the workflow that its jobs run in pods.
-    Profiles are found as Snakemake finds them (``--profile``, ``$SNAKEMAKE_PROFILE``,
-    ``--workflow-profile``); of several, the last with a ``config:`` is the one whose keys
-    would count (Snakemake replaces top-level profile keys in that order too).
+    Profiles are found as Snakemake finds them (``--profile``, ``$SNAKEMAKE_PROFILE``, the
+    workflow profile) from ``start``, the directory Snakemake was started in
+    (``workflow.rundir``), for the ``snakefile`` it runs; of several, the last with a
+    ``config:`` is the one whose keys would count (Snakemake replaces top-level profile keys
+    in that order too).
     """
     if all(key in deployment for key in DEPLOYMENT_KEYS):
         return Replaced()
@@ -109,21 +116,24 @@ def replaced_profile_settings(
         return Replaced()
     if args.config is None:
         return Replaced()
-    profiles = [str(p) for p in args.profile or [] if str(p) != "none"]
-    if args.workflow_profile and args.workflow_profile != "none":
-        profiles.append(str(args.workflow_profile))
-    start = _start_dir(args.directory and str(args.directory))
     out = Replaced()
-    last: tuple[Path, dict[str, Any]] | None = None
-    for profile in profiles:
-        path = _find_profile(profile, start)
-        if path is None:
+    found: list[Path] = []
+    for profile in (str(p) for p in args.profile or [] if str(p) != "none"):
+        if (path := _find_profile(profile, start)) is not None:
+            found.append(path)
+        else:  # Snakemake found it, or it would have stopped: a lookup this check lacks
             out.notes.append(
-                f"could not find profile {profile!r} from here ({Path.cwd()}) to check whether "
-                "--config replaced its config: (container_image, wavecast_env); give the profile "
-                "as an absolute path, or science settings with --configfile"
+                f"could not find profile {profile!r} from {start} to check whether --config "
+                "replaced its config: (container_image, wavecast_env); give science settings "
+                "with --configfile"
             )
-            continue
+    wp = args.workflow_profile and str(args.workflow_profile)
+    if (path := _workflow_profile(wp, start, snakefile)) and (
+        file := _find_profile(str(path), start)
+    ):
+        found.append(file)
+    last: tuple[Path, dict[str, Any]] | None = None
+    for path in found:
         if given := _profile_config(path):
             last = (path, given)
     if last is None:

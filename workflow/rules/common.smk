@@ -54,7 +54,13 @@ WAVECAST_ENV = DEPLOYMENT.get("wavecast_env") or resolve_env(None)
 # `--profile profiles/production --config k=v`: Snakemake drops the profile's whole `config:`,
 # image and environment name included. Stop rather than run every job in the wrong image.
 if workflow.is_main_process:
-    _replaced = replaced_profile_settings(DEPLOYMENT, sys.argv[1:], resolve_env(None))
+    _replaced = replaced_profile_settings(
+        DEPLOYMENT,
+        sys.argv[1:],
+        resolve_env(None),
+        start=Path(workflow.rundir),
+        snakefile=Path(workflow.main_snakefile),
+    )
     for _note in _replaced.notes:
         logger.warning(f"wavecast: {_note}")
     if _replaced.problems:
