@@ -744,6 +744,29 @@ def test_a_misspelt_key_is_reported_without_judging_the_default_in_its_place(dem
     assert found[1:] == ([] if only in ("grid.nxx", "gird", "grid.spacing") else ["stations[1]"])
 
 
+def test_an_extra_key_hides_only_the_checks_of_what_a_default_stands_for(demo):
+    """`name: Maria` in cyclone while background_wind is left to its default: the track is
+    still judged; an extra key among the basin's settings leaves the islands judged; a
+    misspelt grid still lets bathymetry.file be judged where the grid plays no part."""
+    demo["cyclone"]["name"] = "Maria"
+    demo["cyclone"].pop("background_wind", None)
+    demo["cyclone"]["hours"] = 200
+    demo["bathymetry"]["idealised"]["comment"] = "x"
+    assert "slope_width_km" not in demo["bathymetry"]["idealised"]  # left to its default
+    demo["bathymetry"]["idealised"]["islands"][0]["lat"] = 40
+    found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
+    assert found == [
+        "bathymetry.idealised.comment",
+        "bathymetry.idealised.islands[0]",
+        "cyclone.name",
+        "cyclone.track",
+    ]
+    demo["grd"] = demo.pop("grid")
+    demo["bathymetry"]["source"] = "file"
+    found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
+    assert "bathymetry.file" in found and "bathymetry.idealised.islands[0]" not in found
+
+
 def test_a_whole_number_written_with_a_point_is_one(demo):
     """The schema counts 72.0 as an integer; the checks across keys and the rules get 72."""
     demo["cyclone"]["hours"] = 72.0

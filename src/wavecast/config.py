@@ -272,8 +272,9 @@ SECTIONS = ("grid", "bathymetry", "cyclone", "plotting")
 ITEM_LISTS = (("stations",), ("bathymetry", "idealised", "islands"))
 
 #: Sections whose checks across keys read only some of their keys: a schema error at another key
-#: skips nothing (a negative Rmax leaves the track checked against the run and the grid).
-KEYED_SECTIONS = ("cyclone",)
+#: skips nothing (a negative Rmax leaves the track checked against the run and the grid, a
+#: negative basin depth the islands and the bathymetry file).
+KEYED_SECTIONS = ("cyclone", "bathymetry")
 
 #: What the track checks read: a schema error at any of these skips them.
 TRACK_PLACES = ("cyclone", "cyclone.start", "cyclone.hours", "cyclone.track")
@@ -285,8 +286,8 @@ def _invalid_places(errors: Iterable[jsonschema.ValidationError], given: Any) ->
     section. An unknown key marks the place of the key it most likely misspells when ``given``
     (the config as written, before defaults) lacks that key: a default stands in for what the
     user wrote there (``lta: 13.1``), and judging it would report a problem nobody made. An
-    unknown key like no known one marks its own place when a known key there is missing as
-    written (``spacing: 2.5`` for resolution_km): which default stands in cannot be told."""
+    unknown key like no known one marks the places of the known keys there that are missing as
+    written (``spacing: 2.5`` for resolution_km): which default it stands for cannot be told."""
     places = set()
     for error in errors:
         path = list(error.path)
@@ -298,8 +299,8 @@ def _invalid_places(errors: Iterable[jsonschema.ValidationError], given: Any) ->
                 meant = closest(str(key), known)
                 if meant in missing:
                     places.add(_place([*path, meant]))
-                elif meant is None and missing and path:
-                    places.add(_place(path))
+                elif meant is None:  # each key a default stands in for, any of them meant
+                    places.update(_place([*path, m]) for m in missing)
         elif path:
             places.add(_place(path))
     return places
@@ -340,8 +341,8 @@ def semantic_problems(
     still run, so one pass lists every problem."""
     problems: list[Problem] = []
     ok = lambda *sections: not set(sections) & set(invalid)  # noqa: E731
-    if ok("grid", "bathymetry"):
-        problems += _bathymetry_problems(cfg, file, base_dir, deep, invalid)
+    if ok("bathymetry"):
+        problems += _bathymetry_problems(cfg, file, base_dir, deep, invalid, on_grid=ok("grid"))
     if ok(*TRACK_PLACES):
         problems += _cyclone_problems(cfg, file, on_grid=ok("grid"))
     if ok("stations"):
@@ -353,12 +354,15 @@ def semantic_problems(
 
 
 def _bathymetry_problems(
-    cfg: Mapping, file: str, base_dir: Path, deep: bool, invalid: Collection[str]
+    cfg: Mapping, file: str, base_dir: Path, deep: bool, invalid: Collection[str], on_grid: bool
 ) -> list[Problem]:
+    """A file named for ``source: file`` (and, ``on_grid``: the grid is valid, that it covers
+    the grid), and each valid island inside the grid."""
     problems: list[Problem] = []
-    footprint = Footprint.from_config(cfg["grid"])
     bathy = cfg["bathymetry"]
-    if bathy["source"] == "file":
+    if {"bathymetry.source", "bathymetry.file"} & set(invalid):
+        pass
+    elif bathy["source"] == "file":
         if not bathy.get("file"):
             problems.append(
                 Problem(
@@ -368,7 +372,7 @@ def _bathymetry_problems(
                     "set bathymetry.file to a NetCDF path, or use source: idealised",
                 )
             )
-        elif deep:
+        elif deep and on_grid:
             # Imported here, only when a file is named: xarray adds 0.15 s (measured) to the load
             from .grid import bathymetry_file_problems
 
@@ -377,7 +381,11 @@ def _bathymetry_problems(
                     bathy["file"], cfg["grid"], base_dir=base_dir, config_file=file
                 )
             )
-    islands = bathy.get("idealised", {}).get("islands", [])
+    idealised = bathy.get("idealised")
+    islands = idealised.get("islands") if isinstance(idealised, Mapping) else None
+    if not on_grid or not isinstance(islands, list):
+        return problems
+    footprint = Footprint.from_config(cfg["grid"])
     for i, island in _valid_items(islands, "bathymetry.idealised.islands", invalid):
         if not footprint.contains(island["lat"], island["lon"]):
             problems.append(
