@@ -105,6 +105,19 @@ def test_of_several_profiles_the_last_with_a_config_counts(tmp_path):
     assert lost(["--workflow-profile", str(first), "-C", "a=1"]) == ["config.container_image"]
 
 
+def test_a_later_empty_config_replaces_an_earlier_one(tmp_path):
+    """Snakemake's own replacement: the first profile's image is gone without any --config."""
+    first = make_profile(tmp_path / "first", {"container_image": IMAGE})
+    empty = make_profile(tmp_path / "empty", {})
+    assert lost(["--profile", str(first), "--profile", str(empty), "-C", "a=1"]) == []
+
+
+def test_a_profile_name_is_looked_up_in_the_users_profile_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    make_profile(tmp_path / "xdg/snakemake/site/prod", {"container_image": IMAGE})
+    assert lost(["--profile", "site/prod", "-C", "a=1"]) == ["config.container_image"]
+
+
 def test_a_profile_in_snakemakes_line_form_is_read_as_snakemake_reads_it(tmp_path):
     """`config: ["k=v"]`: values YAML cannot read (Snakemake keeps them as text) are fine."""
     prof = make_profile(tmp_path / "prof", ["container_image=@img", "wavecast_env=a: b"])
@@ -113,6 +126,8 @@ def test_a_profile_in_snakemakes_line_form_is_read_as_snakemake_reads_it(tmp_pat
         "set to '@img'",
         "set to {'a': 'b'}",  # Snakemake's reading: a mapping
     ]
+    prof = make_profile(tmp_path / "one", "container_image=img5")  # one line, as text
+    assert lost(["--profile", str(prof), "-C", "a=1"]) == ["config.container_image"]
 
 
 def test_a_relative_profile_is_found_from_where_snakemake_started(tmp_path, monkeypatch):

@@ -36,36 +36,39 @@ class Replaced:
     notes: list[str] = field(default_factory=list)
 
 
-def _profile_config(path: Path) -> dict[str, Any]:
-    """A profile file's ``config:`` as a mapping; Snakemake takes a mapping or ``k=v`` lines,
-    which it parses with :func:`snakemake.cli.parse_config` (so does this)."""
+def _profile_config(path: Path) -> dict[str, Any] | None:
+    """A profile file's ``config:`` as a mapping, None when it has none. Snakemake takes a
+    mapping, ``k=v`` lines or one ``k=v`` line, and parses lines with
+    :func:`snakemake.cli.parse_config` (so does this)."""
     from snakemake.cli import parse_config
 
     with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    cfg = data.get("config") if isinstance(data, Mapping) else None
+    if not isinstance(data, Mapping) or "config" not in data:
+        return None
+    cfg = data["config"]
     if isinstance(cfg, Mapping):
         return dict(cfg)
-    if isinstance(cfg, list):
-        try:
-            return parse_config([str(item) for item in cfg])
-        except ValueError:  # Snakemake itself refuses such a profile
-            return {}
-    return {}
+    lines = [cfg] if isinstance(cfg, str) else cfg if isinstance(cfg, list) else []
+    try:
+        return parse_config([str(line) for line in lines])
+    except ValueError:  # Snakemake itself refuses such a profile
+        return {}
 
 
 def _find_profile(profile: str, start: Path) -> Path | None:
     """The file of a ``--profile`` as Snakemake found it from ``start``, the directory it was
     started in (it changes into ``--directory`` before the workflow loads): a path from
-    ``start``, or a name in ``start`` or the user's and the site's profile directories, each
-    read by Snakemake's own :func:`get_profile_dir`."""
+    ``start``, else from the user's or the site's profile directory, each read by Snakemake's
+    own :func:`get_profile_dir`."""
     from snakemake.cli import get_appdirs, get_profile_dir
 
     path = Path(profile).expanduser()
-    candidates = [path] if path.is_absolute() else [start / path]
-    if len(path.parts) == 1:
+    candidates = [path]
+    if not path.is_absolute():
         dirs = get_appdirs()
-        candidates += [Path(dirs.user_config_dir) / path, Path(dirs.site_config_dir) / path]
+        candidates = [start / path, Path(dirs.user_config_dir) / path]
+        candidates.append(Path(dirs.site_config_dir) / path)
     for candidate in candidates:
         if candidate.exists() and (found := get_profile_dir(str(candidate))):
             return found[1].absolute()
@@ -133,8 +136,8 @@ def replaced_profile_settings(
     ):
         found.append(file)
     last: tuple[Path, dict[str, Any]] | None = None
-    for path in found:
-        if given := _profile_config(path):
+    for path in found:  # a later profile's config:, even an empty one, replaces an earlier's
+        if (given := _profile_config(path)) is not None:
             last = (path, given)
     if last is None:
         return out
