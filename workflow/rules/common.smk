@@ -64,9 +64,10 @@ if workflow.is_main_process:
     for _note in _replaced.notes:
         logger.warning(f"wavecast: {_note}")
     if _replaced.problems:
+        _report = ValidationError(_replaced.problems).report()
         raise WorkflowError(
-            "the command line replaced the profile's deployment settings; nothing was run:\n"
-            + ValidationError(_replaced.problems).report()
+            "the command line replaced the profile's deployment settings; "
+            f"nothing was run:\n{_report}"
         )
 
 # An environment that builds its image (container.dockerfile): the image must exist and come
@@ -77,7 +78,7 @@ if workflow.is_main_process and CONTAINER_IMAGE == built_image_path(WAVECAST_ENV
         check_workflow_image(WAVECAST_ENV, Path.cwd(), Path(workflow.basedir))
     except ValidationError as _exc:
         raise WorkflowError(
-            "the container image cannot be used; nothing was run:\n" + _exc.report()
+            f"the container image cannot be used; nothing was run:\n{_exc.report()}"
         ) from None
 
 MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
