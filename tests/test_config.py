@@ -765,6 +765,8 @@ def test_an_extra_key_hides_only_the_checks_of_what_a_default_stands_for(demo):
     demo["bathymetry"]["source"] = "file"
     found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
     assert "bathymetry.file" in found and "bathymetry.idealised.islands[0]" not in found
+    demo["bathymetry"]["file"] = "nope.nc"  # its coverage needs the grid, its existence not
+    assert any("bathymetry file 'nope.nc' does not exist" in p for p in problems_of(demo))
 
 
 def test_a_whole_number_written_with_a_point_is_one(demo):

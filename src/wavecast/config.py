@@ -372,13 +372,16 @@ def _bathymetry_problems(
                     "set bathymetry.file to a NetCDF path, or use source: idealised",
                 )
             )
-        elif deep and on_grid:
+        elif deep:
             # Imported here, only when a file is named: xarray adds 0.15 s (measured) to the load
             from .grid import bathymetry_file_problems
 
             problems.extend(
                 bathymetry_file_problems(
-                    bathy["file"], cfg["grid"], base_dir=base_dir, config_file=file
+                    bathy["file"],
+                    cfg["grid"] if on_grid else None,
+                    base_dir=base_dir,
+                    config_file=file,
                 )
             )
     idealised = bathy.get("idealised")

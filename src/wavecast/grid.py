@@ -387,7 +387,7 @@ def bathymetry_from_file(
 
 def bathymetry_file_problems(
     file: str,
-    grid_cfg: Mapping[str, Any],
+    grid_cfg: Mapping[str, Any] | None,
     *,
     base_dir: Path,
     config_file: str = CONFIG_FILE,
@@ -395,17 +395,21 @@ def bathymetry_file_problems(
 ) -> list[Problem]:
     """What :func:`bathymetry_from_file` would reject in ``file`` (as written in the config,
     relative to ``base_dir``) for the grid of ``grid_cfg``, without reading the depth: config
-    validation calls this at workflow load, so a bad file stops the run before any job."""
+    validation calls this at workflow load, so a bad file stops the run before any job.
+    ``grid_cfg`` None (the grid has problems of its own): the file alone, not its coverage."""
 
     def fail(message: str, fix: str) -> ValidationError:
         return _problem(message, fix, config_file, config_path)
 
-    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), float(grid_cfg["resolution_km"]))
-    origin_lat, origin_lon = float(grid_cfg["origin"]["lat"]), float(grid_cfg["origin"]["lon"])
-    lat, _ = latlon(0.0, y, origin_lat, origin_lon)
-    _, lon = latlon(x, 0.0, origin_lat, origin_lon)
     try:
         src = _read_bathymetry(file, base_dir, fail, values=False)
+        if grid_cfg is None:
+            return []
+        nx, ny, res = int(grid_cfg["nx"]), int(grid_cfg["ny"]), float(grid_cfg["resolution_km"])
+        x, y = make_axes(nx, ny, res)
+        origin_lat, origin_lon = float(grid_cfg["origin"]["lat"]), float(grid_cfg["origin"]["lon"])
+        lat, _ = latlon(0.0, y, origin_lat, origin_lon)
+        _, lon = latlon(x, 0.0, origin_lat, origin_lon)
         qy, qx = _model_axes(src, x, y, lat, lon)
         _check_coverage(src, qy, qx, file, fail)
     except ValidationError as exc:
