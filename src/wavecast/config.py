@@ -36,9 +36,12 @@ from .errors import Problem, ValidationError, closest, did_you_mean, dotted, mer
 from .geo import EARTH_RADIUS_M as EARTH_RADIUS_M  # re-exported, as before geo.py
 from .geo import Footprint, wrap_longitude
 
+#: The config schema, relative to a checkout of the workflow.
+SCHEMA_FILE = Path("workflow/schemas/config.schema.yaml")
+
 #: The schema in a source checkout; the Snakefile passes its own copy's path explicitly, so an
 #: installed (non-editable) package works too.
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / SCHEMA_FILE
 DEFAULT_CONFIG_FILE = "config/config.yaml"
 
 #: Keys a deployment (the rendered profile) may inject with ``--config``; never science, so
@@ -59,9 +62,8 @@ COMMAND_LINE = "--config"
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
     # The C loader when PyYAML has it: this runs at every DAG build, also inside each job.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(fh, Loader=yamlstrict.FAST_LOADER)  # noqa: S506 - a safe loader
 
 
 def apply_defaults(schema: Mapping, data: Any) -> Any:
@@ -293,7 +295,7 @@ def _invalid_places(errors: Iterable[jsonschema.ValidationError], given: Any) ->
         path = list(error.path)
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
-            written = _get_item(given, path)
+            written = _get(given, path)
             missing = [k for k in known if not (isinstance(written, Mapping) and k in written)]
             for key in (k for k in error.instance if k not in known):
                 meant = closest(str(key), known)
@@ -314,16 +316,6 @@ def _place(path: list) -> str:
             return dotted([*items, path[n]])
     keyed = path[0] in KEYED_SECTIONS and len(path) > 1
     return dotted(path[:2]) if keyed else str(path[0])
-
-
-def _get_item(data: Any, path: list) -> Any:
-    """The value at ``path`` (mapping keys and list indices) in ``data``, or None."""
-    for part in path:
-        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
-        if not (in_list or isinstance(data, Mapping) and part in data):
-            return None
-        data = data[part]
-    return data
 
 
 def _valid_items(items: list, where: str, invalid: Collection[str]) -> list[tuple[int, Any]]:
@@ -360,9 +352,8 @@ def _bathymetry_problems(
     the grid), and each valid island inside the grid."""
     problems: list[Problem] = []
     bathy = cfg["bathymetry"]
-    if {"bathymetry.source", "bathymetry.file"} & set(invalid):
-        pass
-    elif bathy["source"] == "file":
+    file_ok = not {"bathymetry.source", "bathymetry.file"} & set(invalid)
+    if file_ok and bathy["source"] == "file":
         if not bathy.get("file"):
             problems.append(
                 Problem(
@@ -709,7 +700,7 @@ def _command_line_text(problem: Problem, config: Mapping) -> Problem:
     parts = _path_parts(problem.path)
     if problem.file != COMMAND_LINE or len(parts) < 2 or not problem.fix.startswith("expected "):
         return problem
-    if not isinstance(_get_item(config, parts), str):
+    if not isinstance(_get(config, parts), str):
         return problem
     return dataclasses.replace(
         problem,
@@ -768,10 +759,11 @@ def _path_parts(path: str) -> list[str | int]:
     return parts
 
 
-def _get(data: Any, key: list[str | int]) -> Any:
-    """The value at ``key`` (mapping keys only) in ``data``, or ``_MISSING``."""
-    for part in key:
-        if not isinstance(data, Mapping) or part not in data:
+def _get(data: Any, path: list) -> Any:
+    """The value at ``path`` (mapping keys and list indices) in ``data``, or ``_MISSING``."""
+    for part in path:
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if not (in_list or isinstance(data, Mapping) and part in data):
             return _MISSING
         data = data[part]
     return data

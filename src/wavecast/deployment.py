@@ -64,11 +64,9 @@ def _find_profile(profile: str, start: Path) -> Path | None:
     from snakemake.cli import get_appdirs, get_profile_dir
 
     path = Path(profile).expanduser()
-    candidates = [path]
-    if not path.is_absolute():
-        dirs = get_appdirs()
-        candidates = [start / path, Path(dirs.user_config_dir) / path]
-        candidates.append(Path(dirs.site_config_dir) / path)
+    dirs = get_appdirs()
+    places = (start, Path(dirs.user_config_dir), Path(dirs.site_config_dir))
+    candidates = [path] if path.is_absolute() else [where / path for where in places]
     for candidate in candidates:
         if candidate.exists() and (found := get_profile_dir(str(candidate))):
             return found[1].absolute()

@@ -185,13 +185,14 @@ def reads_as_mapping(path: str | Path) -> bool:
     look (0.5 ms for config/config.yaml against 8 ms for :func:`load_file`) that skips the
     traps; False for anything :func:`load_file` must explain."""
     try:
-        data = yaml.load(Path(path).read_bytes(), Loader=_FAST_LOADER)  # noqa: S506
+        data = yaml.load(Path(path).read_bytes(), Loader=FAST_LOADER)  # noqa: S506
     except (OSError, ValueError, yaml.YAMLError):
         return False
     return isinstance(data, dict)
 
 
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's safe loader when PyYAML was built with it (about 15x faster), else PyYAML's own.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_file(

@@ -9,6 +9,7 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 import wavecast
 from wavecast.cli.common import resolve_env
 from wavecast.config import (
+    SCHEMA_FILE,
     bathymetry_in_use,
     distinct_files,
     invalid_config_message,
@@ -24,7 +25,7 @@ try:
     SCIENCE, DEPLOYMENT = load_workflow_config(
         config,
         workflow.configfiles,
-        schema_path=Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+        schema_path=Path(workflow.basedir) / SCHEMA_FILE,
         # a cluster job reloads the workflow: the file and colour-map checks were made already
         deep=workflow.is_main_process,
     )

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import DEFAULT_CONFIG_FILE, SCHEMA_PATH, check_files, unused_bathymetry_note
+from ..config import (
+    DEFAULT_CONFIG_FILE,
+    SCHEMA_FILE,
+    SCHEMA_PATH,
+    check_files,
+    unused_bathymetry_note,
+)
 from .common import command_group, subcommand
 
 
@@ -42,8 +48,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not named and (default.exists() or not files):
         files.insert(0, DEFAULT_CONFIG_FILE)  # the Snakefile's configfile, read first
     # the checkout's schema, as the Snakefile uses; the package's own when run elsewhere
-    schema = Path("workflow/schemas/config.schema.yaml")
-    science = check_files(files, schema if schema.exists() else SCHEMA_PATH)
+    science = check_files(files, SCHEMA_FILE if SCHEMA_FILE.exists() else SCHEMA_PATH)
     if note := unused_bathymetry_note(science["bathymetry"]):
         print(f"warning: {note}", file=sys.stderr)
     grid, members = science["grid"], science["ensemble"]["members"]

@@ -93,13 +93,13 @@ def _retry_growth(backend, r, self_enforced: bool) -> str:
         return f"{memory}{counted}, runtime {r.runtime} min{limit} (retries: 0)"
     if isinstance(backend, SlurmBackend):
         return (
-            f"mem_mb {r.mem_mb} MiB (doubled after an out-of-memory kill, up to "
+            f"{memory} (doubled after an out-of-memory kill, up to "
             f"{r.mem_mb_limit}), runtime {r.runtime} min (doubled after a timeout, up to "
             f"{r.runtime_limit})"
         )
     if isinstance(backend, KubernetesBackend):
         return f"{memory}, runtime {r.runtime} min{limit} (retries ask for the same)"
     return (
-        f"mem_mb {r.mem_mb} MiB{_COUNTED}, runtime {r.runtime} min{limit} "
+        f"{memory}{_COUNTED}, runtime {r.runtime} min{limit} "
         f"(doubled after a timeout, up to {r.runtime_limit})"
     )
