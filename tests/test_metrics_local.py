@@ -376,3 +376,17 @@ def test_a_busy_job_longer_than_15_s_reads_as_busy(tmp_path):
     assert spin.cpu_seconds / spin.wall_time_seconds < 0.7
     assert spin.cpu_efficiency > 0.9
     assert not spin.partial and "covers only 15.0 s of" in spin.notes[0]
+
+
+def test_exit_status_stays_with_the_error_that_follows_it():
+    """An exit status whose error names no job of this log (here a job scheduled before the
+    log's first line) is dropped there: the next failure, which printed none, gets none."""
+    text = (
+        "[Sat Nov 21 14:59:57 2026]\nlocalrule bad:\n    output: out/bad.txt\n    jobid: 3\n"
+        "    resources: tmpdir=/tmp\n"
+        "Command 'set -euo pipefail;  exit 3' returned non-zero exit status 3.\n"
+        "[Sat Nov 21 14:59:58 2026]\nError in rule other:\n    jobid: 9\n"
+        "[Sat Nov 21 14:59:59 2026]\nError in rule bad:\n    jobid: 3\n"
+    )
+    (attempt,) = parse_run_log(text).attempts
+    assert (attempt.status, attempt.exit_code) == ("failed", None)

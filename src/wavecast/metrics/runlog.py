@@ -174,12 +174,15 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
     exc: tuple[str, str] | None = None
 
     def fail(attempt: LoggedAttempt | None, raw: str, when: datetime | None) -> None:
+        # An exit status belongs to the error that follows it, whichever job that names: taken
+        # here even when the job is unknown or already ended, so it cannot land on a later job.
         nonlocal exit_code
+        code, exit_code = exit_code, None
         if attempt is None or attempt.status != "running":
             return
         attempt.status, attempt.raw_state, attempt.end = "failed", raw, when
-        if exit_code is not None:
-            attempt.exit_code, exit_code = exit_code, None
+        if code is not None:
+            attempt.exit_code = code
 
     def flush() -> None:
         nonlocal block, error_job
@@ -188,10 +191,11 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
             block.attempt = counts[block.jobid]
             by_jobid[block.jobid] = block
             run.attempts.append(block)
-        if error_job is not None and error_job.get("jobid", "").isdigit():
+        if error_job is not None:
+            jobid = error_job.get("jobid", "")
             state = _STATE_RE.search(error_job.get("message", ""))
             raw = state.group(1) if state else "error"
-            fail(by_jobid.get(int(error_job["jobid"])), raw, error_time)
+            fail(by_jobid.get(int(jobid)) if jobid.isdigit() else None, raw, error_time)
         block, error_job = None, None
 
     for line in text.splitlines():
