@@ -126,6 +126,20 @@ def test_runs_lists_ids(local_workdir, capsys):
     assert "4 attempts  2 failed  ended" in line
 
 
+def test_runs_tells_a_lint_log_from_an_unfinished_run(local_workdir, capsys):
+    """`snakemake --lint` leaves a log of its verdict: that is no run, not one still going."""
+    logs = local_workdir / ".snakemake" / "log"
+    (logs / "2026-11-22T192522.552548.snakemake.log").write_text(
+        "Congratulations, your workflow is in a good condition!\n"
+    )
+    cut = (DATA / "runlog_local_retry.log").read_text()
+    (logs / "2026-11-22T192523.000000.snakemake.log").write_text(cut[: cut.index("Finished")])
+    assert main(["metrics", "runs", "--workdir", str(local_workdir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("unfinished") and lines[1].endswith("  no workflow run")
+    assert lines[2].endswith("ended")
+
+
 def test_logs_prints_rule_log(local_workdir, capsys):
     assert main(["logs", "work", "m=001", "--workdir", str(local_workdir)]) == 0
     out = capsys.readouterr().out

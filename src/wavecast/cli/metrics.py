@@ -191,7 +191,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
         raise no_runs_error(args.workdir, "list")
     for run in reversed(runs):
         failed = sum(a.status == "failed" for a in run.attempts)
-        state = "ended" if run.ended else "unfinished"
+        if run.ended:
+            state = "ended"
+        elif run.attempts or run.workflow_id:
+            state = "unfinished"
+        else:  # e.g. `snakemake --lint` also writes a log
+            state = "no workflow run"
         backend = "slurm" if run.slurm_run_id else "kubernetes" if run.kubernetes else "local"
         when = f"{run.started:%Y-%m-%d %H:%M:%S}" if run.started else "?"
         print(
