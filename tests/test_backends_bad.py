@@ -54,6 +54,13 @@ EXPECTED: dict[str, list[str]] = {
     "cpu_wrong_type.yaml": [
         "defaults.cpu: expected a whole number, got 'four'; write a whole number of cores from 1 to 128, e.g. 4",
     ],
+    "disk_bare_number.yaml": [
+        "stages.make_forcing.disk: 2048 has no unit; disk is text with a unit (write a number and a unit m, g or t, like '512m', '2g' or '1.5t'); a bare number is ambiguous",
+    ],
+    "disk_outside_kubernetes.yaml": [
+        "defaults.disk: disk sets a Kubernetes pod's ephemeral storage; the slurm executor has no disk request; remove it (node-local scratch on SLURM: extra: '--tmp=20G')",
+        "stages.run_member.disk: disk sets a Kubernetes pod's ephemeral storage; the slurm executor has no disk request; remove it (node-local scratch on SLURM: extra: '--tmp=20G')",
+    ],
     "duplicate_keys.yaml": [
         "partition: duplicate key (first at line 2, again at line 3); keep one of them; YAML would silently use the last",
     ],

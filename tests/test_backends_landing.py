@@ -104,7 +104,8 @@ FULL: dict[str, dict[str, Any]] = {
         "keep_finished_jobs": True,
         "jobs": 20,
         "env_vars": {"AWS_SECRET_ACCESS_KEY": "${AWS_SECRET_ACCESS_KEY}"},
-        "stages": {"run_member": {"cpu": 4, "memory": "8g"}},
+        "defaults": {"disk": "1g"},
+        "stages": {"run_member": {"cpu": 4, "memory": "8g", "disk": "6g"}},
         "container": {"runtime": "none", "mpiexec": "mpirun -np 4"},
     },
 }
@@ -422,6 +423,20 @@ def check_memory(landed, mp, tmp) -> None:
     assert request == "8590M" and k8s_memory_bytes(request) >= 8 * 2**30
 
 
+def check_disk(landed, mp, tmp) -> None:
+    """The pod's ephemeral-storage, in MB of 10^6 bytes as for memory: 1g → 1074M, 6g → 6443M.
+    That Snakemake's default disk does not replace it: tests/test_profiles_sync.py."""
+    k8s = landed["kubernetes"]
+    for rule, mb, gib in (("build_grid", 1074, 1), ("run_member", 6443, 6)):
+        (ns, body), _, _ = k8s.v1job(rule, mp, tmp)
+        c = body.spec.template.spec.containers[0]
+        assert c.resources.requests["ephemeral-storage"] == f"{mb}M", rule
+        assert c.resources.limits["ephemeral-storage"] == f"{mb}M", rule
+        assert k8s_memory_bytes(f"{mb}M") >= gib * 2**30
+    assert "disk_mb" not in landed["slurm"].resources("run_member")
+    assert "disk_mb" not in landed["local"].resources("run_member")
+
+
 def check_defaults_timeout(landed, mp, tmp) -> None:
     assert " -t 15 " in landed["slurm"].sbatch("build_grid", mp)
 
@@ -546,8 +561,10 @@ def check_k8s(landed, mp, tmp) -> None:
     assert item.profile["config"]["container_image"] == "docker://" + c.image
     assert spec.service_account_name == "runner"
     assert spec.node_selector == {"node.kubernetes.io/instance-type": "m5.2xlarge"}
-    assert c.resources.requests == {"cpu": "2000m", "memory": "8590M"}  # 4 cores × 0.5, 8 GiB
-    assert c.resources.limits == {"cpu": "4000m", "memory": "8590M"}  # pod_limits
+    # 4 cores × 0.5, 8 GiB; 6 GiB of disk (check_disk); limits: pod_limits
+    disk = {"ephemeral-storage": "6443M"}
+    assert c.resources.requests == {"cpu": "2000m", "memory": "8590M", **disk}
+    assert c.resources.limits == {"cpu": "4000m", "memory": "8590M", **disk}
     # what `wavecast show` prints is what the plugin set
     (run_member,) = [r for r in resolve(item.backend) if r.rule == "run_member"]
     shown = pod_resources(item.backend, run_member)
@@ -583,10 +600,12 @@ LANDING = {
     "defaults.cpu": check_cpu,
     "defaults.memory": check_memory,
     "defaults.timeout": check_defaults_timeout,
+    "defaults.disk": check_disk,
     **{f"stages.{rule}": _stage_rule for rule in RULE_NAMES},
     "stages.*.cpu": check_cpu,
     "stages.*.memory": check_memory,
     "stages.*.timeout": check_stage_timeout,
+    "stages.*.disk": check_disk,
     "stages.*.mpiexec": check_stage_mpiexec,
     "limits.cpu": check_limits_cpu,
     "limits.memory": check_limits,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import shutil
 from pathlib import Path
 
@@ -99,3 +100,34 @@ def test_localdev_profile_dry_run_with_the_workflow(tmp_path: Path) -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_staging_resources_as_snakemake_gives_them_to_jobs(tmp_path: Path) -> None:
+    """The staging profile's default- and set-resources, read by the real snakemake with the
+    real workflow (a dry run; the executor swapped for the local one, since no Kubernetes API
+    runs here: the V1Job built from these values is in tests/test_backends_landing.py). A rule
+    with `disk` gets it; the others keep Snakemake's default, max(2 × input size, 1000) MB."""
+    import subprocess
+    import sys
+
+    staging = yaml.safe_load((ROOT / "profiles" / "staging" / "profile.yaml").read_text())
+    keep = ("default-resources", "set-resources", "set-threads", "config")
+    profile = {key: staging[key] for key in keep} | {"executor": "local", "cores": 4}
+    (tmp_path / "prof").mkdir()
+    (tmp_path / "prof" / "config.yaml").write_text(yaml.safe_dump(profile))
+    snakemake = Path(sys.executable).parent / "snakemake"
+    proc = subprocess.run(
+        [str(snakemake), "--profile", str(tmp_path / "prof"), "-s", str(ROOT / "Snakefile")]
+        + ["--configfile", str(ROOT / "config" / "config.yaml"), "-n", "-d", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    blocks = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", proc.stdout, re.M)
+    resources = {rule: dict(kv.split("=", 1) for kv in text.split(", ")) for rule, text in blocks}
+    assert resources["build_grid"]["disk_mb"] == "1074"
+    assert resources["make_forcing"]["disk_mb"] == "2148"
+    # Snakemake's input-based default, evaluated once the input exists
+    assert resources["run_member"]["disk_mb"] == "<TBD>"
+    assert resources["run_member"]["mem_mb"] == "8590"

@@ -58,6 +58,20 @@ def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) 
         "  cpu 4, mem_mb 8590 MB (8192 MiB), runtime 120 min, a limit the job enforces itself "
         "(retries ask for the same)"
     ) in out.splitlines()
+    # run_member has no disk in staging.yaml: the pod gets Snakemake's, and show says which
+    assert "  ephemeral-storage: Snakemake's default disk_mb, max(2 × input size, 1000) MB" in out
+
+
+def test_staging_pod_disk(monkeypatch, capsys) -> None:
+    """make_forcing has `disk: 2g` in staging.yaml: request and limit of 2148 MB (2 GiB)."""
+    monkeypatch.setenv("WAVECAST_ENV", "staging")
+    assert main(["show", "--rule", "make_forcing", "--root", ROOT]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  pod: requests cpu=950m, memory=2148M, ephemeral-storage=2148M; "
+        "limits cpu=1000m, memory=2148M, ephemeral-storage=2148M"
+    ) in out.splitlines()
+    assert "Snakemake's default disk_mb" not in out
 
 
 def test_localdev_says_what_is_enforced_and_what_a_retry_asks(capsys) -> None:

@@ -25,6 +25,7 @@ def check_backend(backend: BackendBase, file: str) -> list[Problem]:
     problems += _check_container(backend, file)
     problems += _check_stages(backend, file)
     problems += _check_limits(backend, file)
+    problems += _check_disk(backend, file)
     if isinstance(backend, LocalBackend) and backend.jobs is not None:
         problems.append(
             Problem(
@@ -274,6 +275,31 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
         if stage is not None:
             over(f"stages.{rule}.", stage.cpu, stage.memory, stage.timeout)
     return problems
+
+
+def _check_disk(backend: BackendBase, file: str) -> list[Problem]:
+    """disk becomes a pod's ephemeral-storage; no other executor would use it."""
+    if isinstance(backend, KubernetesBackend):
+        return []
+    fix = (
+        "remove it (node-local scratch on SLURM: extra: '--tmp=20G')"
+        if isinstance(backend, SlurmBackend)
+        else "remove it"
+    )
+    places = [("defaults.", backend.defaults)] + [
+        (f"stages.{rule}.", getattr(backend.stages, rule)) for rule in RULE_NAMES
+    ]
+    return [
+        Problem(
+            file,
+            f"{path}disk",
+            f"disk sets a Kubernetes pod's ephemeral storage; the {backend.type} executor has "
+            "no disk request",
+            fix,
+        )
+        for path, resources in places
+        if resources is not None and resources.disk is not None
+    ]
 
 
 _MANAGED_HINT = "use partition/account/qos/constraint, stages or defaults instead"

@@ -40,24 +40,29 @@ def is_secret_name(name: str) -> bool:
     return any(part.upper() in SECRET_WORDS for part in name.split("_"))
 
 
-def _memory(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError(
-            f"{value!r} has no unit; memory is text with a unit ({MEMORY_HINT}); a bare number "
-            "is ambiguous"
-        )
-    try:
-        parse_memory(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a memory size; {MEMORY_HINT}") from None
-    return value
+def _size(what: str):
+    """A validator of sizes with a unit ('2g'), naming ``what`` (memory, disk) in its errors."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str):
+            raise ValueError(
+                f"{value!r} has no unit; {what} is text with a unit ({MEMORY_HINT}); a bare "
+                "number is ambiguous"
+            )
+        try:
+            parse_memory(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a {what} size; {MEMORY_HINT}") from None
+        return value
+
+    return check
 
 
-Memory = Annotated[
-    str,
-    BeforeValidator(_memory),
-    Field(json_schema_extra={"pattern": MEMORY_PATTERN, "examples": ["512m", "2g", "1.5t"]}),
-]
+_SIZE_SCHEMA = Field(
+    json_schema_extra={"pattern": MEMORY_PATTERN, "examples": ["512m", "2g", "1.5t"]}
+)
+Memory = Annotated[str, BeforeValidator(_size("memory")), _SIZE_SCHEMA]
+Disk = Annotated[str, BeforeValidator(_size("disk")), _SIZE_SCHEMA]
 Cpu = Annotated[int, Field(ge=1, le=128)]
 Timeout = Annotated[int, Field(ge=60, le=86400)]
 
@@ -150,6 +155,12 @@ class Resources(StrictModel):
         description="wall-time per job in seconds (60-86400; → runtime in minutes, rounded up); "
         "default: the top-level timeout.",
     )
+    disk: Disk | None = Field(
+        None,
+        description="Kubernetes only: ephemeral storage per pod, with a unit, e.g. '4g' (→ "
+        "disk_mb; the pod's ephemeral-storage request, and limit with pod_limits); default: "
+        "Snakemake's, max(2 × input size, 1000 MB), and 50000 MB for a rule without input files.",
+    )
 
 
 class StageOverride(StrictModel):
@@ -158,6 +169,9 @@ class StageOverride(StrictModel):
     cpu: Cpu | None = Field(None, description="CPU cores for this rule (1-128).")
     memory: Memory | None = Field(None, description="memory for this rule, e.g. '32g'.")
     timeout: Timeout | None = Field(None, description="wall-time for this rule in seconds.")
+    disk: Disk | None = Field(
+        None, description="Kubernetes only: ephemeral storage of this rule's pods, e.g. '8g'."
+    )
     mpiexec: str | None = Field(
         None,
         min_length=1,

@@ -96,10 +96,12 @@ def pod_resources(backend: KubernetesBackend, r: ResolvedRule) -> dict[str, dict
     """Container requests (and limits when pod_limits) as the Kubernetes plugin sets them."""
     memory = f"{r.snakemake_resources(backend)['mem_mb']}M"
     requests = {"cpu": f"{int(r.cpu * backend.cpu_scalar * 1000)}m", "memory": memory}
-    out = {"requests": requests}
-    if backend.pod_limits:
-        out["limits"] = {"cpu": f"{r.cpu * 1000}m", "memory": memory}
-    return out
+    limits = {"cpu": f"{r.cpu * 1000}m", "memory": memory}
+    if r.disk_mb is not None:
+        requests["ephemeral-storage"] = limits["ephemeral-storage"] = f"{r.disk_mb}M"
+    if not backend.pod_limits:
+        return {"requests": requests}
+    return {"requests": requests, "limits": limits}
 
 
 def apptainer_command(

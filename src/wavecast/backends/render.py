@@ -160,7 +160,7 @@ def profile_data(backend: BackendBase, env: str) -> dict[str, Any]:
             "mem_mb": mem_mb_expression(r, backend),
             "runtime": runtime_expression(r),
         }
-        for key in ("tasks", ENFORCE_RUNTIME):
+        for key in ("tasks", "disk_mb", ENFORCE_RUNTIME):
             if key in values:
                 entry[key] = values[key]
         for key in ("mpi", "launcher"):
@@ -215,7 +215,8 @@ def _units_comment(backend: BackendBase) -> list[str]:
             "# mem_mb is MB of 10^6 bytes (the plugin requests '<mem_mb>M'): the YAML's MiB,",
             "# rounded up. runtime is minutes; the plugin sets no deadline, so enforce_runtime: 1",
             "# makes each job stop itself after it (wavecast.deadline); retries ask for the same",
-            "# again (no exit status reaches the run log from a pod).",
+            "# again (no exit status reaches the run log from a pod). disk_mb (the pods'",
+            "# ephemeral-storage) is MB too; a rule without it gets Snakemake's default disk.",
         ]
     return [
         "# mem_mb is MiB and runtime minutes; the local executor enforces neither (mem_mb only",

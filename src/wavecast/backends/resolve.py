@@ -22,6 +22,8 @@ class ResolvedRule:
     runtime: int
     runtime_limit: int
     mpi: str | None
+    #: Kubernetes pods' ephemeral storage in MB of 10^6 bytes; None: Snakemake's default.
+    disk_mb: int | None = None
 
     def snakemake_resources(self, backend: BackendBase) -> dict[str, int | str]:
         """The resource values one job of this rule gets on the first attempt."""
@@ -33,6 +35,8 @@ class ResolvedRule:
         if not isinstance(backend, SlurmBackend):
             # No time limit from the local executor or the Kubernetes plugin: the job keeps it.
             res[ENFORCE_RUNTIME] = 1
+        if self.disk_mb is not None:
+            res["disk_mb"] = self.disk_mb
         if self.mpi:
             res["mpi"] = self.mpi  # what the executor plugins read (tasks, no srun wrapper)
             res["launcher"] = self.mpi  # what run_member's shell command is prefixed with
@@ -54,6 +58,7 @@ def resolve(backend: BackendBase) -> list[ResolvedRule]:
         memory = (stage.memory if stage and stage.memory else None) or d.memory
         timeout = (stage.timeout if stage and stage.timeout else None) or d.timeout
         timeout = timeout or backend.timeout
+        disk = (stage.disk if stage and stage.disk else None) or d.disk
         mpi = stage.mpiexec if stage and stage.mpiexec else None
         if mpi is None and rule in MPI_RULES:
             mpi = container_mpi
@@ -66,6 +71,8 @@ def resolve(backend: BackendBase) -> list[ResolvedRule]:
                 runtime=runtime_minutes(timeout),
                 runtime_limit=runtime_minutes(backend.limits.timeout),
                 mpi=mpi,
+                # the Kubernetes plugin requests "<disk_mb>M", 10^6 bytes: as for mem_mb
+                disk_mb=decimal_mb(parse_memory(disk)) if disk else None,
             )
         )
     return out

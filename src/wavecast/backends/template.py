@@ -58,6 +58,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "container_image": "ghcr.io/wavecast/wavecast:0.1.0",
         "storage": {"provider": "s3", "prefix": "s3://wavecast-staging/runs"},
         "jobs": 20,
+        # without disk, pods of rules with no input files ask for 50 GB of ephemeral storage
+        "stages": {"build_grid": {"disk": "1g"}, "make_forcing": {"disk": "2g"}},
     },
 }
 

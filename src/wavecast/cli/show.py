@@ -70,6 +70,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 for kind, values in pod.items()
             )
             print(f"  pod: {text}")
+            if r.disk_mb is None:
+                print(f"  {SNAKEMAKE_DISK_NOTE}")
         else:
             print(f"  local: {r.cpu} of the machine's cores")
         cmd = apptainer_command(backend, env)
@@ -77,6 +79,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"  apptainer: {cmd}")
     return 0
 
+
+#: What a pod gets for ephemeral-storage when the backend YAML sets no disk.
+SNAKEMAKE_DISK_NOTE = (
+    "ephemeral-storage: Snakemake's default disk_mb, max(2 × input size, 1000) MB, or 50000 MB "
+    "for a job without input files (set defaults.disk or stages.<rule>.disk)"
+)
 
 #: What the local executor does with mem_mb.
 _COUNTED = " (counted against --resources, not enforced)"
