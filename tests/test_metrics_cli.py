@@ -317,3 +317,24 @@ def test_help_has_examples(argv, capsys):
     with pytest.raises(SystemExit):
         main(argv)
     assert "examples:" in capsys.readouterr().out
+
+
+def test_logs_of_a_job_that_ran_in_a_slurm_group_job(tmp_path, capsys):
+    """Production groups make_forcing and run_member: the SLURM log of member 001 is its group
+    job's (slurm_logs/group_member_.../1944.log), where an out-of-memory kill is reported."""
+    text = (DATA / "runlog_slurm_groups.log").read_text()
+    text = text.replace("/tmp/grp/test_backend_groups_become_one0", str(tmp_path))
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    (logs / "2026-11-22T043309.849595.snakemake.log").write_text(text)
+    group_log = tmp_path / ".snakemake/slurm_logs/group_member_make_forcing_run_member/1944.log"
+    group_log.parent.mkdir(parents=True)
+    group_log.write_text("slurmstepd: error: Detected 1 oom_kill event\n")
+    rule_log = tmp_path / "logs" / "run_member" / "member_001.log"
+    rule_log.parent.mkdir(parents=True)
+    rule_log.write_text("member 001\n")
+    assert main(["logs", "run_member", "member=001", "--workdir", str(tmp_path), "--list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{rule_log}\trule log, attempt 1",
+        f"{group_log}\tSLURM group job log, attempt 1",
+    ]

@@ -561,3 +561,21 @@ def test_a_requeued_group_job_keeps_each_incarnations_steps_apart():
         ("a", "failed", 1000),
         ("b", "completed", 2000),
     ]
+
+
+def test_a_run_of_group_jobs_only_is_collected(tmp_path):
+    """A rerun of grouped rules only (members after a cyclone edit, on production's groups)
+    logs no job outside a group: it is still a run that ran jobs, for `latest` and collect."""
+    text = (DATA / "runlog_slurm_groups.log").read_text()
+    start, end = text.index("rule build_grid:"), text.index("Finished jobid: 2 (Rule: build_grid)")
+    text = text[:start] + text[end:]
+    text = text[: text.index("localrule report_metrics:")] + text[text.index("Cleaning up") :]
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    (logs / "2026-11-21T150332.470058.snakemake.log").write_text(text)
+    (logs / "2026-11-21T150400.000000.snakemake.log").write_text("")  # a later lint, say
+    assert parse_run_log(text).attempts == []
+    result = collect(tmp_path, sacct_runner=_group_runner([]))
+    rules = sorted(r.rule for r in result.records if r.backend == "slurm")
+    assert rules.count("make_forcing") == rules.count("run_member") == 2
+    assert "member_make_forcing_run_member" in rules

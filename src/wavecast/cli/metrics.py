@@ -191,16 +191,17 @@ def cmd_runs(args: argparse.Namespace) -> int:
         raise no_runs_error(args.workdir, "list")
     for run in reversed(runs):
         failed = sum(a.status == "failed" for a in run.attempts)
+        attempts = len(run.attempts) + len(run.slurm_group_jobs)  # a group job: one attempt
         if run.ended:
             state = "ended"
-        elif run.attempts or run.workflow_id:
+        elif run.ran_jobs or run.workflow_id:
             state = "unfinished"
         else:  # e.g. `snakemake --lint` also writes a log
             state = "no workflow run"
         backend = "slurm" if run.slurm_run_id else "kubernetes" if run.kubernetes else "local"
         when = f"{run.started:%Y-%m-%d %H:%M:%S}" if run.started else "?"
         print(
-            f"{run.run_id}  {when}  {backend:10}  {len(run.attempts):5} attempts  "
+            f"{run.run_id}  {when}  {backend:10}  {attempts:5} attempts  "
             f"{failed} failed  {state}"
         )
     return 0

@@ -101,7 +101,7 @@ def collect(
     in_progress = not runlog.ended and newest and run_in_progress(workdir)
     chosen = detect_backend(runlog) if backend == "auto" else backend
     result = Collection(runlog.run_id, chosen, runlog.path, in_progress)
-    if runlog.nothing_to_do or not runlog.attempts:
+    if runlog.nothing_to_do or not runlog.ran_jobs:
         result.messages.append(f"{runlog.path}: this run ran no jobs (nothing to be done)")
         return result
     if in_progress:

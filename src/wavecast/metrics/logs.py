@@ -2,7 +2,8 @@
 
 Sources, in order: the rule's own ``log:`` file (``logs/<rule>/<name>.log``; it holds the
 last attempt only, Snakemake rewrites it), the SLURM job log under
-``.snakemake/slurm_logs/rule_<rule>/<wildcard values>/<jobid>.log`` (one per attempt) and the
+``.snakemake/slurm_logs/rule_<rule>/<wildcard values>/<jobid>.log`` (one per attempt; a job
+that ran in a group job: its group's, ``slurm_logs/group_<group>_<rules>/<jobid>.log``) and the
 Kubernetes pod log the plugin saves for a failed job under
 ``.snakemake/auxiliary/kubernetes-logs/<job>.log``.
 """
@@ -24,7 +25,7 @@ K8S_LOGS = Path(".snakemake") / "auxiliary" / "kubernetes-logs"
 @dataclass(frozen=True)
 class FoundLog:
     path: Path
-    what: str  # "rule log" | "SLURM job log" | "Kubernetes pod log"
+    what: str  # "rule log" | "SLURM job log" | "SLURM group job log" | "Kubernetes pod log"
     attempt: int | None
 
 
@@ -64,6 +65,8 @@ def find_logs(
             if a.rule == rule and all(a.wildcards.get(k) == v for k, v in wildcards.items())
         ]
     matches = [a for a in of_job if attempt is None or a.attempt == attempt]
+    grouped = _grouped_logs(workdir, runlog, rule, wildcards, attempt) if runlog is not None else []
+    found += grouped
     for a in matches:
         # the rule's log is rewritten by every attempt: it is the last attempt's only
         last = a.attempt == max(m.attempt for m in of_job if m.jobid == a.jobid)
@@ -77,7 +80,9 @@ def find_logs(
                     workdir / K8S_LOGS / f"{a.external_id}.log", "Kubernetes pod log", a.attempt
                 )
             )
-    if not matches and attempt is None:  # no run log entry: where backends put logs by convention
+    if (
+        not matches and not grouped and attempt is None
+    ):  # no run log entry: where backends put logs by convention
         wc = "_".join(wildcards.values())
         base = workdir / SLURM_LOGS / f"rule_{rule}"
         for path in sorted((base / wc).glob("*.log") if wc else base.glob("*.log")):
@@ -103,6 +108,33 @@ def find_logs(
             ]
         )
     return existing
+
+
+def _grouped_logs(
+    workdir: Path, runlog: RunLog, rule: str, wildcards: dict[str, str], attempt: int | None
+) -> list[FoundLog]:
+    """Logs of the job where it ran in a SLURM group job: the group job's log (one per group
+    attempt, under ``slurm_logs/group_<group>_<rules>/``) and, for its last, the rule's log."""
+    jobs = [
+        (j, runlog.slurm_group_attempts.get(j.slurm_job, 1))
+        for j in runlog.grouped_jobs
+        if j.rule == rule
+        and j.slurm_job is not None
+        and all(j.wildcards.get(k) == v for k, v in wildcards.items())
+    ]
+    last: dict[tuple, int] = {}
+    for j, n in jobs:
+        last[j.key] = max(last.get(j.key, 0), n)
+    found = []
+    for j, n in jobs:
+        if attempt is not None and n != attempt:
+            continue
+        if n == last[j.key]:  # the rule's log is rewritten by every attempt
+            found += [FoundLog(workdir / p, "rule log", n) for p in j.logs]
+        if j.slurm_job in runlog.slurm_group_logs:
+            path = _within(workdir, runlog.slurm_group_logs[j.slurm_job])
+            found.append(FoundLog(path, "SLURM group job log", n))
+    return found
 
 
 def _hint(workdir: Path, rule: str, wildcards: dict[str, str], runlog: RunLog | None) -> str:

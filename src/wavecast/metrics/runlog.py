@@ -85,6 +85,8 @@ class GroupedJob:
     wildcards: dict[str, str] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    #: Its rule's ``log:`` files.
+    logs: list[str] = field(default_factory=list)
     #: The SLURM job of the group job that ran it (None until its submission is logged).
     slurm_job: str | None = None
 
@@ -117,6 +119,8 @@ class RunLog:
     slurm_group_jobs: list[str] = field(default_factory=list)
     #: Attempt of each group job: the n-th submission of its group's uuid is attempt n.
     slurm_group_attempts: dict[str, int] = field(default_factory=dict)
+    #: The SLURM plugin's log file of each group job.
+    slurm_group_logs: dict[str, str] = field(default_factory=dict)
     #: The jobs those group jobs ran, one entry per time a group block printed them.
     grouped_jobs: list[GroupedJob] = field(default_factory=list)
     attempts: list[LoggedAttempt] = field(default_factory=list)
@@ -124,6 +128,12 @@ class RunLog:
     @property
     def run_id(self) -> str:
         return self.slurm_run_id or self.workflow_id or Path(self.path).name
+
+    @property
+    def ran_jobs(self) -> bool:
+        """Whether the run scheduled any job: its own, or group jobs (their rules have no
+        attempt of their own, and a rerun may consist of group jobs only)."""
+        return bool(self.attempts or self.grouped_jobs or self.slurm_group_jobs)
 
     @property
     def ids(self) -> set[str]:
@@ -258,6 +268,7 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
                 run.slurm_group_jobs.append(m.group(2))
                 submissions[m.group(1)] = submissions.get(m.group(1), 0) + 1
                 run.slurm_group_attempts[m.group(2)] = submissions[m.group(1)]
+                run.slurm_group_logs[m.group(2)] = m.group(3)
                 _submitted(unsubmitted, m.group(1), m.group(2))
             elif (attempt := by_jobid.get(int(m.group(1)))) is not None:
                 attempt.external_id, attempt.backend_log = m.group(2), m.group(3)
@@ -287,7 +298,7 @@ def _block_item(block: LoggedAttempt, key: str, value: str) -> None:
     elif key == "benchmark":
         block.benchmark = value
     elif key == "log":
-        block.logs = [v.strip() for v in value.split(", ") if v.strip()]
+        block.logs = _split_list(value)
     elif key == "threads":
         block.threads = int(value)
     elif key == "resources":
@@ -310,8 +321,15 @@ def _grouped_item(job: GroupedJob, key: str, value: str) -> None:
     elif key == "wildcards":
         job.wildcards = _split_items(value)
     elif key in ("input", "output"):
-        files = [v.strip() for v in _FILE_NOTE_RE.sub("", value).split(", ") if v.strip()]
+        files = _split_list(_FILE_NOTE_RE.sub("", value))
         (job.inputs if key == "input" else job.outputs).extend(files)
+    elif key == "log":
+        job.logs = _split_list(value)
+
+
+def _split_list(value: str) -> list[str]:
+    """``a.log, b.log`` → its items (a run log joins a job's files with ', ')."""
+    return [v.strip() for v in value.split(", ") if v.strip()]
 
 
 def find_run_logs(workdir: Path) -> list[Path]:
@@ -341,7 +359,7 @@ def select_run(workdir: Path, run: str = "latest") -> RunLog:
         first: RunLog | None = None
         for parsed in parsed_newest_first:
             first = first or parsed
-            if parsed.attempts:
+            if parsed.ran_jobs:
                 return parsed
         assert first is not None
         return first
