@@ -201,7 +201,6 @@ def cmd_runs(args: argparse.Namespace) -> int:
         backend = "slurm" if run.slurm_run_id else "kubernetes" if run.kubernetes else "local"
         when = f"{run.started:%Y-%m-%d %H:%M:%S}" if run.started else "?"
         print(
-            f"{run.run_id}  {when}  {backend:10}  {attempts:5} attempts  "
-            f"{failed} failed  {state}"
+            f"{run.run_id}  {when}  {backend:10}  {attempts:5} attempts  {failed} failed  {state}"
         )
     return 0
