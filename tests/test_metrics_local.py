@@ -390,3 +390,17 @@ def test_exit_status_stays_with_the_error_that_follows_it():
     )
     (attempt,) = parse_run_log(text).attempts
     assert (attempt.status, attempt.exit_code) == ("failed", None)
+
+
+def test_a_job_a_signal_ended_has_exit_code_128_plus_n():
+    """Python's CalledProcessError says "died with <Signals.SIGKILL: 9>" (a kill, an OOM
+    killer, Ctrl-C): exit code 137 as the shell and sacct give it, the signal as raw state."""
+    text = (
+        "[Sun Nov 22 20:25:09 2026]\nlocalrule a:\n    output: out/a.txt\n    jobid: 1\n"
+        "    resources: tmpdir=/tmp\nRuleException:\n"
+        'CalledProcessError in file "/tmp/sig/Snakefile", line 5:\n'
+        "Command 'set -euo pipefail;  sleep 1; kill -9 $$' died with <Signals.SIGKILL: 9>.\n"
+        "[Sun Nov 22 20:25:10 2026]\nError in rule a:\n    message: None\n    jobid: 1\n"
+    )
+    (attempt,) = parse_run_log(text).attempts
+    assert (attempt.status, attempt.exit_code, attempt.raw_state) == ("failed", 137, "SIGKILL")

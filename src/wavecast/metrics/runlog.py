@@ -5,13 +5,14 @@ plugin's ``SLURM run ID``, the job name of every sbatch job) and, per job attemp
 scheduled (``rule X:`` block with jobid, wildcards, benchmark, log, threads and the resources it
 asked for), which backend id it got (``Job N has been submitted with SLURM jobid M``, ``kubectl
 describe job snakejob-...``) and how it ended (``Finished jobid: N``, ``Error in rule X:``,
-``... returned non-zero exit status N``). Retries reuse the jobid, so the n-th block for a jobid
-is attempt n. A group job (backend ``groups``) is logged as ``Group job <name> ...:`` followed
-by one indented ``rule X:`` block per Snakemake job in it (:class:`GroupedJob`: rule, wildcards,
-input and output files), then one submission under the group's uuid, which is the uuid of one
-of its jobs (Snakemake's ``GroupJob.jobid``: ``uuid5(UUID_NAMESPACE, "rule:w:v,...")`` of its
-last job); that ties each block to its SLURM job. The n-th submission of a uuid is attempt n.
-:func:`parse_run_log` is pure; :func:`find_run_logs` / :func:`select_run` read disk.
+``... returned non-zero exit status N``, or ``... died with <Signals.SIGKILL: 9>``: 128+N).
+Retries reuse the jobid, so the n-th block for a jobid is attempt n. A group job (backend
+``groups``) is logged as ``Group job <name> ...:`` followed by one indented ``rule X:`` block
+per Snakemake job in it (:class:`GroupedJob`: rule, wildcards, input and output files), then one
+submission under the group's uuid, which is the uuid of one of its jobs (Snakemake's
+``GroupJob.jobid``: ``uuid5(UUID_NAMESPACE, "rule:w:v,...")`` of its last job); that ties each
+block to its SLURM job. The n-th submission of a uuid is attempt n. :func:`parse_run_log` is
+pure; :func:`find_run_logs` / :func:`select_run` read disk.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ _ERROR_RE = re.compile(r"^Error in rule (\S+):$")
 _EXC_RE = re.compile(r"^(\w+(?:Exception|Error)) in rule (\S+) in file")
 _EXC_JOB_RE = re.compile(r"^Job (\d+) ")
 _EXIT_RE = re.compile(r"returned non-zero exit status (\d+)")
+# Python's CalledProcessError for a command a signal ended: 128+N, as the shell and sacct say
+_SIGNAL_RE = re.compile(r"' died with <Signals\.(SIG\w+): (\d+)>\.?$")
 _SLURM_SUBMIT_RE = re.compile(
     r"Job (\S+) has been submitted with SLURM jobid (\S+) \(log: (.*)\)\.$"
 )
@@ -181,16 +184,17 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
     error_job: dict[str, str] | None = None  # items of an 'Error in rule' block
     error_time: datetime | None = None
     exit_code: int | None = None
+    signal: str | None = None  # the signal that ended the command of that exit code
     exc: tuple[str, str] | None = None
 
     def fail(attempt: LoggedAttempt | None, raw: str, when: datetime | None) -> None:
         # An exit status belongs to the error that follows it, whichever job that names: taken
         # here even when the job is unknown or already ended, so it cannot land on a later job.
-        nonlocal exit_code
-        code, exit_code = exit_code, None
+        nonlocal exit_code, signal
+        (code, exit_code), (killer, signal) = (exit_code, None), (signal, None)
         if attempt is None or attempt.status != "running":
             return
-        attempt.status, attempt.raw_state, attempt.end = "failed", raw, when
+        attempt.status, attempt.raw_state, attempt.end = "failed", killer or raw, when
         if code is not None:
             attempt.exit_code = code
 
@@ -257,7 +261,9 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
         elif (m := _ERROR_RE.match(line)) is not None:
             error_job, error_time = {"rule": m.group(1)}, now
         elif (m := _EXIT_RE.search(line)) is not None:
-            exit_code = int(m.group(1))
+            exit_code, signal = int(m.group(1)), None
+        elif (m := _SIGNAL_RE.search(line)) is not None:
+            exit_code, signal = 128 + int(m.group(2)), m.group(1)
         elif (m := _EXC_RE.match(line)) is not None:
             exc = (m.group(1), m.group(2))
         elif exc is not None and (m := _EXC_JOB_RE.match(line)) is not None:
