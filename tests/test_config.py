@@ -40,16 +40,60 @@ def test_the_demo_config_is_valid_and_complete():
 
 
 def test_every_schema_property_has_description_and_default():
-    def walk(node, path):
+    """Every key has a default, except the keys an entry of a list must give (a station's
+    lat/lon/name, a track fix's time/lat/lon, an island's lat/lon/radius_km): a default there
+    would place a fix whose lon was forgotten at 0°E without a word."""
+
+    def walk(node, path, item=False):
         for key, sub in node.get("properties", {}).items():
             where = f"{path}.{key}" if path else key
             assert sub.get("description"), f"{where} has no description"
-            assert "default" in sub, f"{where} has no default"
+            if item and key in node.get("required", []):
+                assert "default" not in sub, f"{where} is required and has a default"
+            else:
+                assert "default" in sub, f"{where} has no default"
             walk(sub, where)
             if isinstance(sub.get("items"), dict):
-                walk(sub["items"], where + "[]")
+                walk(sub["items"], where + "[]", item=True)
 
     walk(load_schema(), "")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            '{time: "2026-09-01T00:00:00", lat: 12.4, lon: -57.8}',
+            '{time: "2026-09-01T00:00:00", lat: 12.4}',
+            "cyclone.track[0].lon: missing required key; add it (Centre longitude (degrees east).)",
+        ),
+        (
+            '{time: "2026-09-01T00:00:00", lat: 12.4, lon: -57.8}',
+            "{lat: 12.4, lon: -57.8}",
+            "cyclone.track[0].time: missing required key; add it (Time of the fix (ISO 8601, "
+            "UTC).)",
+        ),
+        (
+            "{name: Harbour, lat: 13.1, lon: -61.3}",
+            "{name: Harbour, lat: 13.1}",
+            "stations[0].lon: missing required key; add it (Station longitude (degrees east).)",
+        ),
+        (
+            "{lat: 13.6, lon: -60.9, radius_km: 18.0}",
+            "{lat: 13.6, lon: -60.9}",
+            "bathymetry.idealised.islands[0].radius_km: missing required key; add it (Island "
+            "radius (km).)",
+        ),
+    ],
+)
+def test_a_list_entry_missing_a_position_is_an_error_not_0_degrees(old, new, expected):
+    """A track fix, station or island written without one of its keys is reported alone; it
+    used to get lon 0.0 (a storm starting at 0°E, a station 'outside the grid')."""
+    text = DEMO.read_text()
+    assert old in text
+    with pytest.raises(ValidationError) as err:
+        validate(yaml.safe_load(text.replace(old, new, 1)), "config/config.yaml")
+    assert err.value.report() == f"config/config.yaml::{expected}"
 
 
 def test_defaults_fill_missing_keys(demo):
@@ -716,9 +760,10 @@ def test_a_bad_cyclone_strength_or_an_unknown_key_does_not_hide_the_track_checks
         (lambda d: d.update(gird=d.pop("grid")), "gird"),
         # like no known key: which default stands in cannot be told, so the place is skipped
         (lambda d: d["grid"].update(spacing=d["grid"].pop("resolution_km")), "grid.spacing"),
+        # a list entry's keys have no default: the missing one is named too
         (
             lambda d: d["stations"][0].update(latitude=d["stations"][0].pop("lat")),
-            "stations[0].latitude",
+            "stations[0].lat stations[0].latitude",
         ),
         # no default stands in: the checks still judge the place
         (lambda d: d["grid"].update(colour="blue"), "grid.colour"),
@@ -734,14 +779,17 @@ def test_a_bad_cyclone_strength_or_an_unknown_key_does_not_hide_the_track_checks
     ],
 )
 def test_a_misspelt_key_is_reported_without_judging_the_default_in_its_place(demo, misspell, only):
-    """`lta:` for lat leaves lat to its default (0.0); judging that default (a station outside
-    the grid, a track time out of order, stations against a default grid) would report a
-    problem nobody made. The unknown key is the one problem."""
+    """`lta:` for lat leaves lat to its default, or (in a list entry) missing; judging that
+    (a station outside the grid, a track time out of order, stations against a default grid)
+    would report a problem nobody made. The unknown key is the one problem, with the missing
+    key beside it when no close match tells which key it misspells."""
     demo["stations"][1]["lat"] = 50  # outside the grid: reported only when the grid is judged
     misspell(demo)
     found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
-    assert found[0] == only
-    assert found[1:] == ([] if only in ("grid.nxx", "gird", "grid.spacing") else ["stations[1]"])
+    reported = only.split()
+    assert found[: len(reported)] == reported
+    rest = [] if only in ("grid.nxx", "gird", "grid.spacing") else ["stations[1]"]
+    assert found[len(reported) :] == rest
 
 
 def test_an_extra_key_hides_only_the_checks_of_what_a_default_stands_for(demo):

@@ -149,6 +149,9 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
         ]
     if error.validator == "required":
         missing = error.message.split("'")[1]
+        allowed = error.schema.get("properties", {}).keys()
+        if any(closest(str(k), allowed) == missing for k in error.instance if k not in allowed):
+            return []  # `lta:` for lat: its unknown-key problem says "did you mean 'lat'?"
         return [
             Problem(
                 file,

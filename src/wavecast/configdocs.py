@@ -35,11 +35,17 @@ def _allowed(node: Mapping) -> str:
     return ", ".join([" or ".join(k for k in kinds if k), *parts]).strip(", ")
 
 
+#: The default column of a key without a default.
+REQUIRED = "**required**"
+
+
 def _rows(node: Mapping, prefix: str) -> Iterator[tuple[str, str, str, str]]:
     for key, sub in node.get("properties", {}).items():
         path = f"{prefix}.{key}" if prefix else key
         default = sub.get("default")
         shown = "" if isinstance(default, (dict, list)) and default else json.dumps(default)
+        if "default" not in sub:  # a key an entry of a list must give (a station's lat)
+            shown = REQUIRED
         yield path, sub.get("description", "").replace("\n", " "), shown, _allowed(sub)
         if "properties" in sub:
             yield from _rows(sub, path)
@@ -56,7 +62,8 @@ def render_reference(schema: Mapping | None = None) -> str:
         "|---|---|---|---|",
     ]
     for path, text, default, allowed in _rows(schema, ""):
-        lines.append(f"| `{path}` | {text} | `{default}` | {allowed} |".replace("``", ""))
+        cell = default if default == REQUIRED else f"`{default}`".replace("``", "")
+        lines.append(f"| `{path}` | {text} | {cell} | {allowed} |")
     return "\n".join(lines) + "\n"
 
 
