@@ -61,6 +61,9 @@ EXPECTED: dict[str, list[str]] = {
         "defaults.disk: disk sets a Kubernetes pod's ephemeral storage; the slurm executor has no disk request; remove it (node-local scratch on SLURM: extra: '--tmp=20G')",
         "stages.run_member.disk: disk sets a Kubernetes pod's ephemeral storage; the slurm executor has no disk request; remove it (node-local scratch on SLURM: extra: '--tmp=20G')",
     ],
+    "timeout_clock_time.yaml": [
+        "timeout: '1:00:00' is read as 3600 by YAML 1.1 parsers (base 60, like a clock time); write the number, or quote it (\"1:00:00\") for text",
+    ],
     "duplicate_keys.yaml": [
         "partition: duplicate key (first at line 2, again at line 3); keep one of them; YAML would silently use the last",
     ],

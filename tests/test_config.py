@@ -343,6 +343,22 @@ def test_yaml11_key_is_caught(tmp_path):
     ]
 
 
+def test_numbers_yaml11_reads_in_another_base_are_caught(tmp_path):
+    """Snakemake's parser reads `members: 010` as 8 and `hours: 1:12` as 72 (minutes), both
+    valid: without this the run would silently use them. Hex is a notation, not a trap."""
+    text = DEMO.read_text().replace("  members: 8", "  members: 010")
+    text = text.replace("  hours: 72", "  hours: 1:12").replace("dpi: 150", "dpi: 0x96")
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        load_workflow_config(yaml.safe_load(text), [str(path)])
+    assert [str(p).partition("::")[2] for p in info.value.problems] == [
+        "cyclone.hours: '1:12' is read as 72 by YAML 1.1 parsers (base 60, like a clock time); "
+        'write the number, or quote it ("1:12") for text',
+        "ensemble.members: '010' is read as 8 by YAML 1.1 parsers (octal, for its leading "
+        'zero); write 10, or quote it ("010") for text',
+    ]
+
+
 def test_a_yaml_trap_does_not_hide_the_files_other_mistakes(tmp_path):
     """validate_file (``wavecast``'s path): the text's traps and the values' mistakes at once."""
     text = DEMO.read_text().replace("coast_side: west", "coast_side: no")

@@ -5,6 +5,8 @@ Caught, every occurrence at once:
 - YAML 1.1 booleans written as plain words (``no``, ``on``, ``y``, ``off`` ...) as keys or
   values: Snakemake's and many other parsers turn a country code ``NO`` or a partition ``no`` into
   ``false``. ``true``/``false`` are fine; quote the word when a string is meant;
+- numbers YAML 1.1 reads in another base: ``010`` is 8 (octal, a leading zero) and ``1:12``
+  is 72 (base 60, a clock time); quote the text when a string is meant;
 - tab characters used for indentation;
 - files that are empty, not UTF-8, or not a mapping at the top.
 """
@@ -56,6 +58,27 @@ _DataLoader.add_implicit_resolver(
 )
 
 
+#: Plain scalars YAML 1.1 reads as numbers in another base: octal (a leading zero) and
+#: sexagesimal (``1:12`` → 72, ``1:30.5`` → 90.5), as PyYAML's int and float resolvers do.
+_OTHER_BASE = re.compile(r"^[-+]?(?:0[0-7_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$")
+
+
+def _number_trap(node: yaml.ScalarNode) -> tuple[str, str] | None:
+    """(problem, fix) for a plain number YAML 1.1 reads in another base, else None."""
+    text = node.value
+    if node.style is not None or not _OTHER_BASE.match(text):
+        return None
+    reading = yaml.safe_load(text)
+    octal = ":" not in text
+    how = "octal, for its leading zero" if octal else "base 60, like a clock time"
+    meant = text.lstrip("+-").lstrip("0_") or "0" if octal else None
+    fix = f"write {text[0] if text[0] in '+-' else ''}{meant}" if meant else "write the number"
+    return (
+        f"'{text}' is read as {reading} by YAML 1.1 parsers ({how})",
+        f'{fix}, or quote it ("{text}") for text',
+    )
+
+
 def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -95,6 +118,8 @@ def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) 
                 f'write true/false for a switch, or quote it ("{node.value}") for a string',
             )
         )
+    elif isinstance(node, yaml.ScalarNode) and (trap := _number_trap(node)) is not None:
+        problems.append((path, *trap))
 
 
 #: What usually causes a YAML parser's complaint, and what to do: (words of the complaint, fix).
