@@ -122,10 +122,10 @@ def test_build_grid_is_given_only_the_bathymetry_its_source_reads(demo):
         "(set source: file to use it); changing it reruns only the archive"
     )
 
-    # with a file, the shipped idealised block stays: file-based results do not rerun
+    # with a file, the idealised block is left out: editing the fallback basin reruns nothing
     demo["bathymetry"]["source"] = "file"
     from_file = demo["bathymetry"]
-    assert bathymetry_in_use(from_file) == from_file
+    assert bathymetry_in_use(from_file) == {"source": "file", "file": "gebco.nc"}
     assert unused_bathymetry_note(from_file) is None
 
 

@@ -283,6 +283,9 @@ def test_replacing_the_bathymetry_file_reruns_all_that_depends_on_it(tmp_path):
     work = small_case_on_a_bathymetry_file(tmp_path)
     snakemake(work, "--cores", "2")
     assert planned_jobs(work) == {}
+    # the idealised basin kept beside the file is not built: editing it reruns no stage
+    with edited(work / "config/config.yaml", "coast_width_km: 40.0", "coast_width_km: 30.0"):
+        assert planned_jobs(work) == ARCHIVE_TAIL
     time.sleep(1.1)  # a new mtime, as a real replacement would have
     write_bathymetry(work / "bathy.nc", 20.0)
     assert planned_jobs(work) == BATHYMETRY_RERUNS

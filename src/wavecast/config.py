@@ -106,13 +106,12 @@ def normalise_numbers(schema: Mapping, data: Any, floats: bool = True) -> Any:
 
 
 def bathymetry_in_use(bathymetry: Mapping) -> dict:
-    """The bathymetry slice build_grid is given: ``file`` left out (null, its default) for an
-    idealised basin, so naming a file there, which changes nothing, reruns nothing either.
-
-    The ``idealised`` block stays as it is with ``source: file``: config/config.yaml ships one,
-    and results made on a file before this existed must not rerun."""
+    """The bathymetry slice build_grid is given: what its source reads. ``file`` is left out
+    (null, its default) for an idealised basin and the ``idealised`` block for a file, so
+    editing the one the source ignores reruns nothing (a kept fallback basin, a file named for
+    later). Results made on a file before the block was left out rerun once."""
     if bathymetry["source"] == "file":
-        return dict(bathymetry)
+        return {k: v for k, v in bathymetry.items() if k != "idealised"}
     return {**bathymetry, "file": None}
 
 
