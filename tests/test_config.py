@@ -883,3 +883,16 @@ def test_the_fast_first_look_passes_only_files_that_read_as_a_mapping(tmp_path):
         (tmp_path / name).write_bytes(content)
         assert not reads_as_mapping(tmp_path / name), name
     assert not reads_as_mapping(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"dpi": "150"}, {"dpy": 3}, {"hs_max_m": -1}],
+    ids=["dpi-text", "unknown-key", "bad-range"],
+)
+def test_another_plotting_mistake_does_not_hide_the_colour_map(demo, other):
+    """The colour map check reads only cmap: a bad dpi or an unknown key beside it is reported
+    with it, not one fix-and-rerun later."""
+    demo["plotting"].update(cmap="viridus", **other)
+    found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
+    assert "plotting.cmap" in found and len(found) == 2, found

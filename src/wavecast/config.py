@@ -277,8 +277,8 @@ ITEM_LISTS = (("stations",), ("bathymetry", "idealised", "islands"))
 
 #: Sections whose checks across keys read only some of their keys: a schema error at another key
 #: skips nothing (a negative Rmax leaves the track checked against the run and the grid, a
-#: negative basin depth the islands and the bathymetry file).
-KEYED_SECTIONS = ("cyclone", "bathymetry")
+#: negative basin depth the islands and the bathymetry file, a bad dpi the colour map).
+KEYED_SECTIONS = ("cyclone", "bathymetry", "plotting")
 
 #: What the track checks read: a schema error at any of these skips them.
 TRACK_PLACES = ("cyclone", "cyclone.start", "cyclone.hours", "cyclone.track")
@@ -341,7 +341,7 @@ def semantic_problems(
         problems += _cyclone_problems(cfg, file, on_grid=ok("grid"))
     if ok("stations"):
         problems += _station_problems(cfg, file, ok("grid"), invalid)
-    if ok("plotting") and deep and cfg["plotting"]["cmap"] != DEFAULT_COLORMAP:
+    if ok("plotting", "plotting.cmap") and deep and cfg["plotting"]["cmap"] != DEFAULT_COLORMAP:
         # the default is Matplotlib's own: no import
         problems += colormap_problems(cfg["plotting"]["cmap"], file)
     return problems
