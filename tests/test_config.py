@@ -896,3 +896,17 @@ def test_another_plotting_mistake_does_not_hide_the_colour_map(demo, other):
     demo["plotting"].update(cmap="viridus", **other)
     found = [p.partition("::")[2].split(":")[0] for p in problems_of(demo)]
     assert "plotting.cmap" in found and len(found) == 2, found
+
+
+def test_nan_and_infinity_are_not_numbers_here(tmp_path):
+    """`.nan` passes every range of JSON Schema (each comparison is false): a NaN basin depth
+    built a grid of NaN-depth water where no wave grows. Named in the file it came from."""
+    text = DEMO.read_text().replace("pressure_deficit_hpa: 60.0", "pressure_deficit_hpa: .nan")
+    text = text.replace("basin_depth_m: 3000.0", "basin_depth_m: -.inf")
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        load_workflow_config(yaml.safe_load(text), [str(path)])
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}::bathymetry.idealised.basin_depth_m: -.inf is not a finite number; write a number",
+        f"{path}::cyclone.pressure_deficit_hpa: .nan is not a finite number; write a number",
+    ]

@@ -24,7 +24,7 @@ import datetime as dt
 import math
 import re
 import sys
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -310,6 +310,18 @@ def _invalid_places(errors: Iterable[jsonschema.ValidationError], given: Any) ->
     return places
 
 
+def _non_finite(data: Any, path: list) -> Iterator[tuple[list, str]]:
+    """(path, as YAML writes it) of every NaN or infinity (``.nan``, ``.inf``) in ``data``."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from _non_finite(value, [*path, key])
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _non_finite(value, [*path, i])
+    elif isinstance(data, float) and not math.isfinite(data):
+        yield path, ".nan" if math.isnan(data) else f"{'-' if data < 0 else ''}.inf"
+
+
 def _place(path: list) -> str:
     """The place a schema error at ``path`` makes invalid (see :func:`_invalid_places`)."""
     for items in ITEM_LISTS:
@@ -553,9 +565,17 @@ def validate(
     validator = jsonschema.Draft202012Validator(schema)
     problems: list[Problem] = []
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.path)))
+    # JSON Schema's ranges let NaN through (every comparison is false), and catch only one
+    # sign of infinity: reported here, once
+    non_finite = list(_non_finite(cfg, []))
+    for path, value in non_finite:
+        problems.append(
+            Problem(file, dotted(path), f"{value} is not a finite number", "write a number")
+        )
+    reported = {dotted(path) for path, _ in non_finite}
     for error in errors:
-        problems.extend(_schema_problem(error, file))
-    invalid = _invalid_places(errors, data)
+        problems.extend(p for p in _schema_problem(error, file) if p.path not in reported)
+    invalid = _invalid_places(errors, data) | {_place(path) for path, _ in non_finite}
     invalid |= {section for section in SECTIONS if not isinstance(cfg.get(section), Mapping)}
     if not isinstance(cfg.get("stations"), list):
         invalid.add("stations")
@@ -711,6 +731,17 @@ def _command_line_text(problem: Problem, config: Mapping) -> Problem:
     )
 
 
+def _same(a: Any, b: Any) -> bool:
+    """``a == b``, except that NaN equals NaN (``.nan`` read twice: a file's and the merge's)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return bool(a == b)
+
+
 def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default: str) -> str:
     """The file that set ``path`` (``stations[2].name``) in Snakemake's merged ``config``.
 
@@ -733,7 +764,7 @@ def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default:
         return default
     held = [(file, _get(data, key)) for file, data in sources]
     holders = [file for file, value in held if value is not _MISSING]
-    setters = [file for file, value in held if value is not _MISSING and value == node]
+    setters = [file for file, value in held if value is not _MISSING and _same(value, node)]
     if setters:
         return setters[-1]
     if holders and isinstance(node, Mapping):
