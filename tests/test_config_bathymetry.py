@@ -50,6 +50,12 @@ def no_depth(path: Path) -> None:
     ).to_netcdf(path)
 
 
+def positive_up(path: Path) -> None:
+    """Elevations (GEBCO's sign) in a variable named depth, as CF's positive: up says."""
+    depth = xr.Variable(("lat", "lon"), -depth_on(LAT, LON), {"positive": "up", "units": "m"})
+    xr.Dataset({"depth": depth}, coords={"lat": LAT, "lon": LON}).to_netcdf(path)
+
+
 def unknown_coordinates(path: Path) -> None:
     xr.Dataset({"depth": (("row", "col"), depth_on(LAT, LON))}).to_netcdf(path)
 
@@ -100,6 +106,7 @@ def missing_coordinate_value(path: Path) -> None:
 
 BAD: dict[str, Callable[[Path], None]] = {
     "no_depth": no_depth,
+    "positive_up": positive_up,
     "unknown_coordinates": unknown_coordinates,
     "three_dimensional": three_dimensional,
     "too_small": too_small,

@@ -252,6 +252,13 @@ def _read_bathymetry(
                 f"bathymetry file '{label}' has no variable 'depth' (variables: {names})",
                 "name the depth variable 'depth' (metres, positive down)",
             )
+        if str(src["depth"].attrs.get("positive", "")).strip().lower() == "up":
+            raise fail(
+                f"bathymetry file '{label}': 'depth' says positive: up, so its values are "
+                "elevations (negative at sea)",
+                "store depth positive down, in metres below the surface (depth = -elevation), "
+                "with positive: down",
+            )
         dims = tuple(str(d) for d in src["depth"].dims)
         names = list(src.variables)
         lat_name = _first_present(_LAT_NAMES, names)
