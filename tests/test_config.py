@@ -910,3 +910,27 @@ def test_nan_and_infinity_are_not_numbers_here(tmp_path):
         f"{path}::bathymetry.idealised.basin_depth_m: -.inf is not a finite number; write a number",
         f"{path}::cyclone.pressure_deficit_hpa: .nan is not a finite number; write a number",
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["Pointe-à-Pitre", "St. John's", "Buoy (NDBC 41043)", "Île d'Yeu, N/E", "Harbour"]
+)
+def test_station_names_are_any_text_on_one_line(demo, name):
+    """Real gauge and buoy names: the CSV writer quotes, NetCDF stores Unicode, plots draw it."""
+    demo["stations"][0]["name"] = name
+    assert validate(demo)["stations"][0]["name"] == name
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        (" Harbour", "write it on one line, without spaces at either end"),
+        ("Har\nbour", "write it on one line, without spaces at either end"),
+        ("", "write it on one line, without spaces at either end"),
+        (41043, 'expected text (a number to YAML); quote it: "41043"'),
+    ],
+)
+def test_a_station_name_that_is_not_one_line_of_text(demo, name, fix):
+    demo["stations"][0]["name"] = name
+    (problem,) = problems_of(demo)
+    assert problem.startswith("config/config.yaml::stations[0].name: ") and problem.endswith(fix)

@@ -165,11 +165,21 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
         advice := _yaml11_text_number(error.instance, error.validator_value)
     ):
         hint += "; " + advice
+    elif (
+        error.validator == "type"
+        and error.validator_value == "string"
+        and _is_number(error.instance)
+    ):
+        hint += f' (a number to YAML); quote it: "{error.instance}"'
     value = repr(error.instance) if not isinstance(error.instance, (dict, list)) else ""
     what = f"{value} is not valid" if value else "not valid"
     if described:
         what += f" ({described.rstrip('.')})"
     return [Problem(file, where, what, hint)]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _yaml11_text_number(value: Any, types: Any) -> str | None:
@@ -218,8 +228,10 @@ def _hint(validator: str, limit: Any) -> str:
     }
     if validator in bounds:
         return f"use a value {bounds[validator]} {limit}"
+    if validator == "pattern" and "A-Za-z" in str(limit):
+        return "use letters, digits, '_', '.', '-'"
     if validator == "pattern":
-        return "use letters, digits, '_', '.', '-' (and spaces in station names)"
+        return "write it on one line, without spaces at either end"
     if validator == "minItems":
         return f"give at least {limit} entries"
     return "see workflow/schemas/config.schema.yaml"
