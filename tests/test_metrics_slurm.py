@@ -85,6 +85,9 @@ def test_array_tasks_pending_array_running_and_cancelled():
     )
     running = by_id["40"]
     assert running.status == "running" and running.end is None
+    # sacct's 0:0 for jobs that have not ended is no exit code
+    assert running.exit_code is None and pending.exit_code is None
+    assert by_id["30_1"].exit_code == 0 and oom.exit_code is not None
     assert running.requested_memory_gb == 4  # 2Gc × 2 CPUs
     assert running.cpu_seconds is None and running.partial
     cancelled = by_id["41"]

@@ -416,9 +416,11 @@ def _step_record(
 def _row_fields(row: SacctRow) -> dict[str, Any]:
     """What a job's or a step's own row says: status, exit code, times, CPUs."""
     ncpus = _int(row["NCPUS"])
+    status = status_of(row["State"])
+    ended = status in ("completed", "failed")  # sacct says 0:0 for a job still running
     return {
-        "status": status_of(row["State"]),
-        "exit_code": exit_code_of(row["ExitCode"])[0],
+        "status": status,
+        "exit_code": exit_code_of(row["ExitCode"])[0] if ended else None,
         "start": timestamp(row["Start"]),
         "end": timestamp(row["End"]),
         "wall_time_seconds": duration_seconds(row["Elapsed"]),
