@@ -338,3 +338,43 @@ def test_logs_of_a_job_that_ran_in_a_slurm_group_job(tmp_path, capsys):
         f"{rule_log}\trule log, attempt 1",
         f"{group_log}\tSLURM group job log, attempt 1",
     ]
+
+
+def test_a_closed_pipe_ends_the_output_quietly(local_workdir):
+    """`wavecast metrics collect | head -1`: the reader closes the pipe (here before the
+    first write); no "Broken pipe" error, exit status 141 as for a command SIGPIPE ended."""
+    import subprocess
+    import sys
+
+    wavecast = Path(sys.executable).parent / "wavecast"
+    argv = [str(wavecast), "metrics", "collect", "--quiet", "--workdir", str(local_workdir)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 141
+    assert proc.stderr.read() == b""
+
+
+def test_input_and_run_together_are_refused(local_workdir, tmp_path, capsys):
+    """`summary --run X --input F` used F and ignored X without a word."""
+    records = tmp_path / "run.jsonl"
+    assert (
+        main(["metrics", "collect", "--workdir", str(local_workdir), "--quiet", "-o", str(records)])
+        == 0
+    )
+    argv = [
+        "metrics",
+        "summary",
+        "--input",
+        str(records),
+        "--run",
+        "29dc",
+        "--workdir",
+        str(local_workdir),
+    ]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        "<command line>::--input: records are read from --input, so --run would choose nothing; "
+        "give --input, or --run to collect the run instead\n"
+    )
+    assert main(argv[:4]) == 0  # --input alone

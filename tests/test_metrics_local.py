@@ -235,6 +235,12 @@ def test_no_runs_and_unknown_run_messages(tmp_path):
         f"{logs}::<top>: no run with id 'no-such-run' among 1 run log(s); use --run latest, "
         "or an id from 'wavecast metrics runs'"
     )
+    with pytest.raises(ValidationError) as err:
+        select_run(tmp_path, "29d")  # the run's id is 29dc68c7-...
+    assert "no run with id '29d' among 1 run log(s); a prefix needs 4 characters or more" in str(
+        err.value
+    )
+    assert select_run(tmp_path, "29dc").workflow_id.startswith("29dc")
 
 
 SNAKEFILE = """

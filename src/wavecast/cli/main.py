@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -67,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `wavecast metrics runs | head -1`: the reader has all it wants
+        # no "Broken pipe" message, and none from the interpreter's own flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE  # as a command killed by SIGPIPE, like GNU tools
     except OSError as exc:  # a file to read or write: one line, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"wavecast: error: {where}{exc.strerror or exc}", file=sys.stderr)

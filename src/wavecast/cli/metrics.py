@@ -93,7 +93,7 @@ def register(sub) -> None:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run", default="latest", help="latest (default) or a run id (or prefix)")
+    p.add_argument("--run", help="latest (default) or a run id (or prefix)")
     p.add_argument("--backend", choices=BACKENDS, default="auto")
     p.add_argument("--workdir", type=Path, default=Path("."), help="workflow directory")
     add_env_option(p)
@@ -125,7 +125,7 @@ def _collect(args: argparse.Namespace) -> Collection:
     stream = None if args.quiet else sys.stderr
     result = collect(
         args.workdir,
-        args.run,
+        args.run or "latest",
         args.backend,
         resources.requested if resources else None,
         kubernetes_source=source,
@@ -146,6 +146,19 @@ def _collect(args: argparse.Namespace) -> Collection:
 
 def _records(args: argparse.Namespace):
     if args.input:
+        chosen = [flag for flag in ("run", "k8s_file") if getattr(args, flag) is not None]
+        if chosen:
+            flags = " and ".join("--" + flag.replace("_", "-") for flag in chosen)
+            raise ValidationError(
+                [
+                    Problem(
+                        "<command line>",
+                        "--input",
+                        f"records are read from --input, so {flags} would choose nothing",
+                        f"give --input, or {flags} to collect the run instead",
+                    )
+                ]
+            )
         return load_records(args.input), []
     result = _collect(args)
     return result.records, result.messages

@@ -352,6 +352,10 @@ def run_in_progress(workdir: Path) -> bool:
     return directory.is_dir() and any(directory.iterdir())
 
 
+#: The shortest run id prefix ``--run`` takes (``--run 3`` would match most logs).
+_PREFIX = 4
+
+
 def select_run(workdir: Path, run: str = "latest") -> RunLog:
     """The run log for ``latest`` (newest with jobs) or for a run id (Workflow or SLURM id)."""
     logs = find_run_logs(workdir)
@@ -371,10 +375,14 @@ def select_run(workdir: Path, run: str = "latest") -> RunLog:
         return first
     runs = list(parsed_newest_first)
     exact = [p for p in runs if run in p.ids or Path(p.path).name.startswith(run)]
-    prefix = [p for p in runs if any(i.startswith(run) for i in p.ids)] if len(run) >= 4 else []
+    prefix = (
+        [p for p in runs if any(i.startswith(run) for i in p.ids)] if len(run) >= _PREFIX else []
+    )
     if exact or len(prefix) == 1:
         return (exact or prefix)[0]
     message = f"no run with id {run!r} among {len(logs)} run log(s)"
+    if len(run) < _PREFIX and any(i.startswith(run) for p in runs for i in p.ids):
+        message += f"; a prefix needs {_PREFIX} characters or more"
     if len(prefix) > 1:
         message = f"run id {run!r} is ambiguous: {', '.join(p.run_id for p in prefix)}"
     raise ValidationError(
