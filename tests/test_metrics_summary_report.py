@@ -102,4 +102,6 @@ def test_report_with_partial_and_empty_records():
     derive(partial)
     page = render_html([partial], "t", ["sacct is not installed on this machine"])
     assert "1 record(s) partial" in page and "sacct is not installed" in page
+    # which attempt, and what could not be read
+    assert "<li>archive_run, attempt 1: no MaxRSS sample</li>" in page
     assert set(figures([])) == {"timeline", "resources", "walltime"}

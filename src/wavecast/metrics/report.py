@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..io import write_bytes_atomic, write_text_atomic
-from .record import JobRecord
+from .record import INFO, JobRecord
 from .summary import COLUMNS, FLAGS, RuleSummary, summarise, table_rows
 
 STATUS_COLOURS = {
@@ -167,7 +167,7 @@ def render_html(
     flags = sorted({f for s in summaries for f in s.flags})
     legend = "".join(f"<li><b>{esc(f)}</b>: {esc(FLAGS[f])}</li>" for f in flags)
     notes = "".join(f"<li>{esc(m)}</li>" for m in messages)
-    partial = sum(r.partial for r in records)
+    partial = [r for r in records if r.partial]
     imgs = "".join(
         f'<h2>{esc(name)}</h2><img alt="{esc(name)}" src="data:image/png;base64,'
         f'{base64.b64encode(data).decode()}">'
@@ -180,7 +180,8 @@ def render_html(
         f"<p>{len(records)} job attempts; generated {datetime.now():%Y-%m-%d %H:%M} by "
         f"wavecast {esc(__version__)}.</p>"
         + (
-            f'<p class="partial">{partial} record(s) partial: some metrics could not be read.</p>'
+            f'<p class="partial">{len(partial)} record(s) partial: some metrics could not be '
+            f"read.</p>{_what_was_missing(partial)}"
             if partial
             else ""
         )
@@ -190,6 +191,25 @@ def render_html(
         + imgs
         + "</body></html>\n"
     )
+
+
+#: The most partial records the page names one by one.
+MAX_LISTED = 100
+
+
+def _what_was_missing(partial: Sequence[JobRecord]) -> str:
+    """Which job attempts are partial and why (their notes, not the informational ones)."""
+    esc = html.escape
+    items = []
+    for r in partial[:MAX_LISTED]:
+        job = " ".join([r.rule, *(f"{k}={v}" for k, v in r.wildcards.items())])
+        why = "; ".join(n for n in r.notes if not n.startswith(INFO)) or "no reason recorded"
+        items.append(f"<li>{esc(job)}, attempt {r.attempt}: {esc(why)}</li>")
+    more = len(partial) - MAX_LISTED
+    if more > 0:
+        items.append(f"<li>and {more} more (wavecast metrics collect lists them all)</li>")
+    listed = "".join(items)
+    return f'<details class="partial"><summary>which, and why</summary><ul>{listed}</ul></details>'
 
 
 def write_report(
