@@ -33,7 +33,7 @@ def local_workdir(tmp_path):
     import os
 
     old = 1795273137  # the run's own time: the files are not from a later run
-    for path in (tmp_path / "logs").rglob("*.tsv"):
+    for path in (tmp_path / "logs").rglob("*.*"):
         os.utime(path, (old, old))
     return tmp_path
 
@@ -175,7 +175,11 @@ def test_logs_of_an_attempt_that_did_not_happen_is_an_error(local_workdir, capsy
     # rule bad ran twice: its rule log is attempt 2's (the retry rewrote it), not attempt 1's
     retried = ["logs", "bad", "--list", "--workdir", str(local_workdir)]
     assert main([*retried, "--attempt", "1"]) == 1
-    assert "no log found for bad attempt 1" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"{local_workdir}::bad: attempt 1 ran, but it left no log of its own; Snakemake "
+        "rewrites a job's rule log at each attempt, so it holds attempt 2's (wavecast logs "
+        "without --attempt); SLURM job logs are kept per attempt\n"
+    )
     assert main([*retried, "--attempt", "2"]) == 0
     assert "rule log, attempt 2" in capsys.readouterr().out
     assert main([*argv, "--attempt", "5"]) == 1
@@ -184,6 +188,17 @@ def test_logs_of_an_attempt_that_did_not_happen_is_an_error(local_workdir, capsy
         main([*argv, "--attempt", "0"])
     assert exit_.value.code == 2
     assert "attempts count from 1" in capsys.readouterr().err
+
+
+def test_a_rule_log_a_later_run_rewrote_says_so(local_workdir, capsys):
+    """`wavecast logs work m=001 --run <older run>`: the rule's log file is the newest run's
+    (Snakemake rewrites it); printed with a note, not as the older run's."""
+    log = local_workdir / "logs" / "work" / "001.log"
+    log.touch()  # now: long after the run of 2026-11-21 15:03
+    assert main(["logs", "work", "m=001", "--list", "--workdir", str(local_workdir)]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"{log}\trule log, attempt 1; written ")
+    assert line.endswith(", after this attempt: a later run's")
 
 
 def test_runs_without_run_logs_says_so(tmp_path, capsys):

@@ -46,6 +46,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     )
     for log in found:
         attempt = f", attempt {log.attempt}" if log.attempt else ""
+        attempt += f"; {log.note}" if log.note else ""
         if args.list:
             print(f"{log.path}\t{log.what}{attempt}")
             continue

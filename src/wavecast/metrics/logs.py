@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..errors import Problem, ValidationError, closest
@@ -27,6 +28,8 @@ class FoundLog:
     path: Path
     what: str  # "rule log" | "SLURM job log" | "SLURM group job log" | "Kubernetes pod log"
     attempt: int | None
+    #: Why the file may not be that attempt's (a later run rewrote it); empty when it is.
+    note: str = ""
 
 
 def parse_wildcards(items: list[str]) -> dict[str, str]:
@@ -71,7 +74,7 @@ def find_logs(
         # the rule's log is rewritten by every attempt: it is the last attempt's only
         last = a.attempt == max(m.attempt for m in of_job if m.jobid == a.jobid)
         if last:
-            found += [FoundLog(workdir / p, "rule log", a.attempt) for p in a.logs]
+            found += [_rule_log(workdir / p, a.attempt, a.end) for p in a.logs]
         if a.backend_log:
             found.append(FoundLog(_within(workdir, a.backend_log), "SLURM job log", a.attempt))
         if a.external_id and a.external_id.startswith("snakejob-"):
@@ -91,6 +94,20 @@ def find_logs(
             if all(_names_value(path.stem, v) for v in wildcards.values()):
                 found.append(FoundLog(path, "rule log", None))
     existing = [f for f in found if f.path.is_file()]
+    if not existing and matches and attempt is not None:
+        later = max(m.attempt for m in of_job)
+        raise ValidationError(
+            [
+                Problem(
+                    str(workdir),
+                    rule,
+                    f"attempt {attempt} ran, but it left no log of its own",
+                    f"Snakemake rewrites a job's rule log at each attempt, so it holds attempt "
+                    f"{later}'s (wavecast logs without --attempt); SLURM job logs are kept "
+                    "per attempt",
+                )
+            ]
+        )
     if not existing:
         looked = ", ".join(str(f.path) for f in found) or f"logs/{rule}/, {SLURM_LOGS}/rule_{rule}/"
         what = f"{rule} {' '.join(f'{k}={v}' for k, v in wildcards.items())}".strip()
@@ -108,6 +125,21 @@ def find_logs(
             ]
         )
     return existing
+
+
+#: How much later than its job's end a rule log may be written (clocks, file systems).
+_LATE = timedelta(minutes=2)
+
+
+def _rule_log(path: Path, attempt: int, ended: datetime | None) -> FoundLog:
+    """The rule's log of an attempt, noting when it was written after the attempt ended: a
+    later run of the same job rewrote it, and it is that run's."""
+    note = ""
+    if ended is not None and path.is_file():
+        written = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+        if written > ended + _LATE:
+            note = f"written {written:%Y-%m-%d %H:%M:%S}, after this attempt: a later run's"
+    return FoundLog(path, "rule log", attempt, note)
 
 
 def _grouped_logs(
@@ -130,7 +162,7 @@ def _grouped_logs(
         if attempt is not None and n != attempt:
             continue
         if n == last[j.key]:  # the rule's log is rewritten by every attempt
-            found += [FoundLog(workdir / p, "rule log", n) for p in j.logs]
+            found += [_rule_log(workdir / p, n, None) for p in j.logs]
         if j.slurm_job in runlog.slurm_group_logs:
             path = _within(workdir, runlog.slurm_group_logs[j.slurm_job])
             found.append(FoundLog(path, "SLURM group job log", n))
