@@ -329,6 +329,18 @@ def test_yaml_traps_duplicates_and_schema_errors_reported_together(tmp_path, mon
     ]
 
 
+def test_a_boolean_word_where_a_number_goes_says_what_to_write(tmp_path):
+    """`seed: on` is True to Snakemake; "quote it" would still be wrong for a number."""
+    text = DEMO.read_text().replace("  seed: 20261121", "  seed: on")
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        load_workflow_config(yaml.safe_load(text), [str(path)])
+    assert [str(p).partition("::")[2] for p in info.value.problems] == [
+        "ensemble.seed: 'on' is read as a boolean by YAML 1.1 parsers (Snakemake's among "
+        "them); expected a whole number"
+    ]
+
+
 def test_yaml11_key_is_caught(tmp_path):
     """Snakemake's parse turns the key into True, which the schema calls unknown: the
     problem is the key as written, reported once."""

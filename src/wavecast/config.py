@@ -713,8 +713,11 @@ def load_workflow_config(
             for p in exc.problems
             if p.path not in read_as_bool
         ]
-        # `coast_side: no`: the choices say more than "quote it", which would still be wrong
-        choices = {p.path: p.fix for p in where if p.fix.startswith(_CHOOSE)}
+        # `coast_side: no`, `seed: on`: the choices or the type say more than "quote it",
+        # which would still be wrong
+        choices = {
+            p.path: p.fix for p in where if p.fix.startswith(_CHOOSE) or _expects_no_text(p.fix)
+        }
         problems = [
             dataclasses.replace(p, fix=choices[p.path])
             if p.path in choices and yamlstrict.is_boolean_value(p)
@@ -725,6 +728,11 @@ def load_workflow_config(
     if problems:
         raise ValidationError(problems)
     return cfg, deployment
+
+
+def _expects_no_text(fix: str) -> bool:
+    """A type error's fix naming only non-text types ("expected a whole number")."""
+    return fix.startswith("expected ") and "text" not in fix
 
 
 def _command_line_text(problem: Problem, config: Mapping) -> Problem:
