@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 from ..errors import Problem
 from ..rules import RULE_NAMES
@@ -305,21 +306,55 @@ def _check_disk(backend: BackendBase, file: str) -> list[Problem]:
 _MANAGED_HINT = "use partition/account/qos/constraint, stages or defaults instead"
 
 
+#: sbatch's short forms of the options the SLURM plugin sets or wavecast fields give.
+_SHORT_OPTIONS = {
+    "J": "job name",
+    "o": "output file",
+    "e": "error file",
+    "D": "working directory",
+    "A": "account",
+    "p": "partition",
+    "n": "number of tasks",
+    "c": "CPUs per task",
+    "t": "runtime/time limit",
+    "C": "node constraints",
+    "N": "number of nodes",
+    "q": "quality of service",
+}
+
+
+def _glued_short_options(extra: str) -> set[str]:
+    """Managed options written short and glued to their value (``-pother``, ``-t5``), which
+    the plugin's own patterns (``-p\\s``) miss: sbatch takes the last -p, so it would replace
+    the partition wavecast sets."""
+    try:
+        words = shlex.split(extra)
+    except ValueError:
+        words = extra.split()
+    return {
+        _SHORT_OPTIONS[word[1]]
+        for word in words
+        if len(word) > 1 and word[0] == "-" and word[1] in _SHORT_OPTIONS
+    }
+
+
 def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
     from snakemake_executor_plugin_slurm.validation import get_forbidden_slurm_options
 
     problems = []
     if backend.extra:
-        for pattern, what in get_forbidden_slurm_options().items():
-            if re.search(pattern, backend.extra):
-                problems.append(
-                    Problem(
-                        file,
-                        "extra",
-                        f"repeats an option the SLURM plugin manages ({what})",
-                        _MANAGED_HINT,
-                    )
-                )
+        managed = {
+            what
+            for pattern, what in get_forbidden_slurm_options().items()
+            if re.search(pattern, backend.extra)
+        }
+        managed |= _glued_short_options(backend.extra)
+        problems += [
+            Problem(
+                file, "extra", f"repeats an option the SLURM plugin manages ({what})", _MANAGED_HINT
+            )
+            for what in sorted(managed)
+        ]
     if isinstance(backend.array_jobs, list):
         for i, rule in enumerate(backend.array_jobs):
             if rule not in RULE_NAMES:
