@@ -11,29 +11,14 @@ import re
 import subprocess
 from pathlib import Path
 
+from wavecast.rules import DEPENDS as RULE_DEPENDS
 from wavecast.rules import LOCAL_RULES
+from wavecast.rules import MEMBER_RULES as RULE_MEMBER_RULES
 
-#: Rule -> rules it depends on (workflow/rules/*.smk), ``all`` left out.
-DEPENDS: dict[str, set[str]] = {
-    "build_grid": set(),
-    "make_forcing": set(),
-    "run_member": {"build_grid", "make_forcing"},
-    "summarise_ensemble": {"run_member"},
-    "extract_stations": {"run_member"},
-    "plot_maps": {"build_grid", "summarise_ensemble"},
-    "plot_stations": {"extract_stations"},
-    "archive_run": {
-        "build_grid",
-        "summarise_ensemble",
-        "extract_stations",
-        "plot_maps",
-        "plot_stations",
-    },
-    "report_metrics": {"archive_run"},
-}
-
-#: Rules with a ``member`` wildcard: linked member to member, every other edge is all-to-all.
-MEMBER_RULES = {"make_forcing", "run_member"}
+#: Rule -> rules it depends on, and the rules with a member wildcard (linked member to member,
+#: every other edge all-to-all): the package's own, which group job sizes use too.
+DEPENDS: dict[str, set[str]] = {rule: set(up) for rule, up in RULE_DEPENDS.items()}
+MEMBER_RULES = set(RULE_MEMBER_RULES)
 
 #: Rules Snakemake runs on the submitting machine (never a cluster job).
 LOCAL = set(LOCAL_RULES)

@@ -31,10 +31,15 @@ def test_production_run_member(capsys) -> None:
     assert "--bind /data/wavecast/input:/data/input:ro" in apptainer
     assert "docker://ghcr.io/wavecast/wavecast:0.1.0" in apptainer
     assert "build_grid:" not in out
+    lines = out.splitlines()
     assert (
-        "  group member: one SLURM job runs make_forcing, run_member (1 instance per job; "
-        "Snakemake sizes the job from its rules' resources)"
-    ) in out.splitlines()
+        "  group member: one SLURM job runs make_forcing, run_member (1 instance per job)" in lines
+    )
+    # the group job's own size: run_member's memory, the two runtimes added up (60 + 240 min)
+    assert (
+        "  group job asks for 1 CPU(s), 8g (8192 MiB), 300 min (make_forcing then run_member)"
+        in lines
+    )
 
 
 def test_group_components_are_shown(tmp_path, capsys) -> None:
@@ -46,7 +51,11 @@ def test_group_components_are_shown(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "  group member: one SLURM job runs make_forcing, run_member (2 instances" in out
     assert "  group post: one SLURM job runs summarise_ensemble, extract_stations" in out
-    assert out.count("  group ") == 7  # every rule but build_grid, which runs alone
+    assert out.count("  group member: ") + out.count("  group post: ") == 7  # not build_grid
+    # two members side by side: CPUs and memory doubled, the runtime the same
+    assert (
+        "group job asks for 2 CPU(s), 16g (16384 MiB), 300 min (make_forcing then run_member" in out
+    )
 
 
 def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) -> None:

@@ -359,8 +359,12 @@ def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
         for i, rule in enumerate(backend.array_jobs):
             if rule not in RULE_NAMES:
                 problems.append(_unknown_rule(file, f"array_jobs[{i}]", rule))
-    problems += _check_groups(backend, file)
-    return problems
+    grouping = _check_groups(backend, file)
+    if not grouping:  # sizes only for groups of known rules, each in one group
+        from .groups import group_problems
+
+        grouping = group_problems(backend, file)
+    return problems + grouping
 
 
 def _unknown_rule(file: str, path: str, rule: str) -> Problem:

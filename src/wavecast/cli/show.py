@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..backends.groups import group_size
 from ..backends.load import load_backend
 from ..backends.models import KubernetesBackend, LocalBackend, SlurmBackend
 from ..backends.preview import apptainer_command, pod_resources, sbatch_command
@@ -55,8 +56,13 @@ def cmd_show(args: argparse.Namespace) -> int:
                 n = backend.group_components.get(group, 1)
                 print(
                     f"  group {group}: one SLURM job runs {', '.join(backend.groups[group])} "
-                    f"({n} instance{'s' if n > 1 else ''} per job; Snakemake sizes the job "
-                    "from its rules' resources)"
+                    f"({n} instance{'s' if n > 1 else ''} per job)"
+                )
+                size = group_size(backend, group)
+                print(
+                    f"  group job asks for {size.describe()}"
+                    if size
+                    else "  group job: sized at run time from every member's jobs it holds"
                 )
                 # the group job carries the same partition/account/qos/extra flags, but its
                 # -t, --mem and CPUs are Snakemake's sum/max over the group's rules
