@@ -20,6 +20,7 @@ from wavecast.deployment import replaced_profile_settings
 from wavecast.errors import ValidationError
 from wavecast.hooks import release_exit_timers, skip_final_collection
 from wavecast.images import built_image_path, check_workflow_image
+from wavecast.profilesync import stale_profile_problems
 
 try:
     SCIENCE, DEPLOYMENT = load_workflow_config(
@@ -69,6 +70,18 @@ if workflow.is_main_process:
         raise WorkflowError(
             "the command line replaced the profile's deployment settings; "
             f"nothing was run:\n{_report}"
+        )
+
+# A backend YAML edited since its profile was built: Snakemake would run the old profile.
+if workflow.is_main_process:
+    try:
+        _stale = stale_profile_problems(WAVECAST_ENV, Path.cwd())
+    except ValidationError as _exc:
+        _stale = _exc.problems
+    if _stale:
+        raise WorkflowError(
+            "the environment's backend YAML and its profile differ; nothing was run:\n"
+            f"{ValidationError(_stale).report()}"
         )
 
 # An environment that builds its image (container.dockerfile): the image must exist and come

@@ -13,20 +13,13 @@ import yaml
 
 from ..deadline import RESOURCE as ENFORCE_RUNTIME
 from ..images import builds_its_image, built_image_path, source_path
+from ..profilesync import GENERATED_MARK, regenerate_command
 from .checks import uses_apptainer
 from .models import BackendBase, KubernetesBackend, LocalBackend, SlurmBackend
 from .resolve import mem_mb_expression, profile_mem_mb, resolve, runtime_expression
 from .units import parse_memory, runtime_minutes
 
 RERUN_TRIGGERS = ["mtime", "params", "input", "software-env", "code"]
-
-
-def profile_path(env: str) -> str:
-    return f"profiles/{env}/profile.yaml"
-
-
-def regenerate_command(env: str) -> str:
-    return f"wavecast profiles build {env}"
 
 
 def build_argvs(
@@ -229,7 +222,7 @@ def _units_comment(backend: BackendBase) -> list[str]:
 def header(backend: BackendBase, env: str) -> str:
     lines = [
         f"# Snakemake profile for the '{env}' environment.",
-        f"# GENERATED from {source_path(env)} by wavecast; do not edit by hand.",
+        f"# GENERATED from {source_path(env)} {GENERATED_MARK}",
         f"# Regenerate: {regenerate_command(env)}",
         f"# Check in sync: wavecast profiles check    Inspect: wavecast show --env {env}",
         *_units_comment(backend),

@@ -1,0 +1,54 @@
+"""Whether a generated profile still says what its backend YAML says, when a run starts.
+
+Snakemake reads only the profile: a backend YAML edited since ``wavecast profiles build`` (a
+partition, a memory, a broken value) would be ignored without a word. The workflow calls
+:func:`stale_profile_problems` once, in the Snakemake the user started; this module imports
+nothing heavy, so that costs nothing when the pair is unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import Problem
+from .images import source_path
+
+#: The end of a generated profile's first header line after the backend YAML's path.
+GENERATED_MARK = "by wavecast; do not edit by hand."
+
+
+def profile_path(env: str) -> str:
+    return f"profiles/{env}/profile.yaml"
+
+
+def regenerate_command(env: str) -> str:
+    return f"wavecast profiles build {env}"
+
+
+def stale_profile_problems(env: str, root: Path) -> list[Problem]:
+    """[] when ``root``'s ``profiles/ENV/profile.yaml`` is what ``config/backends/ENV.yaml``
+    renders, or when either is missing or the profile is not wavecast's. The YAML is read only
+    when it was modified after the profile was written (a clone writes the profile last), so an
+    unchanged pair costs two ``stat`` calls. Raises ValidationError when the YAML is invalid."""
+    source, profile = root / source_path(env), root / profile_path(env)
+    if not source.is_file() or not profile.is_file():
+        return []
+    if source.stat().st_mtime <= profile.stat().st_mtime:
+        return []
+    text = profile.read_text(encoding="utf-8")
+    if GENERATED_MARK not in text:
+        return []
+    from .backends.load import load_env_backend  # pydantic: only when there is an edit
+    from .backends.render import render_profile
+
+    if render_profile(load_env_backend(env, root), env) == text:
+        return []
+    return [
+        Problem(
+            source_path(env),
+            "",
+            f"edited since {profile_path(env)} was built from it, and Snakemake reads only "
+            "the profile",
+            f"run: {regenerate_command(env)} (or undo the edit)",
+        )
+    ]
