@@ -53,6 +53,18 @@ def test_memory_cpu_timeout_proposals():
     assert notes == []
 
 
+def test_the_current_timeout_is_shown_as_the_yaml_writes_it():
+    """125 s becomes runtime 3 (minutes): the proposal compares with and shows 125, not 180."""
+    e = env(a={"cpu": 1.0, "mem_mb": 1024.0, "runtime_min": 3.0, "timeout_s": 125.0})
+    proposals, _ = propose([rec("a", 0.5, 200, 150)], e, 1.2)
+    assert [(p.current, p.proposed) for p in proposals if p.key == "timeout"] == [("125", "300")]
+    e = env(a={"cpu": 1.0, "mem_mb": 1024.0, "runtime_min": 5.0, "timeout_s": 300.0})
+    assert [p for p in propose([rec("a", 0.5, 200, 150)], e, 1.2)[0] if p.key == "timeout"] == []
+    assert (
+        load_env(ROOT / "config/backends/staging.yaml").requested["run_member"]["timeout_s"] == 7200
+    )
+
+
 def test_never_above_limits_never_below_use():
     e = env(a={"cpu": 2.0, "mem_mb": 1024.0, "runtime_min": 10.0})
     e = EnvResources(

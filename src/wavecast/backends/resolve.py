@@ -24,6 +24,8 @@ class ResolvedRule:
     mpi: str | None
     #: Kubernetes pods' ephemeral storage in MB of 10^6 bytes; None: Snakemake's default.
     disk_mb: int | None = None
+    #: The timeout as the backend YAML gives it, in seconds (``runtime`` is it in minutes).
+    timeout: int = 0
 
     def snakemake_resources(self, backend: BackendBase) -> dict[str, int | str]:
         """The resource values one job of this rule gets on the first attempt."""
@@ -73,6 +75,7 @@ def resolve(backend: BackendBase) -> list[ResolvedRule]:
                 mpi=mpi,
                 # the Kubernetes plugin requests "<disk_mb>M", 10^6 bytes: as for mem_mb
                 disk_mb=decimal_mb(parse_memory(disk)) if disk else None,
+                timeout=timeout,
             )
         )
     return out

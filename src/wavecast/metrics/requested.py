@@ -13,7 +13,8 @@ from ..images import source_path
 
 @dataclass(frozen=True)
 class EnvResources:
-    """Per-rule first-attempt requests (``cpu``, ``mem_mb``, ``runtime_min``) and limits."""
+    """Per-rule first-attempt requests (``cpu``, ``mem_mb``, ``runtime_min``, and
+    ``timeout_s`` as the YAML gives it) and limits."""
 
     path: str
     kind: str
@@ -35,7 +36,12 @@ def load_env(path: Path) -> EnvResources:
     """Load and validate the backend YAML (ValidationError on mistakes), then resolve it."""
     backend = load_backend(path)
     requested = {
-        r.rule: {"cpu": float(r.cpu), "mem_mb": float(r.mem_mb), "runtime_min": float(r.runtime)}
+        r.rule: {
+            "cpu": float(r.cpu),
+            "mem_mb": float(r.mem_mb),
+            "runtime_min": float(r.runtime),
+            "timeout_s": float(r.timeout),
+        }
         for r in resolve(backend)
     }
     return EnvResources(

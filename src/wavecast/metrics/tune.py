@@ -174,7 +174,8 @@ def _timeout(rule, group, current, env, headroom, notes) -> list[Proposal]:
         return []
     want = max(60, int(_round_up(longest * headroom, timeout_step(longest * headroom))))
     value = max(min(want, env.limit_timeout), math.ceil(longest))
-    now = int(current["runtime_min"] * 60)
+    # as the YAML writes it (125), not the minutes it becomes (3 → 180)
+    now = int(current.get("timeout_s") or current["runtime_min"] * 60)
     if value == now:
         return []
     why = f"longest {longest:.0f} s × {headroom:g}"
