@@ -313,6 +313,20 @@ def test_collect_asks_for_the_command_lines_of_group_job_steps_only(tmp_path):
     assert member.memory_efficiency == pytest.approx(168364 / 1024**2)
 
 
+def test_two_group_jobs_of_one_group_are_two_jobs_not_two_attempts(tmp_path):
+    """Each member's group job is named by the members it ran, so `metrics summary` counts
+    the jobs of the member group as jobs, each with one attempt."""
+    from wavecast.metrics.summary import summarise
+
+    workdir = _log_dir(tmp_path, "runlog_slurm_group_mpi.log")
+    runner = _group_runner([], run="sacct_group_mpi_run.txt", steps="sacct_group_mpi_steps.txt")
+    result = collect(workdir, sacct_runner=runner)
+    groups = [r for r in result.records if r.rule.startswith("member_")]
+    assert sorted(r.wildcards["member"] for r in groups) == ["000", "001"]
+    (row,) = [s for s in summarise(result.records) if s.rule.startswith("member_")]
+    assert (row.jobs, row.attempts) == (2, 2)
+
+
 def test_collect_gives_an_mpi_rule_in_a_group_job_its_own_record(tmp_path):
     """The same through collect: the run log's group blocks reach the step records, and the
     rule's requests come from the backend YAML."""

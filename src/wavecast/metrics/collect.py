@@ -159,6 +159,9 @@ def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRe
             note(record, str(exc))
         return [derive(r) for r in records]
     records = slurm.sacct_records(jobs, run.run_id, by_id, run.slurm_group_attempts)
+    for record in records:
+        if record.backend_job_id in run.slurm_group_attempts and not record.wildcards:
+            record.wildcards = _group_wildcards(run, record.backend_job_id)
     seen = {r.backend_job_id for r in records}
     for record, job in zip(progress.track(records, "jobs"), jobs, strict=True):
         logged = by_id.get(job.job_id)
@@ -174,6 +177,17 @@ def _slurm(run, workdir, requested, runner, result, now, progress) -> list[JobRe
             note(record, "not in sacct's answer (submission failed, or outside the window)")
             records.append(derive(record))
     return records
+
+
+def _group_wildcards(run: RunLog, job_id: str) -> dict[str, str]:
+    """The wildcard values of the jobs a group job ran (``member: 000,001``): what tells two
+    group jobs of one group apart, so that they count as two jobs, not two attempts of one."""
+    values: dict[str, set[str]] = {}
+    for job in run.grouped_jobs:
+        if job.slurm_job == job_id:
+            for key, value in job.wildcards.items():
+                values.setdefault(key, set()).add(value)
+    return {key: ",".join(sorted(v)) for key, v in sorted(values.items())}
 
 
 #: Step ids per sacct call for group jobs' command lines (keeps the argument list short).
