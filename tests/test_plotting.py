@@ -156,3 +156,23 @@ def test_fields_on_uneven_or_curvilinear_grids_keep_pcolormesh() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pcolormesh: centres not monotonic
         assert isinstance(plotting._field(ax, lat, dateline, data), QuadMesh)
+
+
+def test_station_names_are_drawn_as_written(tmp_path: Path) -> None:
+    """Any one-line text is a valid station name; `$` would otherwise start Matplotlib's
+    mathematics (`$\\b$` fails to parse), after every member had run."""
+    paths = write_member_files(tmp_path / "members", 2, nt=NT, ny=NY, nx=NX)
+    ens, _ = summarise_ensemble(paths, {"percentile": 90})
+    _, _, lat, lon = grid_lat_lon(NY, NX)
+    name = "Quai $\\alpha$ $\\b$ 5$"
+    stations = [{"name": name, "lat": float(lat[5, 10]), "lon": float(lon[5, 10])}]
+    sta = extract_stations(paths, stations)
+    check_png(
+        plotting.plot_station_series(sta, tmp_path / "s.png", CFG, figsize=(7, 3)), (7, 3), 50
+    )
+    check_png(
+        plotting.plot_max_hs_map(ens, None, stations, tmp_path / "m.png", CFG, figsize=(8, 4)),
+        (8, 4),
+        50,
+    )
+    assert plotting.literal(name) == "Quai \\$\\alpha\\$ \\$\\b\\$ 5\\$"

@@ -40,6 +40,12 @@ _STROKE = [pe.withStroke(linewidth=3, foreground="white")]
 TALK_RC: dict[str, Any] = {"font.size": 11}
 
 
+def literal(text: str) -> str:
+    """``text`` drawn as written: Matplotlib reads ``$...$`` as mathematics, and a station
+    name such as ``Quai $5`` would break the figure."""
+    return text.replace("$", r"\$")
+
+
 def _talk_style(func: Callable[..., Path]) -> Callable[..., Path]:
     """Build the figure under :data:`TALK_RC` without touching the caller's rcParams."""
 
@@ -161,7 +167,7 @@ def _stations(ax: Axes, stations: Sequence[Mapping[str, Any]]) -> None:
             zorder=5,
         )
         ax.annotate(
-            str(st["name"]),
+            literal(str(st["name"])),
             (float(st["lon"]), float(st["lat"])),
             xytext=(5, 5),
             textcoords="offset points",
@@ -334,7 +340,7 @@ def plot_station_series(
                 km = float(stations_ds["cell_distance_km"].values[s])
                 where += f"; nearest water cell, {km:.1f} km away"
             where += ")"
-        ax.set_title(f"{name}{where}", loc="left", fontsize="medium", fontweight="bold")
+        ax.set_title(f"{literal(name)}{where}", loc="left", fontsize="medium", fontweight="bold")
         ax.set_ylabel("$H_s$ (m)")
         ax.set_ylim(bottom=0.0)
         ax.grid(True, alpha=0.3)
