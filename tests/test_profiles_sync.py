@@ -185,4 +185,9 @@ def test_a_run_stops_while_the_backend_yaml_is_newer_than_its_profile(tmp_path: 
     backend.write_text(backend.read_text().replace("cores: all", "cores: 0"))
     broken = run()
     assert broken.returncode != 0
+    assert "the environment's backend YAML is invalid; nothing was run" in broken.stderr
     assert "config/backends/localdev.yaml::cores: 0 is out of range" in broken.stderr
+    # without a profile, none is read: the backend YAML is not the run's business
+    argv.remove("--profile")
+    argv.remove("profiles/localdev")
+    assert run().returncode == 0

@@ -73,15 +73,17 @@ if workflow.is_main_process:
         )
 
 # A backend YAML edited since its profile was built: Snakemake would run the old profile.
-if workflow.is_main_process:
+# Only for a run with a wavecast profile (which names its environment); without one, no
+# profile is read.
+if workflow.is_main_process and "wavecast_env" in DEPLOYMENT:
     try:
         _stale = stale_profile_problems(WAVECAST_ENV, Path.cwd())
+        _heading = "the environment's backend YAML and its profile differ"
     except ValidationError as _exc:
-        _stale = _exc.problems
+        _stale, _heading = _exc.problems, "the environment's backend YAML is invalid"
     if _stale:
         raise WorkflowError(
-            "the environment's backend YAML and its profile differ; nothing was run:\n"
-            f"{ValidationError(_stale).report()}"
+            f"{_heading}; nothing was run:\n{ValidationError(_stale).report()}"
         )
 
 # An environment that builds its image (container.dockerfile): the image must exist and come
