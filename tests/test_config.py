@@ -371,6 +371,14 @@ def test_numbers_yaml11_reads_in_another_base_are_caught(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("text", ["0:30", "00:30", "-0:30", "!!str 010", '"010"', "0x10", "0"])
+def test_what_yaml11_reads_as_written_is_no_trap(text):
+    """`0:30` is text to YAML 1.1 (base 60 needs a leading 1-9); a tag or quotes say text."""
+    from wavecast.yamlstrict import load_text
+
+    assert load_text(f"a: {text}\n", "f.yaml")[1] == []
+
+
 def test_a_yaml_trap_does_not_hide_the_files_other_mistakes(tmp_path):
     """validate_file (``wavecast``'s path): the text's traps and the values' mistakes at once."""
     text = DEMO.read_text().replace("coast_side: west", "coast_side: no")

@@ -63,11 +63,15 @@ _DataLoader.add_implicit_resolver(
 _OTHER_BASE = re.compile(r"^[-+]?(?:0[0-7_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$")
 
 
+#: The tags PyYAML resolves plain numbers to (an explicit ``!!str`` keeps its own).
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
 def _number_trap(node: yaml.ScalarNode) -> tuple[str, str] | None:
     """(problem, fix) for a plain number YAML 1.1 reads in another base, else None."""
     text = node.value
-    if node.style is not None or not _OTHER_BASE.match(text):
-        return None
+    if node.style is not None or node.tag not in _NUMBER_TAGS or not _OTHER_BASE.match(text):
+        return None  # quoted, tagged (!!str 010) or text to YAML 1.1 (0:30)
     reading = yaml.safe_load(text)
     octal = ":" not in text
     how = "octal, for its leading zero" if octal else "base 60, like a clock time"
