@@ -58,7 +58,10 @@ def test_a_group_job_above_limits_is_an_error(production):
     (problem,) = [p for p in err.value.problems if p.path == "groups.member"]
     assert problem.message == (
         "a member group job is larger than limits allow (8 CPUs > limits.cpu 4; 300 min > "
-        "limits.timeout 240 min): Snakemake sizes it from its rules as 8 CPU(s), 64g (65536 "
-        "MiB), 300 min (make_forcing then run_member, 8 members side by side)"
+        "limits.timeout 240 min): Snakemake sizes it from its rules as up to 8 CPU(s), 64g "
+        "(65536 MiB), 300 min (make_forcing then run_member, 8 members side by side)"
     )
-    assert problem.fix.endswith("or group fewer rules or fewer components")
+    assert problem.fix.endswith(
+        "or group fewer rules or fewer members (group_components.member; a job holds at most "
+        "as many as the ensemble has)"
+    )

@@ -54,7 +54,8 @@ def test_group_components_are_shown(tmp_path, capsys) -> None:
     assert out.count("  group member: ") + out.count("  group post: ") == 7  # not build_grid
     # two members side by side: CPUs and memory doubled, the runtime the same
     assert (
-        "group job asks for 2 CPU(s), 16g (16384 MiB), 300 min (make_forcing then run_member" in out
+        "group job asks for up to 2 CPU(s), 16g (16384 MiB), 300 min (make_forcing then run_member"
+        in out
     )
 
 

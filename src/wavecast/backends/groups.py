@@ -41,9 +41,11 @@ class GroupSize:
     copies: int
 
     def describe(self) -> str:
+        sizes = f"{self.cpus} CPU(s), {format_mib(self.mem_mb)}, {self.runtime} min"
         order = " then ".join(" + ".join(level) for level in self.levels)
-        times = f", {self.copies} members side by side" if self.copies > 1 else ""
-        return f"{self.cpus} CPU(s), {format_mib(self.mem_mb)}, {self.runtime} min ({order}{times})"
+        if self.copies > 1:  # a run's last job may hold fewer members, as may a small ensemble
+            return f"up to {sizes} ({order}, {self.copies} members side by side)"
+        return f"{sizes} ({order})"
 
 
 def group_size(backend: SlurmBackend, group: str) -> GroupSize | None:
@@ -115,7 +117,12 @@ def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
                     f"a {group} group job is larger than limits allow ({'; '.join(over)}): "
                     f"Snakemake sizes it from its rules as {size.describe()}",
                     "lower those stages' resources, raise limits, or group fewer rules"
-                    + (" or fewer components" if size.copies > 1 else ""),
+                    + (
+                        f" or fewer members (group_components.{group}; a job holds at most "
+                        "as many as the ensemble has)"
+                        if size.copies > 1
+                        else ""
+                    ),
                 )
             )
     return problems
