@@ -182,6 +182,9 @@ def test_logs_of_an_attempt_that_did_not_happen_is_an_error(local_workdir, capsy
     )
     assert main([*retried, "--attempt", "2"]) == 0
     assert "rule log, attempt 2" in capsys.readouterr().out
+    (local_workdir / "logs" / "bad" / "bad.log").unlink()  # the last attempt's log is gone
+    assert main([*retried, "--attempt", "2"]) == 1
+    assert "no log found for bad attempt 2" in capsys.readouterr().err
     assert main([*argv, "--attempt", "5"]) == 1
     assert "no log found for work m=001 attempt 5" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
