@@ -60,6 +60,10 @@ def test_the_current_timeout_is_shown_as_the_yaml_writes_it():
     assert [(p.current, p.proposed) for p in proposals if p.key == "timeout"] == [("125", "300")]
     e = env(a={"cpu": 1.0, "mem_mb": 1024.0, "runtime_min": 5.0, "timeout_s": 300.0})
     assert [p for p in propose([rec("a", 0.5, 200, 150)], e, 1.2)[0] if p.key == "timeout"] == []
+    # capped at limits.timeout 180 s: 125 s and 180 s are both runtime 3, so no change
+    requested = {"a": {"cpu": 1.0, "mem_mb": 1024.0, "runtime_min": 3.0, "timeout_s": 125.0}}
+    e = EnvResources("p", "slurm", requested, limit_cpu=4, limit_mem_mb=4096, limit_timeout=180)
+    assert [p for p in propose([rec("a", 0.5, 150, 80)], e, 1.2)[0] if p.key == "timeout"] == []
     assert (
         load_env(ROOT / "config/backends/staging.yaml").requested["run_member"]["timeout_s"] == 7200
     )

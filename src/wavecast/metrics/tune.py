@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..backends.units import runtime_minutes
 from ..errors import Problem, ValidationError
 from .record import TIMEOUT, JobRecord
 from .requested import EnvResources
@@ -174,9 +175,10 @@ def _timeout(rule, group, current, env, headroom, notes) -> list[Proposal]:
         return []
     want = max(60, int(_round_up(longest * headroom, timeout_step(longest * headroom))))
     value = max(min(want, env.limit_timeout), math.ceil(longest))
-    # as the YAML writes it (125), not the minutes it becomes (3 → 180)
+    # shown as the YAML writes it (125), not the minutes it becomes (3 → 180); a value that
+    # becomes the same minutes (180) changes nothing
     now = int(current.get("timeout_s") or current["runtime_min"] * 60)
-    if value == now:
+    if runtime_minutes(value) == runtime_minutes(now):
         return []
     why = f"longest {longest:.0f} s × {headroom:g}"
     return [Proposal(rule, "timeout", str(now), str(value), why)]
