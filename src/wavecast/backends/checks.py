@@ -320,6 +320,8 @@ _SHORT_OPTIONS = {
     "C": "node constraints",
     "N": "number of nodes",
     "q": "quality of service",
+    "G": "GPU allocation",
+    "M": "cluster specification",
 }
 
 
