@@ -396,3 +396,21 @@ def test_input_and_run_together_are_refused(local_workdir, tmp_path, capsys):
         "give --input, or --run to collect the run instead\n"
     )
     assert main(argv[:4]) == 0  # --input alone
+
+
+def test_runs_counts_failed_group_jobs(tmp_path, capsys):
+    """A group job that failed is logged as `Error in group <id>` with its rules' blocks
+    indented: `metrics runs` counts it among the failures, as it counts it among attempts."""
+    text = (DATA / "runlog_slurm_groups.log").read_text()
+    at = text.index("[Sun Nov 22 04:34:28 2026]\nFinished jobid: 8")
+    failure = (
+        "[Sun Nov 22 04:34:28 2026]\nError in group post\n    Error in rule extract_stations:\n"
+        "        jobid: 8\n"
+    )
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    (logs / "2026-11-22T043309.849595.snakemake.log").write_text(
+        text[:at] + failure + text[text.index("Cleaning up") :]
+    )
+    assert main(["metrics", "runs", "--workdir", str(tmp_path)]) == 0
+    assert "  1 failed  ended" in capsys.readouterr().out

@@ -203,7 +203,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not runs:
         raise no_runs_error(args.workdir, "list")
     for run in reversed(runs):
-        failed = sum(a.status == "failed" for a in run.attempts)
+        failed = sum(a.status == "failed" for a in run.attempts) + run.failed_group_jobs
         attempts = len(run.attempts) + len(run.slurm_group_jobs)  # a group job: one attempt
         if run.ended:
             state = "ended"

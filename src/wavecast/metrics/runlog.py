@@ -40,6 +40,7 @@ _GROUPED_RULE_RE = re.compile(r"^    (?:local)?(?:rule|checkpoint) (\S+):$")
 _GROUPED_ITEM_RE = re.compile(r"^        (\w[\w-]*): ?(.*)$")
 _FINISHED_RE = re.compile(r"^Finished jobid: (\d+) \(Rule: (\S+)\)")
 _ERROR_RE = re.compile(r"^Error in rule (\S+):$")
+_GROUP_ERROR_RE = re.compile(r"^Error in group \S+$")
 _EXC_RE = re.compile(r"^(\w+(?:Exception|Error)) in rule (\S+) in file")
 _EXC_JOB_RE = re.compile(r"^Job (\d+) ")
 _EXIT_RE = re.compile(r"returned non-zero exit status (\d+)")
@@ -124,6 +125,9 @@ class RunLog:
     slurm_group_attempts: dict[str, int] = field(default_factory=dict)
     #: The SLURM plugin's log file of each group job.
     slurm_group_logs: dict[str, str] = field(default_factory=dict)
+    #: Group jobs Snakemake reported failed (``Error in group <id>``); their rules' own error
+    #: blocks are indented and name no attempt here.
+    failed_group_jobs: int = 0
     #: The jobs those group jobs ran, one entry per time a group block printed them.
     grouped_jobs: list[GroupedJob] = field(default_factory=list)
     attempts: list[LoggedAttempt] = field(default_factory=list)
@@ -260,6 +264,8 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
                 attempt.exit_code = 0 if attempt.local else attempt.exit_code
         elif (m := _ERROR_RE.match(line)) is not None:
             error_job, error_time = {"rule": m.group(1)}, now
+        elif _GROUP_ERROR_RE.match(line):
+            run.failed_group_jobs += 1
         elif (m := _EXIT_RE.search(line)) is not None:
             exit_code, signal = int(m.group(1)), None
         elif (m := _SIGNAL_RE.search(line)) is not None:
