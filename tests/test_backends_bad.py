@@ -64,8 +64,9 @@ EXPECTED: dict[str, list[str]] = {
     "timeout_clock_time.yaml": [
         "timeout: '1:00:00' is read as 3600 by YAML 1.1 parsers (base 60, like a clock time); write the number, or quote it (\"1:00:00\") for text",
     ],
-    "extra_glued_short_options.yaml": [
+    "extra_managed_written_otherwise.yaml": [
         "extra: repeats an option the SLURM plugin manages (cluster specification); use partition/account/qos/constraint, stages or defaults instead",
+        "extra: repeats an option the SLURM plugin manages (memory); use partition/account/qos/constraint, stages or defaults instead",
         "extra: repeats an option the SLURM plugin manages (partition); use partition/account/qos/constraint, stages or defaults instead",
         "extra: repeats an option the SLURM plugin manages (runtime/time limit); use partition/account/qos/constraint, stages or defaults instead",
     ],

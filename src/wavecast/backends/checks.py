@@ -325,19 +325,30 @@ _SHORT_OPTIONS = {
 }
 
 
-def _glued_short_options(extra: str) -> set[str]:
-    """Managed options written short and glued to their value (``-pother``, ``-t5``), which
-    the plugin's own patterns (``-p\\s``) miss: sbatch takes the last -p, so it would replace
-    the partition wavecast sets."""
+def _written_otherwise(extra: str, forbidden: dict[str, str]) -> set[str]:
+    """Managed options the plugin's own patterns (``-p\\s``, ``--partition[=\\s]``) miss:
+    short and glued to their value (``-pother``, ``-t5``), or long and abbreviated, which
+    sbatch accepts (``--partit=other``). sbatch takes the last -p, so either would replace the
+    partition wavecast sets. ``forbidden`` is the plugin's pattern → what table."""
+    long_names = {
+        name: what
+        for pattern, what in forbidden.items()
+        for name in re.findall(r"--([a-z][a-z-]*)\[", pattern)
+    }
     try:
         words = shlex.split(extra)
     except ValueError:
         words = extra.split()
-    return {
-        _SHORT_OPTIONS[word[1]]
-        for word in words
-        if len(word) > 1 and word[0] == "-" and word[1] in _SHORT_OPTIONS
-    }
+    found = set()
+    for word in words:
+        if word.startswith("--"):
+            given = word[2:].split("=", 1)[0]
+            if given in long_names:  # written in full: the plugin's patterns see it
+                continue
+            found |= {what for name, what in long_names.items() if given and name.startswith(given)}
+        elif len(word) > 1 and word[0] == "-" and word[1] in _SHORT_OPTIONS:
+            found.add(_SHORT_OPTIONS[word[1]])
+    return found
 
 
 def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
@@ -345,12 +356,9 @@ def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
 
     problems = []
     if backend.extra:
-        managed = {
-            what
-            for pattern, what in get_forbidden_slurm_options().items()
-            if re.search(pattern, backend.extra)
-        }
-        managed |= _glued_short_options(backend.extra)
+        forbidden = get_forbidden_slurm_options()
+        managed = {what for pattern, what in forbidden.items() if re.search(pattern, backend.extra)}
+        managed |= _written_otherwise(backend.extra, forbidden)
         problems += [
             Problem(
                 file, "extra", f"repeats an option the SLURM plugin manages ({what})", _MANAGED_HINT
