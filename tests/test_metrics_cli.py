@@ -401,12 +401,16 @@ def test_input_and_run_together_are_refused(local_workdir, tmp_path, capsys):
 def test_runs_counts_failed_group_jobs(tmp_path, capsys):
     """A group job that failed is logged as `Error in group <id>` with its rules' blocks
     indented: `metrics runs` counts it among the failures, as it counts it among attempts."""
+    from snakemake.logging import DefaultFormatter
+
     text = (DATA / "runlog_slurm_groups.log").read_text()
     at = text.index("[Sun Nov 22 04:34:28 2026]\nFinished jobid: 8")
-    failure = (
-        "[Sun Nov 22 04:34:28 2026]\nError in group post\n    Error in rule extract_stations:\n"
-        "        jobid: 8\n"
+    # as Snakemake 9 writes it (its own formatter), then the rules' indented error blocks
+    failed = {"rule_name": "extract_stations", "jobid": 8, "output": [], "log": []}
+    failure = DefaultFormatter().format_group_error(
+        {"msg": "Error in group 27ab293b-f11b", "aux_logs": [], "job_error_info": [failed]}
     )
+    failure += "\n    Error in rule extract_stations:\n        jobid: 8\n"
     logs = tmp_path / ".snakemake" / "log"
     logs.mkdir(parents=True)
     (logs / "2026-11-22T043309.849595.snakemake.log").write_text(

@@ -40,7 +40,8 @@ _GROUPED_RULE_RE = re.compile(r"^    (?:local)?(?:rule|checkpoint) (\S+):$")
 _GROUPED_ITEM_RE = re.compile(r"^        (\w[\w-]*): ?(.*)$")
 _FINISHED_RE = re.compile(r"^Finished jobid: (\d+) \(Rule: (\S+)\)")
 _ERROR_RE = re.compile(r"^Error in rule (\S+):$")
-_GROUP_ERROR_RE = re.compile(r"^Error in group \S+$")
+# Snakemake 9 writes it as the message item of an unnamed block: "    message: Error in group"
+_GROUP_ERROR_RE = re.compile(r"^(?:    message: )?Error in group \S+$")
 _EXC_RE = re.compile(r"^(\w+(?:Exception|Error)) in rule (\S+) in file")
 _EXC_JOB_RE = re.compile(r"^Job (\d+) ")
 _EXIT_RE = re.compile(r"returned non-zero exit status (\d+)")
@@ -125,8 +126,8 @@ class RunLog:
     slurm_group_attempts: dict[str, int] = field(default_factory=dict)
     #: The SLURM plugin's log file of each group job.
     slurm_group_logs: dict[str, str] = field(default_factory=dict)
-    #: Group jobs Snakemake reported failed (``Error in group <id>``); their rules' own error
-    #: blocks are indented and name no attempt here.
+    #: Group jobs Snakemake reported failed (``message: Error in group <id>``); their rules'
+    #: own error blocks are indented and name no attempt here.
     failed_group_jobs: int = 0
     #: The jobs those group jobs ran, one entry per time a group block printed them.
     grouped_jobs: list[GroupedJob] = field(default_factory=list)
