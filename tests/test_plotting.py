@@ -164,7 +164,7 @@ def test_station_names_are_drawn_as_written(tmp_path: Path) -> None:
     paths = write_member_files(tmp_path / "members", 2, nt=NT, ny=NY, nx=NX)
     ens, _ = summarise_ensemble(paths, {"percentile": 90})
     _, _, lat, lon = grid_lat_lon(NY, NX)
-    name = "Quai $\\alpha$ $\\b$ 5$"
+    name = "Quai $\\b$ 5"  # two $: Matplotlib would parse "\\b" as mathematics, and fail
     stations = [{"name": name, "lat": float(lat[5, 10]), "lon": float(lon[5, 10])}]
     sta = extract_stations(paths, stations)
     check_png(
@@ -175,4 +175,4 @@ def test_station_names_are_drawn_as_written(tmp_path: Path) -> None:
         (8, 4),
         50,
     )
-    assert plotting.literal(name) == "Quai \\$\\alpha\\$ \\$\\b\\$ 5\\$"
+    assert plotting.literal(name) == "Quai \\$\\b\\$ 5"

@@ -41,8 +41,8 @@ TALK_RC: dict[str, Any] = {"font.size": 11}
 
 
 def literal(text: str) -> str:
-    """``text`` drawn as written: Matplotlib reads ``$...$`` as mathematics, and a station
-    name such as ``Quai $5`` would break the figure."""
+    """``text`` drawn as written: Matplotlib reads text between two ``$`` as mathematics, so
+    ``Pier $5-$6`` would lose its dollars and ``Quai $\\b$`` break the figure."""
     return text.replace("$", r"\$")
 
 
