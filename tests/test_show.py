@@ -49,7 +49,7 @@ def test_group_components_are_shown(tmp_path, capsys) -> None:
     (backends / "production.yaml").write_text(text + "group_components:\n  member: 2\n")
     assert main(["show", "--env", "production", "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "  group member: one SLURM job runs make_forcing, run_member (2 instances" in out
+    assert "  group member: one SLURM job runs make_forcing, run_member (up to 2 instances" in out
     assert "  group post: one SLURM job runs summarise_ensemble, extract_stations" in out
     assert out.count("  group member: ") + out.count("  group post: ") == 7  # not build_grid
     # two members side by side: CPUs and memory doubled, the runtime the same

@@ -56,7 +56,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 n = backend.group_components.get(group, 1)
                 print(
                     f"  group {group}: one SLURM job runs {', '.join(backend.groups[group])} "
-                    f"({n} instance{'s' if n > 1 else ''} per job)"
+                    f"({'up to ' if n > 1 else ''}{n} instance{'s' if n > 1 else ''} per job)"
                 )
                 size = group_size(backend, group)
                 print(

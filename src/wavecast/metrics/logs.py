@@ -94,7 +94,8 @@ def find_logs(
             if all(_names_value(path.stem, v) for v in wildcards.values()):
                 found.append(FoundLog(path, "rule log", None))
     existing = [f for f in found if f.path.is_file()]
-    later = max((m.attempt for m in of_job), default=0)
+    jobids = {m.jobid for m in matches}
+    later = max((a.attempt for a in of_job if a.jobid in jobids), default=0)
     if not existing and matches and attempt is not None and attempt < later:
         raise ValidationError(
             [
