@@ -21,10 +21,7 @@ from ..errors import Problem
 from ..rules import DEPENDS, MEMBER_RULES
 from .models import SlurmBackend
 from .resolve import resolve
-from .units import format_mib
-
-#: The resources a group job's sbatch call reads; runtime is the one added up across levels.
-_SIZED = ("cpus_per_task", "tasks", "mem_mb", "runtime")
+from .units import format_mib, parse_memory, runtime_minutes
 
 
 @dataclass(frozen=True)
@@ -58,21 +55,15 @@ def group_size(backend: SlurmBackend, group: str) -> GroupSize | None:
     copies = backend.group_components.get(group, 1) if members else 1
     wanted = {r.rule: r.snakemake_resources(backend) for r in resolve(backend)}
     levels = _levels(rules)
-    total: dict[str, int] = {}
-    for level in levels:
-        for key in _SIZED:
-            values = [wanted[rule].get(key) for rule in level]
-            if all(v is None for v in values):
-                continue
-            numbers = [int(v or 0) for v in values]
-            width = max(numbers) if key == "runtime" else copies * sum(numbers)
-            merge = (lambda a, b: a + b) if key == "runtime" else max
-            total[key] = merge(total[key], width) if key in total else width
+
+    def widest(key: str) -> int:  # a level's jobs side by side; the largest level
+        return max(copies * sum(int(wanted[r].get(key) or 0) for r in level) for level in levels)
+
     return GroupSize(
         group=group,
-        cpus=total.get("cpus_per_task", 1) * max(1, total.get("tasks", 1)),
-        mem_mb=total["mem_mb"],
-        runtime=total["runtime"],
+        cpus=widest("cpus_per_task") * max(1, widest("tasks")),
+        mem_mb=widest("mem_mb"),
+        runtime=sum(max(int(wanted[r]["runtime"]) for r in level) for level in levels),
         levels=tuple(tuple(level) for level in levels),
         copies=copies,
     )
@@ -97,7 +88,7 @@ def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
     """A group job larger than ``limits`` would be refused by SLURM or never start."""
     problems = []
     limits = backend.limits
-    first = resolve(backend)[0]  # every rule has the same caps
+    cap_mib, cap_min = parse_memory(limits.memory), runtime_minutes(limits.timeout)
     for group in backend.groups:
         size = group_size(backend, group)
         if size is None:
@@ -105,10 +96,10 @@ def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
         over = []
         if size.cpus > limits.cpu:
             over.append(f"{size.cpus} CPUs > limits.cpu {limits.cpu}")
-        if size.mem_mb > first.mem_mb_limit:
-            over.append(f"{size.mem_mb} MiB > limits.memory {format_mib(first.mem_mb_limit)}")
-        if size.runtime > first.runtime_limit:
-            over.append(f"{size.runtime} min > limits.timeout {first.runtime_limit} min")
+        if size.mem_mb > cap_mib:
+            over.append(f"{size.mem_mb} MiB > limits.memory {format_mib(cap_mib)}")
+        if size.runtime > cap_min:
+            over.append(f"{size.runtime} min > limits.timeout {cap_min} min")
         if over:
             problems.append(
                 Problem(

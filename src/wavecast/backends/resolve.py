@@ -20,12 +20,12 @@ class ResolvedRule:
     mem_mb: int
     mem_mb_limit: int
     runtime: int
+    #: The timeout as the backend YAML gives it, in seconds (``runtime`` is it in minutes).
+    timeout: int
     runtime_limit: int
     mpi: str | None
     #: Kubernetes pods' ephemeral storage in MB of 10^6 bytes; None: Snakemake's default.
-    disk_mb: int | None = None
-    #: The timeout as the backend YAML gives it, in seconds (``runtime`` is it in minutes).
-    timeout: int = 0
+    disk_mb: int | None
 
     def snakemake_resources(self, backend: BackendBase) -> dict[str, int | str]:
         """The resource values one job of this rule gets on the first attempt."""
@@ -71,11 +71,11 @@ def resolve(backend: BackendBase) -> list[ResolvedRule]:
                 mem_mb=parse_memory(memory),
                 mem_mb_limit=parse_memory(backend.limits.memory),
                 runtime=runtime_minutes(timeout),
+                timeout=timeout,
                 runtime_limit=runtime_minutes(backend.limits.timeout),
                 mpi=mpi,
                 # the Kubernetes plugin requests "<disk_mb>M", 10^6 bytes: as for mem_mb
                 disk_mb=decimal_mb(parse_memory(disk)) if disk else None,
-                timeout=timeout,
             )
         )
     return out
