@@ -68,12 +68,13 @@ def find_logs(
             if a.rule == rule and all(a.wildcards.get(k) == v for k, v in wildcards.items())
         ]
     matches = [a for a in of_job if attempt is None or a.attempt == attempt]
+    last: dict[int, int] = {}  # jobid -> its last attempt, whose rule log the file holds
+    for a in of_job:
+        last[a.jobid] = max(last.get(a.jobid, 0), a.attempt)
     grouped = _grouped_logs(workdir, runlog, rule, wildcards, attempt) if runlog is not None else []
     found += grouped
     for a in matches:
-        # the rule's log is rewritten by every attempt: it is the last attempt's only
-        last = a.attempt == max(m.attempt for m in of_job if m.jobid == a.jobid)
-        if last:
+        if a.attempt == last[a.jobid]:  # every attempt rewrites the rule's log
             found += [_rule_log(workdir / p, a.attempt, a.end) for p in a.logs]
         if a.backend_log:
             found.append(FoundLog(_within(workdir, a.backend_log), "SLURM job log", a.attempt))
@@ -83,9 +84,8 @@ def find_logs(
                     workdir / K8S_LOGS / f"{a.external_id}.log", "Kubernetes pod log", a.attempt
                 )
             )
-    if (
-        not matches and not grouped and attempt is None
-    ):  # no run log entry: where backends put logs by convention
+    if not matches and not grouped and attempt is None:
+        # no run log entry: where backends put logs by convention
         wc = "_".join(wildcards.values())
         base = workdir / SLURM_LOGS / f"rule_{rule}"
         for path in sorted((base / wc).glob("*.log") if wc else base.glob("*.log")):
@@ -94,8 +94,7 @@ def find_logs(
             if all(_names_value(path.stem, v) for v in wildcards.values()):
                 found.append(FoundLog(path, "rule log", None))
     existing = [f for f in found if f.path.is_file()]
-    jobids = {m.jobid for m in matches}
-    later = max((a.attempt for a in of_job if a.jobid in jobids), default=0)
+    later = max((last[a.jobid] for a in matches), default=0)
     if not existing and matches and attempt is not None and attempt < later:
         raise ValidationError(
             [

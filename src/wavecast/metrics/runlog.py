@@ -120,9 +120,8 @@ class RunLog:
     nothing_to_do: bool = False
     kubernetes: bool = False
     kubernetes_jobs: list[str] = field(default_factory=list)
-    #: SLURM job ids of group jobs (backend ``groups``); their rules have no attempt here.
-    slurm_group_jobs: list[str] = field(default_factory=list)
-    #: Attempt of each group job: the n-th submission of its group's uuid is attempt n.
+    #: Attempt of each group job (backend ``groups``) by SLURM job id, in submission order:
+    #: the n-th submission of its group's uuid is attempt n. Its rules have no attempt here.
     slurm_group_attempts: dict[str, int] = field(default_factory=dict)
     #: The SLURM plugin's log file of each group job.
     slurm_group_logs: dict[str, str] = field(default_factory=dict)
@@ -138,10 +137,15 @@ class RunLog:
         return self.slurm_run_id or self.workflow_id or Path(self.path).name
 
     @property
+    def slurm_group_jobs(self) -> list[str]:
+        """SLURM job ids of the run's group jobs, in submission order."""
+        return list(self.slurm_group_attempts)
+
+    @property
     def ran_jobs(self) -> bool:
         """Whether the run scheduled any job: its own, or group jobs (their rules have no
         attempt of their own, and a rerun may consist of group jobs only)."""
-        return bool(self.attempts or self.grouped_jobs or self.slurm_group_jobs)
+        return bool(self.attempts or self.grouped_jobs or self.slurm_group_attempts)
 
     @property
     def ids(self) -> set[str]:
@@ -278,7 +282,6 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
             exc = None
         elif (m := _SLURM_SUBMIT_RE.search(line)) is not None:
             if not m.group(1).isdigit():  # a group job: submitted under a uuid, not a jobid
-                run.slurm_group_jobs.append(m.group(2))
                 submissions[m.group(1)] = submissions.get(m.group(1), 0) + 1
                 run.slurm_group_attempts[m.group(2)] = submissions[m.group(1)]
                 run.slurm_group_logs[m.group(2)] = m.group(3)
