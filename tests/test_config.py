@@ -52,6 +52,7 @@ def test_every_schema_property_has_description_and_default():
                 assert "default" not in sub, f"{where} is required and has a default"
             else:
                 assert "default" in sub, f"{where} has no default"
+            assert "pattern" not in sub or sub.get("x-pattern-fix"), f"{where}: a fix in words"
             walk(sub, where)
             if isinstance(sub.get("items"), dict):
                 walk(sub["items"], where + "[]", item=True)
@@ -936,7 +937,8 @@ def test_nan_and_infinity_are_not_numbers_here(tmp_path):
     "name", ["Pointe-à-Pitre", "St. John's", "Buoy (NDBC 41043)", "Île d'Yeu, N/E", "Harbour"]
 )
 def test_station_names_are_any_text_on_one_line(demo, name):
-    """Real gauge and buoy names: the CSV writer quotes, NetCDF stores Unicode, plots draw it."""
+    """Real gauge and buoy names are valid (the CSV writer quotes them, NetCDF stores Unicode;
+    tests/test_plotting.py draws one with '$')."""
     demo["stations"][0]["name"] = name
     assert validate(demo)["stations"][0]["name"] == name
 

@@ -32,6 +32,7 @@ KEYWORDS = {
     "type", "description", "default", "enum", "format", "pattern", "minimum", "maximum",
     "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "items", "properties",
     "required", "additionalProperties", "uniqueItems", "const", "examples",
+    "x-pattern-fix",  # wavecast's own: the fix a pattern error gives, in words
 }  # fmt: skip
 
 

@@ -161,6 +161,8 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
         ]
     described = error.schema.get("description", "")
     hint = _hint(str(error.validator), error.validator_value)
+    if error.validator == "pattern":
+        hint = error.schema.get("x-pattern-fix", hint)
     if error.validator == "type" and (
         advice := _yaml11_text_number(error.instance, error.validator_value)
     ):
@@ -228,10 +230,8 @@ def _hint(validator: str, limit: Any) -> str:
     }
     if validator in bounds:
         return f"use a value {bounds[validator]} {limit}"
-    if validator == "pattern" and "A-Za-z" in str(limit):
-        return "use letters, digits, '_', '.', '-'"
-    if validator == "pattern":
-        return "write it on one line, without spaces at either end"
+    if validator == "pattern":  # the schema's x-pattern-fix says it in words where it can
+        return f"match the pattern {limit}"
     if validator == "minItems":
         return f"give at least {limit} entries"
     return "see workflow/schemas/config.schema.yaml"
