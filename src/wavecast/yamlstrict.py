@@ -73,10 +73,11 @@ def _number_trap(node: yaml.ScalarNode) -> tuple[str, str] | None:
     if node.style is not None or node.tag not in _NUMBER_TAGS or not _OTHER_BASE.match(text):
         return None  # quoted, tagged (!!str 010) or text to YAML 1.1 (0:30)
     reading = yaml.safe_load(text)
-    octal = ":" not in text
-    how = "octal, for its leading zero" if octal else "base 60, like a clock time"
-    meant = text.lstrip("+-").lstrip("0_") or "0" if octal else None
-    fix = f"write {text[0] if text[0] in '+-' else ''}{meant}" if meant else "write the number"
+    if ":" in text:
+        how, fix = "base 60, like a clock time", "write the number"
+    else:  # the decimal number meant: the same digits without the leading zeros
+        sign, digits = text[: len(text) - len(text.lstrip("+-"))], text.lstrip("+-")
+        how, fix = "octal, for its leading zero", f"write {sign}{digits.lstrip('0_') or '0'}"
     return (
         f"'{text}' is read as {reading} by YAML 1.1 parsers ({how})",
         f'{fix}, or quote it ("{text}") for text',
