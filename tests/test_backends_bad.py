@@ -106,7 +106,19 @@ EXPECTED: dict[str, list[str]] = {
         "jobs: the local executor runs as many jobs as fit in 'cores'; remove jobs and set cores",
     ],
     "kubernetes_no_storage.yaml": [
-        "storage: Kubernetes pods share no filesystem, so a run needs storage or persistent_volumes; add storage: {provider: s3, prefix: s3://bucket/path}",
+        "storage: required: Kubernetes pods share no filesystem (each works in its own empty /workdir; persistent_volumes mount beside it), so Snakemake moves every input and output through default storage; add storage: {provider: s3, prefix: s3://bucket/path}",
+    ],
+    "kubernetes_names.yaml": [
+        "namespace: 'wavecast-staging-with-a-name-far-longer-than-kubernetes-allows-for-one' is not a Kubernetes namespace; use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit, e.g. 'wavecast-staging'",
+        "storage.prefix: 's3://Wavecast_Staging/runs' is not an S3 bucket and path; use 's3://<bucket>/<path>' with a bucket of 3-63 lower-case letters, digits, '.' and '-', e.g. 's3://wavecast-staging/runs'",
+        "persistent_volumes[0]: the claim name 'Bad_Claim' in 'Bad_Claim:/data' is not a Kubernetes volume name (the plugin names the pod's volume after the claim); use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+        "persistent_volumes[1]: 'workdir' is the name of the pod's own working volume (the kubernetes plugin's emptyDir); use a claim with another name",
+        "persistent_volumes[2]: '/workdir/' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'scratch:/data'",
+        "persistent_volumes[3]: 'scratch' is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'",
+    ],
+    "kubernetes_volume_twice.yaml": [
+        "persistent_volumes[1]: the mount path '/data' is also in persistent_volumes[0]; Kubernetes refuses a pod with two volumes of one name or two mounts at one path; list each claim once, at a path of its own",
+        "persistent_volumes[2]: the claim 'wavecast-data' is also in persistent_volumes[0]; Kubernetes refuses a pod with two volumes of one name or two mounts at one path; list each claim once, at a path of its own",
     ],
     "list_file.yaml": [
         "<top>: the file is a list, not a mapping; write 'key: value' settings",
@@ -149,6 +161,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "slurm_extra_managed.yaml": [
         "extra: repeats an option the SLURM plugin manages (memory); use partition/account/qos/constraint, stages or defaults instead",
+    ],
+    "slurm_without_jobs.yaml": [
+        "jobs: required for a slurm backend: Snakemake needs the most jobs it may have queued or running at once; add e.g. jobs: 50",
     ],
     "slurm_missing_partition.yaml": [
         "partition: required key is missing; add it",

@@ -38,17 +38,55 @@ def check_backend(backend: BackendBase, file: str) -> list[Problem]:
         )
     if isinstance(backend, SlurmBackend):
         problems += _check_slurm(backend, file)
-    if isinstance(backend, KubernetesBackend) and not (
-        backend.storage or backend.persistent_volumes
-    ):
+    if not isinstance(backend, LocalBackend) and backend.jobs is None:
+        problems.append(
+            Problem(
+                file,
+                "jobs",
+                f"required for a {backend.type} backend: Snakemake needs the most jobs it may "
+                "have queued or running at once",
+                "add e.g. jobs: 50",
+            )
+        )
+    if isinstance(backend, KubernetesBackend):
+        problems += _check_kubernetes(backend, file)
+    return problems
+
+
+def _check_kubernetes(backend: KubernetesBackend, file: str) -> list[Problem]:
+    problems = []
+    if backend.storage is None:
         problems.append(
             Problem(
                 file,
                 "storage",
-                "Kubernetes pods share no filesystem, so a run needs storage or persistent_volumes",
+                "required: Kubernetes pods share no filesystem (each works in its own empty "
+                "/workdir; persistent_volumes mount beside it), so Snakemake moves every input "
+                "and output through default storage",
                 "add storage: {provider: s3, prefix: s3://bucket/path}",
             )
         )
+    seen: dict[tuple[str, str], int] = {}
+    for i, entry in enumerate(backend.persistent_volumes):
+        claim, path = entry.split(":", 1)
+        keys = [("claim", claim), ("mount path", path.rstrip("/"))]
+        clashes = [
+            f"the {kind} '{value}' is also in persistent_volumes[{seen[kind, value]}]"
+            for kind, value in keys
+            if (kind, value) in seen
+        ]
+        if clashes:
+            problems.append(
+                Problem(
+                    file,
+                    f"persistent_volumes[{i}]",
+                    " and ".join(clashes) + "; Kubernetes refuses a pod with two volumes of "
+                    "one name or two mounts at one path",
+                    "list each claim once, at a path of its own",
+                )
+            )
+        for key in keys:
+            seen.setdefault(key, i)
     return problems
 
 

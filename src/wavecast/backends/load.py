@@ -209,7 +209,6 @@ _CHECKED_TOGETHER = (
     {"container", "env_vars"},
     {"groups", "group_components", "array_jobs", "stages"},
     {"defaults", "stages", "limits", "timeout"},
-    {"storage", "persistent_volumes"},
 )
 
 

@@ -23,6 +23,15 @@ MPI_RULES: tuple[str, ...] = ("run_member",)
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 GROUP_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 ENV_REF_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+#: A Kubernetes namespace or volume name (RFC 1123 label): at most 63 characters.
+K8S_NAME_PATTERN = r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+K8S_NAME_RE = re.compile(K8S_NAME_PATTERN)
+K8S_NAME_HINT = (
+    "at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+)
+S3_PREFIX_PATTERN = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$"
+#: The kubernetes plugin's own volume: an emptyDir named workdir, mounted at the pod's cwd.
+K8S_WORKDIR = "/workdir"
 SECRET_WORDS = frozenset(
     {"TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "KEY", "KEYS"}
 )
@@ -107,11 +116,32 @@ def _volume(value: Any) -> Any:
 
 
 def _persistent_volume(value: Any) -> Any:
-    if isinstance(value, str):
-        name, sep, path = value.partition(":")
-        if sep and name and path.startswith("/") and ":" not in path:
-            return value
-    raise ValueError(f"{value!r} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'")
+    if not isinstance(value, str) or ":" not in value:
+        raise ValueError(
+            f"{value!r} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'"
+        )
+    name, _, path = value.partition(":")
+    if not K8S_NAME_RE.match(name):
+        raise ValueError(
+            f"the claim name '{name}' in '{value}' is not a Kubernetes volume name (the plugin "
+            f"names the pod's volume after the claim); use {K8S_NAME_HINT}"
+        )
+    if name == K8S_WORKDIR.strip("/"):
+        raise ValueError(
+            f"'{name}' is the name of the pod's own working volume (the kubernetes plugin's "
+            "emptyDir); use a claim with another name"
+        )
+    if not path.startswith("/") or ":" in path:
+        raise ValueError(
+            f"the mount path '{path}' in '{value}' is not an absolute path; write e.g. "
+            f"'{name}:/data'"
+        )
+    if path.rstrip("/") == K8S_WORKDIR:
+        raise ValueError(
+            f"'{path}' is the pod's working directory, where Snakemake stages every input and "
+            f"output; mount the claim elsewhere, e.g. '{name}:/data'"
+        )
+    return value
 
 
 def _name_matching(pattern: re.Pattern[str], what: str, how: str) -> Callable[[Any], Any]:
@@ -129,6 +159,15 @@ _group_name = _name_matching(
     GROUP_NAME_RE,
     "a group name",
     "lower-case letters, digits and '_' (starting with a letter), e.g. 'member'",
+)
+_k8s_name = _name_matching(
+    K8S_NAME_RE, "a Kubernetes namespace", K8S_NAME_HINT + ", e.g. 'wavecast-staging'"
+)
+_s3_prefix = _name_matching(
+    re.compile(S3_PREFIX_PATTERN),
+    "an S3 bucket and path",
+    "'s3://<bucket>/<path>' with a bucket of 3-63 lower-case letters, digits, '.' and '-', "
+    "e.g. 's3://wavecast-staging/runs'",
 )
 _env_name = _name_matching(
     ENV_NAME_RE,
@@ -346,8 +385,8 @@ class KubernetesStorage(StrictModel):
     """Where a Kubernetes run keeps its files (pods share no filesystem)."""
 
     provider: Literal["s3"] = Field(description="storage plugin: s3.")
-    prefix: str = Field(
-        pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",
+    prefix: Annotated[str, BeforeValidator(_s3_prefix)] = Field(
+        json_schema_extra={"pattern": S3_PREFIX_PATTERN},
         description="bucket and path, e.g. s3://wavecast-staging/runs.",
     )
 
@@ -356,8 +395,8 @@ class KubernetesBackend(BackendBase):
     """Run every job as a Kubernetes Job (snakemake-executor-plugin-kubernetes)."""
 
     type: Literal["kubernetes"] = Field(description="executor: kubernetes.")
-    namespace: str = Field(
-        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="namespace of the Jobs."
+    namespace: Annotated[str, BeforeValidator(_k8s_name)] = Field(
+        json_schema_extra={"pattern": K8S_NAME_PATTERN}, description="namespace of the Jobs."
     )
     container_image: Annotated[str, BeforeValidator(_docker_image)] = Field(
         description="the image every job runs in; must contain Snakemake and wavecast."
@@ -370,7 +409,8 @@ class KubernetesBackend(BackendBase):
     )
     persistent_volumes: list[Annotated[str, BeforeValidator(_persistent_volume)]] = Field(
         default_factory=list,
-        description="persistent volume claims 'claim:/mount/path' mounted in every pod.",
+        description="persistent volume claims 'claim:/mount/path' mounted in every pod, beside "
+        "its working directory /workdir (they are no substitute for storage).",
     )
     cpu_scalar: float = Field(
         0.95, gt=0, le=1, description="CPU request = cores × this (node overhead)."

@@ -127,6 +127,9 @@ def create_template(kind: str, with_examples: bool = False) -> str:
 def _minimal(kind: str) -> dict[str, Any]:
     model = BACKEND_MODELS[kind]
     required = [n for n, f in model.model_fields.items() if f.is_required()]
+    # required by the checks (wavecast.backends.checks), not by the model's fields
+    if kind != "local":
+        required.append("jobs")  # Snakemake's remote execution needs a job limit
     if kind == "kubernetes":
-        required.append("storage")  # pods share no filesystem: a run needs one of the two
+        required.append("storage")  # pods share no filesystem
     return {n: EXAMPLES[kind][n] for n in required}
