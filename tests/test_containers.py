@@ -113,3 +113,50 @@ def test_built_images_and_run_outputs_stay_out_of_git_and_the_build_context():
     assert {".git", ".wavecast", ".venv", ".snakemake", "results", "logs"} <= patterns
     for copied in ("envs/", "src", "workflow", "pyproject.toml"):
         assert copied in DOCKERFILE and copied.rstrip("/") not in patterns
+
+
+S3_DOCKERFILE = (REPO / "containers/wavecast-s3/Dockerfile").read_text()
+S3_LOCK = REPO / "envs/storage-s3.lock.txt"
+
+
+def test_staging_image_adds_the_pinned_s3_plugin_to_the_runtime_image():
+    """The staging image (Kubernetes, S3 default storage) is the runtime image plus the S3
+    storage plugin at the lock's versions; it is built and `pip check`ed only where Docker runs
+    (docs/operators.md). Resolving the lock against the runtime lock was checked by hand in a
+    fresh venv: `pip install --no-deps` of both, then `pip check`."""
+    from wavecast import __version__
+
+    base = re.search(r"^ARG BASE=(\S+)", S3_DOCKERFILE, re.M).group(1)
+    assert base == f"ghcr.io/wavecast/wavecast:{__version__}"
+    assert re.search(r"^FROM \$\{BASE\}$", S3_DOCKERFILE, re.M)
+    assert "pip install --no-deps -r /opt/wavecast/envs/storage-s3.lock.txt" in S3_DOCKERFILE
+    assert "pip check" in S3_DOCKERFILE and "import snakemake_storage_plugin_s3" in S3_DOCKERFILE
+    users = re.findall(r"^USER\s+(\S+)", S3_DOCKERFILE, re.M)
+    assert users[-1] == "1000:1000", users  # back to the runtime image's user after installing
+    assert f"-t ghcr.io/wavecast/wavecast-s3:{__version__} ." in S3_DOCKERFILE
+
+
+def test_s3_lock_is_pinned_and_leaves_the_runtime_lock_alone_but_for_dateutil():
+    runtime = lock_pins()
+    pins = {}
+    for line in S3_LOCK.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, sep, version = line.partition("==")
+            assert sep, f"envs/storage-s3.lock.txt: '{line}' is not pinned with =="
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    assert "snakemake-storage-plugin-s3" in pins and "boto3" in pins
+    # botocore needs python-dateutil < 3: the one runtime pin this lock replaces
+    assert {name for name in pins if name in runtime} == {"python-dateutil"}
+    assert pins["python-dateutil"].startswith("2.")
+
+
+def test_staging_runs_the_s3_image_and_production_the_plain_one():
+    import yaml
+
+    from wavecast import __version__
+
+    backends = REPO / "config/backends"
+    staging = yaml.safe_load((backends / "staging.yaml").read_text())
+    production = yaml.safe_load((backends / "production.yaml").read_text())
+    assert staging["container_image"] == f"ghcr.io/wavecast/wavecast-s3:{__version__}"
+    assert production["container"]["image"] == f"docker://ghcr.io/wavecast/wavecast:{__version__}"
