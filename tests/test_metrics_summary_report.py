@@ -58,6 +58,19 @@ def test_summary_numbers_and_flags(records):
     assert by["build_grid"].flags == []
 
 
+def test_cpu_nobody_measured_is_unknown_not_zero(records):
+    """A rule whose attempts all lack CPU (a run's logs rewritten by a later run, a job too
+    short for the benchmark sampler) has no CPU hours; 0.000 would read as "used none"."""
+    unmeasured = [rec("archive_run", None, wall=1, cpu=None, peak=0.1, mem=1)]
+    by = {s.rule: s for s in summarise(records + unmeasured)}
+    assert by["archive_run"].cpu_hours is None
+    assert by["build_grid"].cpu_hours == pytest.approx(55 / 3600)
+    row = next(
+        line for line in render_table(list(by.values())).splitlines() if "archive_run" in line
+    )
+    assert row.split()[6] == "-"
+
+
 def test_table_rendering(records):
     text = render_table(summarise(records))
     lines = text.splitlines()

@@ -34,7 +34,7 @@ class RuleSummary:
     running: int
     wall_p50_seconds: float | None
     wall_max_seconds: float | None
-    cpu_hours: float
+    cpu_hours: float | None  # None: no attempt's CPU was measured
     peak_memory_gb: float | None
     cpu_efficiency: float | None
     memory_efficiency: float | None
@@ -70,6 +70,7 @@ def _one(rule: str, group: list[JobRecord]) -> RuleSummary:
     cpu_eff = [r.cpu_efficiency for r in done if r.cpu_efficiency is not None]
     mem_eff = [r.memory_efficiency for r in done if r.memory_efficiency is not None]
     peaks = [r.peak_memory_gb for r in group if r.peak_memory_gb is not None]
+    cpu = [r.cpu_hours for r in group if r.cpu_hours is not None]
     waste = 0.0
     for r in done:
         if r.requested_memory_gb and r.peak_memory_gb is not None and r.wall_time_seconds:
@@ -82,7 +83,7 @@ def _one(rule: str, group: list[JobRecord]) -> RuleSummary:
         running=sum(r.status in ("running", "pending") for r in group),
         wall_p50_seconds=_median(walls),
         wall_max_seconds=max(walls) if walls else None,
-        cpu_hours=sum(r.cpu_hours or 0.0 for r in group),
+        cpu_hours=sum(cpu) if cpu else None,
         peak_memory_gb=max(peaks) if peaks else None,
         cpu_efficiency=_median(cpu_eff),
         memory_efficiency=_median(mem_eff),
@@ -141,7 +142,7 @@ def table_rows(summaries: list[RuleSummary]) -> list[list[str]]:
                 str(s.failures),
                 _fmt_seconds(s.wall_p50_seconds),
                 _fmt_seconds(s.wall_max_seconds),
-                f"{s.cpu_hours:.3f}",
+                "-" if s.cpu_hours is None else f"{s.cpu_hours:.3f}",
                 "-" if s.peak_memory_gb is None else f"{s.peak_memory_gb:.2f}",
                 _pct(s.cpu_efficiency),
                 _pct(s.memory_efficiency),
