@@ -241,6 +241,18 @@ def test_no_runs_and_unknown_run_messages(tmp_path):
         err.value
     )
     assert select_run(tmp_path, "29dc").workflow_id.startswith("29dc")
+    assert select_run(tmp_path, "2026-11-21T1458").workflow_id.startswith("29dc")  # file name
+
+    # a prefix that names several runs is refused, not read as the newest of them
+    text = read("runlog_local_retry.log").replace("29dc68c7", "5a1e0b3f")
+    (logs / "2026-11-21T150102.000000.snakemake.log").write_text(text)
+    with pytest.raises(ValidationError) as err:
+        select_run(tmp_path, "2026-11-21")
+    assert "run id '2026-11-21' is ambiguous: 2 runs match (5a1e0b3f" in str(err.value)
+    assert select_run(tmp_path, "5a1e").path.endswith("150102.000000.snakemake.log")
+    assert select_run(tmp_path, "2026-11-21T145857.859582.snakemake.log").workflow_id.startswith(
+        "29dc"
+    )
 
 
 SNAKEFILE = """

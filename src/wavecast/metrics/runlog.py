@@ -384,9 +384,13 @@ def select_run(workdir: Path, run: str = "latest") -> RunLog:
         assert first is not None
         return first
     runs = list(parsed_newest_first)
-    exact = [p for p in runs if run in p.ids or Path(p.path).name.startswith(run)]
+    # a run is named by its ids, or by its log's file name ('metrics runs' shows that for a
+    # log without ids); a prefix of either must name one run: '2026' names them all
+    exact = [p for p in runs if run in p.ids or Path(p.path).name == run]
     prefix = (
-        [p for p in runs if any(i.startswith(run) for i in p.ids)] if len(run) >= _PREFIX else []
+        [p for p in runs if any(n.startswith(run) for n in (*p.ids, Path(p.path).name))]
+        if len(run) >= _PREFIX
+        else []
     )
     if exact or len(prefix) == 1:
         return (exact or prefix)[0]
@@ -394,7 +398,8 @@ def select_run(workdir: Path, run: str = "latest") -> RunLog:
     if len(run) < _PREFIX and any(i.startswith(run) for p in runs for i in p.ids):
         message += f"; a prefix needs {_PREFIX} characters or more"
     if len(prefix) > 1:
-        message = f"run id {run!r} is ambiguous: {', '.join(p.run_id for p in prefix)}"
+        shown = ", ".join(p.run_id for p in prefix[:5]) + (", ..." if len(prefix) > 5 else "")
+        message = f"run id {run!r} is ambiguous: {len(prefix)} runs match ({shown})"
     raise ValidationError(
         [Problem(where, "", message, "use --run latest, or an id from 'wavecast metrics runs'")]
     )
