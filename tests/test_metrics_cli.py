@@ -204,6 +204,17 @@ def test_a_rule_log_a_later_run_rewrote_says_so(local_workdir, capsys):
     assert line.endswith(", after this attempt: a later run's")
 
 
+def test_a_log_of_a_job_the_run_did_not_run_says_whose_it_is(local_workdir, capsys):
+    """The run ran work for m=000 and 001 only; a logs/work/002.log there is another run's."""
+    log = local_workdir / "logs" / "work" / "002.log"
+    log.write_text("log of member 002\n")
+    assert main(["logs", "work", "m=002", "--list", "--workdir", str(local_workdir)]) == 0
+    assert capsys.readouterr().out == (
+        f"{log}\trule log; run 29dc68c7-1e17-4858-b246-32c4d77379b5 did not run this job: "
+        "another run's\n"
+    )
+
+
 def test_runs_without_run_logs_says_so(tmp_path, capsys):
     assert main(["metrics", "runs", "--workdir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (

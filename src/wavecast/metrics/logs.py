@@ -85,14 +85,16 @@ def find_logs(
                 )
             )
     if not matches and not grouped and attempt is None:
-        # no run log entry: where backends put logs by convention
+        # no run log entry: where backends put logs by convention; with a run log, the job
+        # did not run in that run, so a file found is another run's
+        other = f"run {runlog.run_id} did not run this job: another run's" if runlog else ""
         wc = "_".join(wildcards.values())
         base = workdir / SLURM_LOGS / f"rule_{rule}"
         for path in sorted((base / wc).glob("*.log") if wc else base.glob("*.log")):
-            found.append(FoundLog(path, "SLURM job log", None))
+            found.append(FoundLog(path, "SLURM job log", None, other))
         for path in sorted((workdir / "logs" / rule).glob("*.log")):
             if all(_names_value(path.stem, v) for v in wildcards.values()):
-                found.append(FoundLog(path, "rule log", None))
+                found.append(FoundLog(path, "rule log", None, other))
     existing = [f for f in found if f.path.is_file()]
     later = max((last[a.jobid] for a in matches), default=0)
     if not existing and matches and attempt is not None and attempt < later:
