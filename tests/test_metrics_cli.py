@@ -327,7 +327,7 @@ def test_tune_without_records(tmp_path, capsys):
     )
     assert capsys.readouterr().err == (
         f"{backends}/production.yaml::stages: no slurm job records to learn from; run the "
-        "workflow with --env production first, or pass --input\n"
+        "workflow first (snakemake --profile profiles/production), or pass --input\n"
     )
 
 

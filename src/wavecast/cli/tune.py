@@ -72,7 +72,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     if not records:
         print(
             f"{path}::stages: no {resources.kind} job records to learn from; "
-            f"run the workflow with --env {env} first, or pass --input",
+            f"run the workflow first (snakemake --profile profiles/{env}), or pass --input",
             file=sys.stderr,
         )
         return 1
