@@ -73,9 +73,8 @@ def test_files_yaml_cannot_read_are_all_reported(work, capsys):
     status, _, err = check(capsys, "extra.yaml")
     assert status == 1
     assert err == [
-        "config/config.yaml::line 35: not valid YAML: could not find expected ':' (column 3; "
-        "while scanning a simple key from line 34); write each setting as 'key: value', with "
-        "a space after the colon",
+        "config/config.yaml::line 34: not valid YAML: could not find expected ':' (column 3; "
+        "noticed at line 35); write each setting as 'key: value', with a space after the colon",
         "extra.yaml::line 2: a tab is used for indentation; YAML allows spaces only; replace "
         "the tab with spaces",
     ]

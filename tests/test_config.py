@@ -627,16 +627,16 @@ INDENT = "config/config.yaml::line 10: not valid YAML: mapping values are not al
         (
             "  nx: 200\n",
             "  nx:200\n",
-            "config/config.yaml::line 10: not valid YAML: could not find expected ':' (column 3; "
-            "while scanning a simple key from line 9); write each setting as 'key: value', with "
-            "a space after the colon",
+            "config/config.yaml::line 9: not valid YAML: could not find expected ':' (column 3; "
+            "noticed at line 10); write each setting as 'key: value', with a space after the "
+            "colon",
         ),
         (
             "  rmax_km: 30.0",
             "  rmax_km 30.0",
-            "config/config.yaml::line 35: not valid YAML: could not find expected ':' (column 3; "
-            "while scanning a simple key from line 34); write each setting as 'key: value', "
-            "with a space after the colon",
+            "config/config.yaml::line 34: not valid YAML: could not find expected ':' (column 3; "
+            "noticed at line 35); write each setting as 'key: value', with a space after the "
+            "colon",
         ),
         (
             "{lat: 12.0, lon: -62.0}",

@@ -157,7 +157,12 @@ def syntax_problem(exc: yaml.YAMLError, file: str) -> Problem:
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     detail = [f"column {mark.column + 1}"] if mark else []
     context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-    if context and start and (not mark or start.line != mark.line):
+    if context == "while scanning a simple key" and start and mark and start.line != mark.line:
+        # 'ny 200': the key without its ':' is where the scan began; the parser notices on
+        # a later line, which is not the one to edit
+        detail = [f"column {start.column + 1}", f"noticed at line {mark.line + 1}"]
+        mark = start
+    elif context and start and (not mark or start.line != mark.line):
         detail.append(f"{context} from line {start.line + 1}")
     elif context:
         detail.append(context)
