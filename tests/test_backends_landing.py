@@ -36,7 +36,7 @@ from pydantic import BaseModel
 import wavecast.retry  # noqa: F401  (the profiles' resource expressions import it: fail, never skip)
 from wavecast.backends.load import validate_data
 from wavecast.backends.models import BACKEND_MODELS, Stages
-from wavecast.backends.preview import pod_resources
+from wavecast.backends.preview import pod_resources, pod_spec
 from wavecast.backends.render import build_commands, built_image_path, render_profile
 from wavecast.backends.resolve import resolve
 from wavecast.backends.units import decimal_mb, parse_memory
@@ -570,6 +570,17 @@ def check_k8s(landed, mp, tmp) -> None:
     shown = pod_resources(item.backend, run_member)
     assert shown == {"requests": c.resources.requests, "limits": c.resources.limits}
     assert ("wavecast-data", "/data") in [(m.name, m.mount_path) for m in c.volume_mounts]
+    # ... and so is the rest of the pod `wavecast show` prints
+    pod = pod_spec(item.backend)
+    assert (pod["namespace"], pod["image"], pod["service_account"]) == (
+        ns,
+        c.image,
+        spec.service_account_name,
+    )
+    assert pod["node_selector"] == spec.node_selector
+    mounts = [(m.name, m.mount_path) for m in c.volume_mounts if m.name != "workdir"]
+    assert pod["mounts"] == mounts
+    assert pod["secret_env"] == sorted(e.name for e in c.env if e.value_from)
     assert item.profile["default-storage-provider"] == "s3"
     assert item.profile["default-storage-prefix"] == "s3://wavecast-staging/runs"
     assert len(submitted) == 1

@@ -70,6 +70,17 @@ def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) 
     ) in out.splitlines()
     # run_member has no disk in staging.yaml: the pod gets Snakemake's, and show says which
     assert "  ephemeral-storage: Snakemake's default disk_mb, max(2 × input size, 1000) MB" in out
+    # what every pod gets besides resources (the same as the plugin's V1Job:
+    # tests/test_backends_landing.py::check_k8s)
+    assert out.splitlines()[1:6] == [
+        "pods: namespace wavecast-staging, image ghcr.io/wavecast/wavecast-s3:0.1.0, service "
+        "account wavecast-runner",
+        "  nodeSelector: node.kubernetes.io/instance-type=m5.2xlarge",
+        "  storage: s3 s3://wavecast-staging/runs (every input and output; each pod "
+        "pip-installs the storage plugin as it starts)",
+        "  environment (from a Secret): AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
+        "  finished Jobs and pods: kept for 'wavecast metrics collect'",
+    ]
 
 
 def test_staging_pod_disk(monkeypatch, capsys) -> None:

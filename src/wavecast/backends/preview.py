@@ -104,6 +104,25 @@ def pod_resources(backend: KubernetesBackend, r: ResolvedRule) -> dict[str, dict
     return {"requests": requests, "limits": limits}
 
 
+#: The node label the Kubernetes plugin selects on for ``machine_type``.
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
+
+
+def pod_spec(backend: KubernetesBackend) -> dict[str, Any]:
+    """What every pod of the backend gets besides its resources, as the plugin sets it
+    (cross-checked against the plugin's V1Job in tests/test_backends_landing.py)."""
+    return {
+        "namespace": backend.namespace,
+        "image": backend.container_image,
+        "service_account": backend.service_account,
+        "node_selector": (
+            {INSTANCE_TYPE_LABEL: backend.machine_type} if backend.machine_type else {}
+        ),
+        "mounts": [tuple(v.split(":", 1)) for v in backend.persistent_volumes],
+        "secret_env": sorted(backend.env_vars),
+    }
+
+
 def apptainer_command(
     backend: BackendBase, env: str, command: str = "<rule command>"
 ) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..backends.groups import group_size
 from ..backends.load import load_backend
 from ..backends.models import KubernetesBackend, LocalBackend, SlurmBackend
-from ..backends.preview import apptainer_command, pod_resources, sbatch_command
+from ..backends.preview import apptainer_command, pod_resources, pod_spec, sbatch_command
 from ..backends.render import build_commands, container_image, source_path
 from ..backends.resolve import resolve
 from ..deadline import RESOURCE as ENFORCE_RUNTIME
@@ -42,6 +42,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"image: {image}")
         for cmd in build_commands(backend, env):
             print(f"  build: {cmd}")
+    if isinstance(backend, KubernetesBackend):
+        _show_pods(backend)
     for r in resolve(backend):
         if args.rule and r.rule != args.rule:
             continue
@@ -84,6 +86,26 @@ def cmd_show(args: argparse.Namespace) -> int:
         if cmd:
             print(f"  apptainer: {cmd}")
     return 0
+
+
+def _show_pods(backend: KubernetesBackend) -> None:
+    """Every pod's settings besides its resources."""
+    spec = pod_spec(backend)
+    account = spec["service_account"] or "the namespace's default"
+    print(f"pods: namespace {spec['namespace']}, image {spec['image']}, service account {account}")
+    selector = ", ".join(f"{k}={v}" for k, v in spec["node_selector"].items())
+    print(f"  nodeSelector: {selector or 'none (any node)'}")
+    for claim, path in spec["mounts"]:
+        print(f"  volume: claim {claim} at {path}")
+    if backend.storage:
+        print(
+            f"  storage: {backend.storage.provider} {backend.storage.prefix} (every input and "
+            "output; each pod pip-installs the storage plugin as it starts)"
+        )
+    if spec["secret_env"]:
+        print(f"  environment (from a Secret): {', '.join(spec['secret_env'])}")
+    kept = "kept for 'wavecast metrics collect'" if backend.keep_finished_jobs else "deleted"
+    print(f"  finished Jobs and pods: {kept}")
 
 
 #: What a pod gets for ephemeral-storage when the backend YAML sets no disk.
