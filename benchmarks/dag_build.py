@@ -72,10 +72,23 @@ BARE_SNAKEFILE = """\
 N = {n}
 MEMBERS = [f"{{m:03d}}" for m in range(N)]
 RUN_MEMBERS = expand("results/run_member/member_{{member}}.nc", member=MEMBERS)
+PRODUCTS = [
+    "results/build_grid/grid.nc",
+    "results/summarise_ensemble/ensemble.nc",
+    "results/summarise_ensemble/summary.json",
+    "results/extract_stations/stations.csv",
+    "results/extract_stations/stations.nc",
+    "results/plot_maps/max_hs_map.png",
+    "results/plot_maps/member_max_hs.png",
+    "results/plot_stations/station_series.png",
+]
 
 
 rule all:
     input:
+        expand("results/make_forcing/member_{{member}}.nc", member=MEMBERS),
+        RUN_MEMBERS,
+        PRODUCTS,
         "results/archive_run/wavecast_products.tar.gz",
         "results/archive_run/manifest.json",
         "results/report_metrics/metrics.html",
@@ -192,14 +205,7 @@ rule plot_stations:
 
 rule archive_run:
     input:
-        "results/build_grid/grid.nc",
-        "results/summarise_ensemble/ensemble.nc",
-        "results/summarise_ensemble/summary.json",
-        "results/extract_stations/stations.csv",
-        "results/extract_stations/stations.nc",
-        "results/plot_maps/max_hs_map.png",
-        "results/plot_maps/member_max_hs.png",
-        "results/plot_stations/station_series.png",
+        PRODUCTS,
     output:
         archive="results/archive_run/wavecast_products.tar.gz",
         manifest="results/archive_run/manifest.json",

@@ -235,6 +235,38 @@ def test_adding_a_member_runs_only_the_new_one(finished):
     assert "build_grid" not in jobs
 
 
+POSTPROCESS = {
+    "summarise_ensemble": 1,
+    "extract_stations": 1,
+    "plot_maps": 1,
+    "plot_stations": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("product", "expected"),
+    [
+        ("plot_stations/station_series.png", {"plot_stations": 1, **ARCHIVE_TAIL}),
+        ("summarise_ensemble/summary.json", {"summarise_ensemble": 1, "plot_maps": 1}),
+        ("run_member/member_001.nc", {"run_member": 1, **POSTPROCESS}),
+        # as an interrupted make_forcing leaves it: Snakemake removed the unfinished output
+        ("make_forcing/member_001.nc", {"make_forcing": 1, "run_member": 1, **POSTPROCESS}),
+    ],
+)
+def test_a_deleted_product_is_made_again(finished, product, expected):
+    """Snakemake makes again only files a job it runs needs: without every product in the
+    default target, a deleted map or member stayed missing after a run that reported
+    success."""
+    path = finished / "results" / product
+    aside = path.with_name(path.name + ".aside")
+    path.rename(aside)
+    try:
+        jobs = planned_jobs(finished)
+    finally:
+        aside.rename(path)
+    assert jobs == {**expected, **ARCHIVE_TAIL}
+
+
 def test_every_forcing_starts_before_the_first_member(tmp_path):
     """make_forcing's `priority`: on fewer cores than members the forcings go first (after
     build_grid, whose priority is higher still), so the last members run side by side (without

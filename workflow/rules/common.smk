@@ -166,7 +166,13 @@ def get_config_fingerprint():
 
 
 def get_final_outputs():
+    """Every product docs/scientists.md lists, not just the archive: Snakemake does not make
+    again a deleted file that no job it runs needs, so a product the scientist (or an
+    interrupted run) removed would stay missing after a run that reports success."""
     return [
+        *get_member_files("make_forcing"),
+        *get_member_files("run_member"),
+        *get_products().values(),
         "results/archive_run/wavecast_products.tar.gz",
         "results/archive_run/manifest.json",
         "results/report_metrics/metrics.html",
