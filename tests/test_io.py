@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 import xarray as xr
 
-from wavecast.io import write_netcdf_atomic, write_text_atomic
+from wavecast.deadline import RuntimeLimitReached
+from wavecast.io import signals_held, write_netcdf_atomic, write_text_atomic
 
 
 def test_outputs_honour_the_umask(tmp_path):
@@ -83,3 +88,94 @@ def test_time_fields_are_written_in_tiles(tmp_path):
     with xr.open_dataset(write_netcdf_atomic(small, tmp_path / "s.nc")) as back:
         assert back["hs"].encoding["chunksizes"] == (24, 10, 20)
         assert back["series"].encoding["chunksizes"] == (1, 8, 100)  # not a (y, x) field
+
+
+def test_held_signals_arrive_after_the_block(tmp_path):
+    """Ctrl-C inside :func:`signals_held` raises as the block ends, not inside it, and the
+    handler is the one before."""
+    before = signal.getsignal(signal.SIGINT)
+    finished = False
+    with pytest.raises(KeyboardInterrupt), signals_held():
+        signal.raise_signal(signal.SIGINT)
+        finished = True
+    assert finished
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize(
+    ("signum", "raised"),
+    [(signal.SIGINT, KeyboardInterrupt), (signal.SIGALRM, RuntimeLimitReached)],
+    ids=["ctrl-c", "runtime-limit"],
+)
+def test_a_signal_during_a_netcdf_write_lands_after_the_file_is_closed(
+    tmp_path, monkeypatch, signum, raised
+):
+    """A Ctrl-C or the runtime limit inside xarray's HDF5 lock handling left the lock taken,
+    and the file's close then waited for it for good (the job hung until its hard stop).
+    Held, the exception comes once the write is whole and closed; the temporary file goes and
+    no output appears."""
+    ds = xr.Dataset({"v": ("x", np.arange(3.0))})
+    target = tmp_path / "out.nc"
+    real = xr.Dataset.to_netcdf
+    closed = []
+
+    def interrupted(self, path, *args, **kwargs):
+        signal.raise_signal(signum)  # arrives in the middle of the write
+        real(self, path, *args, **kwargs)
+        closed.append(path)
+
+    def limit(signum, frame):
+        raise RuntimeLimitReached("runtime limit reached")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", interrupted)
+    previous = signal.signal(signal.SIGALRM, limit)
+    try:
+        with pytest.raises(raised):
+            write_netcdf_atomic(ds, target)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert closed, "the signal stopped the write inside the HDF5 library"
+    assert list(tmp_path.iterdir()) == []
+
+
+WRITER = """
+import sys
+import numpy as np
+import xarray as xr
+from wavecast.io import write_netcdf_atomic
+rng = np.random.default_rng(0)
+shape = (72, 100, 100)
+ds = xr.Dataset({v: (("time", "y", "x"), rng.random(shape, dtype="float32")) for v in "abcd"})
+print("ready", flush=True)
+while True:
+    write_netcdf_atomic(ds, sys.argv[1])
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_process_writing_netcdf(tmp_path):
+    """A real process writing a member-sized file over and over gets Ctrl-C at six moments.
+    Before signals were held, about half of them landed in xarray's lock handling and the
+    process hung in the file's close (found by an interruption review: a run_member job that
+    would have waited an hour for its hard stop). The 60-s wait only tells a hang from an
+    end; each write takes well under a second."""
+    for i in range(6):
+        out = tmp_path / f"try{i}"
+        out.mkdir()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(out / "member.nc")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout.readline() == "ready\n"
+        time.sleep(0.3 + 0.137 * i)  # a different moment of a write each time
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail(f"try {i}: the writer hung after Ctrl-C")
+        assert err.rstrip().endswith("KeyboardInterrupt"), err
+        assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []

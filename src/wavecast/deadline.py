@@ -6,7 +6,8 @@ executor starts no timer at all, and the Kubernetes plugin (0.5) builds its V1Jo
 ``runtime`` nobody acts on. Their profiles therefore give every rule the resource
 ``enforce_runtime: 1``, and each stage job arms a limit of its ``runtime`` minutes.
 
-At the limit ``SIGALRM`` raises :class:`RuntimeLimitReached` in the job: its traceback says
+At the limit ``SIGALRM`` raises :class:`RuntimeLimitReached` in the job (while a NetCDF file is
+open, once it is closed: :func:`wavecast.io.signals_held`): its traceback says
 where the job was, ``finally`` blocks remove temporary files, and
 :func:`wavecast.stages._call_within_limit` ends the job with :data:`EXIT_STATUS` (124, as GNU
 ``timeout`` does), which the run log records:

@@ -41,6 +41,7 @@ import xarray as xr
 
 from wavecast.errors import Problem, ValidationError
 from wavecast.geo import EARTH_RADIUS_M, Footprint, wrap_longitude
+from wavecast.io import signals_held
 
 #: Shallowest water depth (m) a water cell of the idealised basin gets, so that no water cell
 #: has depth 0 (which the contract reserves for land).
@@ -245,7 +246,7 @@ def _read_bathymetry(
             f"cannot read bathymetry file '{label}' as NetCDF ({type(exc).__name__})",
             "give a NetCDF-3/4 file with a 'depth' variable",
         ) from None
-    with src:
+    with signals_held(), src:
         if "depth" not in src.variables:
             names = ", ".join(sorted(str(v) for v in src.data_vars)) or "none"
             raise fail(

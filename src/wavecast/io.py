@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,40 @@ DEFAULT_COMPLEVEL = 1
 #: 72-h variable. One member file measured once: 104.0 -> 101.3 MB, write 2.6 -> 2.4 s.
 TIME_CHUNK = 24
 TILE_CELLS = 64
+
+
+#: Signals whose Python handlers raise an exception: Ctrl-C (KeyboardInterrupt) and the job's
+#: own runtime limit (SIGALRM, :mod:`wavecast.deadline`).
+HELD_SIGNALS = (signal.SIGINT, signal.SIGALRM)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and the runtime limit while a NetCDF file is open; deliver them after.
+
+    xarray wraps every HDF5 call in locks that are not re-entrant. An exception raised while
+    one is being taken or given back (in the lock's own ``__enter__``/``__exit__``) leaves it
+    taken, and closing the file in a ``finally`` then waits for it for good: a Ctrl-C or the
+    runtime limit during a write hung the job until its hard stop (an hour on localdev).
+    Held, the signal's handler runs as the block ends, with the file closed, and raises there
+    as it would have (a temporary file is then removed as usual). Outside the main thread,
+    where no handler runs, nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        pending.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(pending):
+            signal.raise_signal(signum)
 
 
 def _current_umask() -> int:
@@ -151,7 +187,8 @@ def write_netcdf_atomic(
     target = Path(path)
     encoding = netcdf_encoding(ds, complevel)
     with temp_path_next_to(target) as tmp:
-        ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding)
+        with signals_held():
+            ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding)
         _fsync_file(tmp)
         os.replace(tmp, target)
     return target

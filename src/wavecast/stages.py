@@ -51,11 +51,12 @@ def make_forcing(inputs: Mapping, outputs: Mapping, params: Mapping, member: int
 def run_member(grid_path: str, forcing_path: str, output_path: str, model: Mapping) -> None:
     import xarray as xr
 
-    from .io import write_netcdf_atomic
+    from .io import signals_held, write_netcdf_atomic
     from .model import run_member as _run
 
-    with xr.open_dataset(grid_path) as grid, xr.open_dataset(forcing_path) as forcing:
-        result = _run(grid.load(), forcing.load(), dict(model))
+    with signals_held(), xr.open_dataset(grid_path) as g, xr.open_dataset(forcing_path) as f:
+        grid, forcing = g.load(), f.load()
+    result = _run(grid, forcing, dict(model))
     log.info("max Hs %.2f m", float(result["hs"].max()))
     write_netcdf_atomic(result, output_path)
 
@@ -81,21 +82,29 @@ def plot_maps(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
     import xarray as xr
 
     from . import plotting
+    from .io import signals_held
 
     cfg = dict(params["plotting"], scenario=params["scenario"])
-    with xr.open_dataset(inputs["grid"]) as grid, xr.open_dataset(inputs["ensemble"]) as ens:
-        plotting.plot_max_hs_map(ens, grid, list(params["stations"]), outputs["map"], cfg)
-        plotting.plot_member_maxima(ens, grid, outputs["members"], cfg)
+    with (
+        signals_held(),
+        xr.open_dataset(inputs["grid"]) as g,
+        xr.open_dataset(inputs["ensemble"]) as e,
+    ):
+        grid, ens = g.load(), e.load()
+    plotting.plot_max_hs_map(ens, grid, list(params["stations"]), outputs["map"], cfg)
+    plotting.plot_member_maxima(ens, grid, outputs["members"], cfg)
 
 
 def plot_stations(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
     import xarray as xr
 
     from . import plotting
+    from .io import signals_held
 
     cfg = dict(params["plotting"], scenario=params["scenario"])
-    with xr.open_dataset(inputs["stations"]) as sta:
-        plotting.plot_station_series(sta, outputs["stations"], cfg)
+    with signals_held(), xr.open_dataset(inputs["stations"]) as s:
+        stations = s.load()
+    plotting.plot_station_series(stations, outputs["stations"], cfg)
 
 
 def archive_run(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
