@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -179,3 +181,37 @@ def test_ctrl_c_stops_a_process_writing_netcdf(tmp_path):
             pytest.fail(f"try {i}: the writer hung after Ctrl-C")
         assert err.rstrip().endswith("KeyboardInterrupt"), err
         assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_killed_writers_temp_file_goes_at_the_next_write(tmp_path):
+    """SIGKILL (out of memory, a lost node) runs no cleanup: the next write of the same
+    output removes what the killed one left, and nothing of other files."""
+    stale = tmp_path / ".member_003.nc.k1ll3d.tmp"
+    other = tmp_path / ".member_004.nc.k1ll3d.tmp"
+    stale.write_bytes(b"half")
+    other.write_bytes(b"half")
+    write_text_atomic(tmp_path / "member_003.nc", "whole")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "member_003.nc"]
+
+
+def test_a_full_disk_is_named_with_the_file(tmp_path, monkeypatch):
+    """HDF5 says only 'NetCDF: HDF error' when the disk is full; the job's log names the disk
+    and the output instead. Other failures pass through unchanged."""
+    ds = xr.Dataset({"v": (("y", "x"), np.zeros((100, 100)))})  # 80 kB
+    target = tmp_path / "member_000.nc"
+
+    def hdf_error(*args, **kwargs):
+        raise RuntimeError("NetCDF: HDF error")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", hdf_error)
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=12_000))
+    with pytest.raises(OSError) as err:
+        write_netcdf_atomic(ds, target)
+    assert err.value.errno == errno.ENOSPC and err.value.filename == str(target)
+    assert "no space left to write it: 0 MB free on its file system" in str(err.value)
+    assert isinstance(err.value.__cause__, RuntimeError)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=10**9))
+    with pytest.raises(RuntimeError, match="HDF error"):
+        write_netcdf_atomic(ds, target)
+    assert list(tmp_path.iterdir()) == []

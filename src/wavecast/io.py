@@ -4,13 +4,17 @@ Every writer puts the bytes into a temporary file *in the destination directory*
 filesystem, so the final step is a rename, not a copy), flushes it, then moves it into place with
 :func:`os.replace`, which is atomic on POSIX. A job killed mid-write (out of memory, time limit,
 pre-emption) leaves at most a ``.<name>.*.tmp`` file behind, never a truncated ``<name>`` that
-Snakemake or a later stage could mistake for a finished output.
+Snakemake or a later stage could mistake for a finished output; the next write of ``<name>``
+removes it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -74,11 +78,21 @@ def _current_umask() -> int:
     return mask
 
 
+def _remove_stale_temps(path: Path) -> None:
+    """Remove the temporary files of earlier writes of ``path`` that were killed (SIGKILL,
+    out of memory, a lost node): one job writes an output at a time, so any left is stale."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
 @contextlib.contextmanager
 def temp_path_next_to(path: Path) -> Iterator[Path]:
-    """Yield a fresh temporary path beside ``path``; remove it unless it was moved into place."""
+    """Yield a fresh temporary path beside ``path``; remove it unless it was moved into place,
+    and first the ones killed writers of ``path`` left."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:  # name the file the caller wants, not the temp file
         raise OSError(exc.errno, f"cannot write here ({exc.strerror})", str(path)) from exc
@@ -186,9 +200,33 @@ def write_netcdf_atomic(
     """
     target = Path(path)
     encoding = netcdf_encoding(ds, complevel)
-    with temp_path_next_to(target) as tmp:
-        with signals_held():
-            ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding)
-        _fsync_file(tmp)
-        os.replace(tmp, target)
+    try:
+        with temp_path_next_to(target) as tmp:
+            with signals_held():
+                ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=encoding)
+            _fsync_file(tmp)
+            os.replace(tmp, target)
+    except (RuntimeError, OSError) as exc:
+        full = _no_space(target, ds.nbytes)
+        if full is None:
+            raise
+        raise full from exc
     return target
+
+
+def _no_space(target: Path, needed: int) -> OSError | None:
+    """HDF5 reports a full file system as ``NetCDF: HDF error``: name it, and the file, when
+    less room is left than the data take before compression (the temporary file is gone)."""
+    try:
+        free = shutil.disk_usage(target.parent).free
+    except OSError:
+        return None
+    if free >= needed:
+        return None
+    return OSError(
+        errno.ENOSPC,
+        f"no space left to write it: {free / 1e6:.0f} MB free on its file system, and the "
+        f"data take up to {needed / 1e6:.0f} MB (less once compressed); free space or move "
+        "results/ to a larger disk",
+        str(target),
+    )
