@@ -104,6 +104,22 @@ def test_held_signals_arrive_after_the_block(tmp_path):
     assert signal.getsignal(signal.SIGINT) is before
 
 
+def test_ctrl_c_held_with_the_runtime_limit_comes_first(monkeypatch):
+    """Both arrive during a write: the job stops as the user asked, not as a timeout (which
+    the retry would read as "needs more time")."""
+
+    def limit(signum, frame):
+        raise RuntimeLimitReached("runtime limit reached")
+
+    previous = signal.signal(signal.SIGALRM, limit)
+    try:
+        with pytest.raises(KeyboardInterrupt), signals_held():
+            signal.raise_signal(signal.SIGALRM)
+            signal.raise_signal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.parametrize(
     ("signum", "raised"),
     [(signal.SIGINT, KeyboardInterrupt), (signal.SIGALRM, RuntimeLimitReached)],
@@ -186,12 +202,16 @@ def test_ctrl_c_stops_a_process_writing_netcdf(tmp_path):
 def test_a_killed_writers_temp_file_goes_at_the_next_write(tmp_path):
     """SIGKILL (out of memory, a lost node) runs no cleanup: the next write of the same
     output removes what the killed one left, and nothing of other files."""
-    stale = tmp_path / ".member_003.nc.k1ll3d.tmp"
-    other = tmp_path / ".member_004.nc.k1ll3d.tmp"
-    stale.write_bytes(b"half")
-    other.write_bytes(b"half")
+    stale = tmp_path / ".member_003.nc.k1ll3d_0.tmp"  # mkstemp's 8 random characters
+    others = [
+        tmp_path / ".member_004.nc.k1ll3d_0.tmp",  # another output's
+        tmp_path / ".member_003.nc.json.k1ll3d_0.tmp",  # member_003.nc.json's, say
+    ]
+    for path in (stale, *others):
+        path.write_bytes(b"half")
     write_text_atomic(tmp_path / "member_003.nc", "whole")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "member_003.nc"]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([*(p.name for p in others), "member_003.nc"])
 
 
 def test_a_full_disk_is_named_with_the_file(tmp_path, monkeypatch):
@@ -209,8 +229,19 @@ def test_a_full_disk_is_named_with_the_file(tmp_path, monkeypatch):
     with pytest.raises(OSError) as err:
         write_netcdf_atomic(ds, target)
     assert err.value.errno == errno.ENOSPC and err.value.filename == str(target)
-    assert "no space left to write it: 0 MB free on its file system" in str(err.value)
+    assert (
+        "no space left to write it: 12 kB free on its file system, and the data take up to "
+        "80 kB (less once compressed)"
+    ) in str(err.value)
     assert isinstance(err.value.__cause__, RuntimeError)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(target))
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", denied)
+    with pytest.raises(PermissionError):  # not taken for a full disk, however little is free
+        write_netcdf_atomic(ds, target)
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", hdf_error)
     monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=10**9))
     with pytest.raises(RuntimeError, match="HDF error"):
         write_netcdf_atomic(ds, target)

@@ -239,62 +239,64 @@ def _read_bathymetry(
             f"bathymetry file '{label}' does not exist{where}",
             "check the path; relative paths start where snakemake runs",
         )
-    try:
-        src = xr.open_dataset(p, engine="netcdf4")
-    except Exception as exc:  # any reader failure is a problem with the user's file
-        raise fail(
-            f"cannot read bathymetry file '{label}' as NetCDF ({type(exc).__name__})",
-            "give a NetCDF-3/4 file with a 'depth' variable",
-        ) from None
-    with signals_held(), src:
-        if "depth" not in src.variables:
-            names = ", ".join(sorted(str(v) for v in src.data_vars)) or "none"
+    with signals_held():  # the open takes xarray's locks too
+        try:
+            src = xr.open_dataset(p, engine="netcdf4")
+        except Exception as exc:  # any reader failure is a problem with the user's file
             raise fail(
-                f"bathymetry file '{label}' has no variable 'depth' (variables: {names})",
-                "name the depth variable 'depth' (metres, positive down)",
-            )
-        if str(src["depth"].attrs.get("positive", "")).strip().lower() == "up":
-            raise fail(
-                f"bathymetry file '{label}': 'depth' says positive: up, so its values are "
-                "elevations (negative at sea)",
-                "store depth positive down, in metres below the surface (depth = -elevation), "
-                "with positive: down",
-            )
-        dims = tuple(str(d) for d in src["depth"].dims)
-        names = list(src.variables)
-        lat_name = _first_present(_LAT_NAMES, names)
-        lon_name = _first_present(_LON_NAMES, names)
-        if lat_name and lon_name and src[lat_name].ndim == 1 and src[lon_name].ndim == 1:
-            ya_name, xa_name, geographic = lat_name, lon_name, True
-        elif "x" in names and "y" in names and src["x"].ndim == 1 and src["y"].ndim == 1:
-            ya_name, xa_name, geographic = "y", "x", False
-        else:
-            raise fail(
-                f"bathymetry file '{label}': coordinates of 'depth' {dims} not recognised",
-                "use 1-D 'lat'/'lon' (or 'latitude'/'longitude') in degrees, "
-                "or 1-D 'x'/'y' in metres east/north of grid.origin",
-            )
-        depth_var = src["depth"]
-        ydim, xdim = src[ya_name].dims[0], src[xa_name].dims[0]
-        if set(depth_var.dims) != {ydim, xdim}:
-            raise fail(
-                f"bathymetry file '{label}': 'depth' has dims {dims}, expected ({ydim}, {xdim})",
-                "store depth as a 2-D field on the file's coordinate axes",
-            )
-        ya = np.asarray(src[ya_name].values, dtype=float)
-        xa = np.asarray(src[xa_name].values, dtype=float)
-        for name, axis in ((ya_name, ya), (xa_name, xa)):
-            if axis.size == 0 or not np.isfinite(axis).all():
+                f"cannot read bathymetry file '{label}' as NetCDF ({type(exc).__name__})",
+                "give a NetCDF-3/4 file with a 'depth' variable",
+            ) from None
+        with src:
+            if "depth" not in src.variables:
+                names = ", ".join(sorted(str(v) for v in src.data_vars)) or "none"
                 raise fail(
-                    f"bathymetry file '{label}': coordinate '{name}' is empty or has missing "
-                    "values",
-                    "give every coordinate value (at least one, none missing)",
+                    f"bathymetry file '{label}' has no variable 'depth' (variables: {names})",
+                    "name the depth variable 'depth' (metres, positive down)",
                 )
-        order_y, order_x = np.argsort(ya), np.argsort(xa)
-        grid_values = None
-        if values:
-            raw = np.asarray(depth_var.transpose(ydim, xdim).values, dtype=float)
-            grid_values = raw[np.ix_(order_y, order_x)]
+            if str(src["depth"].attrs.get("positive", "")).strip().lower() == "up":
+                raise fail(
+                    f"bathymetry file '{label}': 'depth' says positive: up, so its values are "
+                    "elevations (negative at sea)",
+                    "store depth positive down, in metres below the surface (depth = -elevation), "
+                    "with positive: down",
+                )
+            dims = tuple(str(d) for d in src["depth"].dims)
+            names = list(src.variables)
+            lat_name = _first_present(_LAT_NAMES, names)
+            lon_name = _first_present(_LON_NAMES, names)
+            if lat_name and lon_name and src[lat_name].ndim == 1 and src[lon_name].ndim == 1:
+                ya_name, xa_name, geographic = lat_name, lon_name, True
+            elif "x" in names and "y" in names and src["x"].ndim == 1 and src["y"].ndim == 1:
+                ya_name, xa_name, geographic = "y", "x", False
+            else:
+                raise fail(
+                    f"bathymetry file '{label}': coordinates of 'depth' {dims} not recognised",
+                    "use 1-D 'lat'/'lon' (or 'latitude'/'longitude') in degrees, "
+                    "or 1-D 'x'/'y' in metres east/north of grid.origin",
+                )
+            depth_var = src["depth"]
+            ydim, xdim = src[ya_name].dims[0], src[xa_name].dims[0]
+            if set(depth_var.dims) != {ydim, xdim}:
+                raise fail(
+                    f"bathymetry file '{label}': 'depth' has dims {dims}, "
+                    f"expected ({ydim}, {xdim})",
+                    "store depth as a 2-D field on the file's coordinate axes",
+                )
+            ya = np.asarray(src[ya_name].values, dtype=float)
+            xa = np.asarray(src[xa_name].values, dtype=float)
+            for name, axis in ((ya_name, ya), (xa_name, xa)):
+                if axis.size == 0 or not np.isfinite(axis).all():
+                    raise fail(
+                        f"bathymetry file '{label}': coordinate '{name}' is empty or has missing "
+                        "values",
+                        "give every coordinate value (at least one, none missing)",
+                    )
+            order_y, order_x = np.argsort(ya), np.argsort(xa)
+            grid_values = None
+            if values:
+                raw = np.asarray(depth_var.transpose(ydim, xdim).values, dtype=float)
+                grid_values = raw[np.ix_(order_y, order_x)]
     return _BathymetrySource(ya_name, xa_name, ya[order_y], xa[order_x], geographic, grid_values)
 
 

@@ -14,6 +14,7 @@ import contextlib
 import errno
 import glob
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -68,7 +69,9 @@ def signals_held() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        for signum in dict.fromkeys(pending):
+        # the first handler's exception ends the delivery: Ctrl-C first, as the user's stop
+        # (a runtime limit after it would record the job as timed out)
+        for signum in sorted(set(pending), key=lambda n: n != signal.SIGINT):
             signal.raise_signal(signum)
 
 
@@ -81,9 +84,13 @@ def _current_umask() -> int:
 def _remove_stale_temps(path: Path) -> None:
     """Remove the temporary files of earlier writes of ``path`` that were killed (SIGKILL,
     out of memory, a lost node): one job writes an output at a time, so any left is stale."""
+    # mkstemp's names: '.<name>.' + 8 random characters + '.tmp', not another file's
+    # ('.<name>.json.<8>.tmp')
+    own = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+        if own.fullmatch(stale.name):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
 
 @contextlib.contextmanager
@@ -207,11 +214,17 @@ def write_netcdf_atomic(
             _fsync_file(tmp)
             os.replace(tmp, target)
     except (RuntimeError, OSError) as exc:
-        full = _no_space(target, ds.nbytes)
+        # HDF5 says only "NetCDF: HDF error" when the disk fills up; other errors say more
+        hdf = isinstance(exc, RuntimeError) and "HDF error" in str(exc)
+        full = _no_space(target, ds.nbytes) if hdf else None
         if full is None:
             raise
         raise full from exc
     return target
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
 def _no_space(target: Path, needed: int) -> OSError | None:
@@ -225,8 +238,8 @@ def _no_space(target: Path, needed: int) -> OSError | None:
         return None
     return OSError(
         errno.ENOSPC,
-        f"no space left to write it: {free / 1e6:.0f} MB free on its file system, and the "
-        f"data take up to {needed / 1e6:.0f} MB (less once compressed); free space or move "
-        "results/ to a larger disk",
+        f"no space left to write it: {_size(free)} free on its file system, and the data "
+        f"take up to {_size(needed)} (less once compressed); free space or move results/ to a "
+        "larger disk",
         str(target),
     )
