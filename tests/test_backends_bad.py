@@ -115,6 +115,7 @@ EXPECTED: dict[str, list[str]] = {
         "persistent_volumes[1]: 'workdir' is the name of the pod's own working volume (the kubernetes plugin's emptyDir); use a claim with another name",
         "persistent_volumes[2]: '/workdir/' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'scratch:/data'",
         "persistent_volumes[3]: 'scratch' is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'",
+        "persistent_volumes[4]: '/workdir/.' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'data:/data'",
     ],
     "kubernetes_volume_twice.yaml": [
         "persistent_volumes[1]: the mount path '/data' is also in persistent_volumes[0]; Kubernetes refuses a pod with two volumes of one name or two mounts at one path; list each claim once, at a path of its own",
@@ -232,3 +233,27 @@ def test_profiles_build_writes_and_changes_nothing(name: str, tmp_path: Path, ca
     assert existing.read_text() == "# operator's previous profile\n"
     assert sorted(p for p in tmp_path.rglob("*")) == before
     assert not (tmp_path / "profiles" / "localdev").exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("namespace", "namespace: >\n  wavecast-staging\n"),
+        ("storage.prefix", 'storage: {provider: s3, prefix: "s3://wavecast-staging/runs\\n"}\n'),
+        ("container_image", 'container_image: "ghcr.io/wavecast/wavecast:0.1.0\\n"\n'),
+    ],
+)
+def test_a_name_with_a_trailing_newline_is_refused(tmp_path, capsys, key, text):
+    """YAML's folded '>' and an escaped newline end a value in '\\n', which Python's '$' lets
+    through (re.match); Kubernetes would refuse the name at the first pod."""
+    base = {
+        "namespace": "namespace: wavecast-staging\n",
+        "storage.prefix": "storage: {provider: s3, prefix: s3://wavecast-staging/runs}\n",
+        "container_image": "container_image: ghcr.io/wavecast/wavecast:0.1.0\n",
+    }
+    base[key] = text
+    path = tmp_path / "staging.yaml"
+    path.write_text("type: kubernetes\njobs: 10\n" + "".join(base.values()))
+    assert main(["backends", "validate", str(path)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{path}::{key}: "), line

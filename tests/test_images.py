@@ -36,6 +36,7 @@ ENV = "hpc"
 BACKEND = {
     "type": "slurm",
     "partition": "science",
+    "jobs": 10,
     "container": {
         "runtime": "apptainer",
         "dockerfile": "docker/Dockerfile",

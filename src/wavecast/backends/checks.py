@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 
@@ -69,7 +70,7 @@ def _check_kubernetes(backend: KubernetesBackend, file: str) -> list[Problem]:
     seen: dict[tuple[str, str], int] = {}
     for i, entry in enumerate(backend.persistent_volumes):
         claim, path = entry.split(":", 1)
-        keys = [("claim", claim), ("mount path", path.rstrip("/"))]
+        keys = [("claim", claim), ("mount path", posixpath.normpath(path))]
         clashes = [
             f"the {kind} '{value}' is also in persistent_volumes[{seen[kind, value]}]"
             for kind, value in keys

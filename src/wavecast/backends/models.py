@@ -8,6 +8,7 @@ what an executor can honour live in :mod:`wavecast.backends.checks`.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -77,7 +78,7 @@ Timeout = Annotated[int, Field(ge=60, le=86400)]
 
 
 def _image(value: Any) -> Any:
-    if isinstance(value, str) and (value.endswith(".sif") or DOCKER_REF_RE.match(value)):
+    if isinstance(value, str) and (value.endswith(".sif") or DOCKER_REF_RE.fullmatch(value)):
         return value
     raise ValueError(
         f"{value!r} is neither a docker reference with a tag or digest nor a .sif path; write "
@@ -86,7 +87,11 @@ def _image(value: Any) -> Any:
 
 
 def _docker_image(value: Any) -> Any:
-    if isinstance(value, str) and DOCKER_REF_RE.match(value) and not value.startswith("docker://"):
+    if (
+        isinstance(value, str)
+        and DOCKER_REF_RE.fullmatch(value)
+        and not value.startswith("docker://")
+    ):
         return value
     raise ValueError(
         f"{value!r} is not a docker reference with a tag or digest; write e.g. "
@@ -121,7 +126,7 @@ def _persistent_volume(value: Any) -> Any:
             f"{value!r} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'"
         )
     name, _, path = value.partition(":")
-    if not K8S_NAME_RE.match(name):
+    if not K8S_NAME_RE.fullmatch(name):
         raise ValueError(
             f"the claim name '{name}' in '{value}' is not a Kubernetes volume name (the plugin "
             f"names the pod's volume after the claim); use {K8S_NAME_HINT}"
@@ -136,7 +141,7 @@ def _persistent_volume(value: Any) -> Any:
             f"the mount path '{path}' in '{value}' is not an absolute path; write e.g. "
             f"'{name}:/data'"
         )
-    if path.rstrip("/") == K8S_WORKDIR:
+    if posixpath.normpath(path) == K8S_WORKDIR:
         raise ValueError(
             f"'{path}' is the pod's working directory, where Snakemake stages every input and "
             f"output; mount the claim elsewhere, e.g. '{name}:/data'"
@@ -148,7 +153,7 @@ def _name_matching(pattern: re.Pattern[str], what: str, how: str) -> Callable[[A
     """A validator accepting strings that match ``pattern``: "'x' is not <what>; use <how>"."""
 
     def check(value: Any) -> Any:
-        if isinstance(value, str) and pattern.match(value):
+        if isinstance(value, str) and pattern.fullmatch(value):
             return value
         raise ValueError(f"{value!r} is not {what}; use {how}")
 
