@@ -213,6 +213,10 @@ def test_a_log_of_a_job_the_run_did_not_run_says_whose_it_is(local_workdir, caps
         f"{log}\trule log; run 29dc68c7-1e17-4858-b246-32c4d77379b5 did not run this job: "
         "another run's\n"
     )
+    # a mistyped wildcard name finds the run's own log by value: no claim that it is another's
+    argv = ["logs", "work", "member=001", "--list", "--workdir", str(local_workdir)]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == f"{local_workdir}/logs/work/001.log\trule log\n"
 
 
 def test_runs_without_run_logs_says_so(tmp_path, capsys):

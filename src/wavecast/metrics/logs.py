@@ -85,9 +85,14 @@ def find_logs(
                 )
             )
     if not matches and not grouped and attempt is None:
-        # no run log entry: where backends put logs by convention; with a run log, the job
-        # did not run in that run, so a file found is another run's
-        other = f"run {runlog.run_id} did not run this job: another run's" if runlog else ""
+        # no run log entry: where backends put logs by convention. With a run log that ran
+        # the rule under these wildcard names (or not at all), a file found is another run's;
+        # under other names, they are mistyped and the file, found by value, may be its own.
+        other = ""
+        if runlog is not None:
+            ran = [set(a.wildcards) for a in runlog.attempts if a.rule == rule]
+            if not ran or set(wildcards) in ran:
+                other = f"run {runlog.run_id} did not run this job: another run's"
         wc = "_".join(wildcards.values())
         base = workdir / SLURM_LOGS / f"rule_{rule}"
         for path in sorted((base / wc).glob("*.log") if wc else base.glob("*.log")):
