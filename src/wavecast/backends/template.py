@@ -55,7 +55,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "kubernetes": {
         "type": "kubernetes",
         "namespace": "wavecast-staging",
-        "container_image": "ghcr.io/wavecast/wavecast:0.1.0",
+        "container_image": "ghcr.io/wavecast/wavecast-s3:0.1.0",  # S3 storage: the plugin
         "storage": {"provider": "s3", "prefix": "s3://wavecast-staging/runs"},
         "jobs": 20,
         # without disk, pods of rules with no input files ask for 50 GB of ephemeral storage
