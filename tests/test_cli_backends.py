@@ -6,10 +6,13 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from wavecast.backends.load import load_backend, validate_data
+from wavecast.backends.models import REQUIRED_BY_CHECKS
+from wavecast.backends.template import EXAMPLES
 from wavecast.backends.units import parse_memory, runtime_minutes
 from wavecast.cli.main import main
 from wavecast.cli.profiles import install_dir
@@ -184,3 +187,23 @@ def test_top_level_timeout_is_the_default_and_both_is_an_error() -> None:
     assert {r.runtime for r in resolve(backend)} == {2}
     with pytest.raises(Exception, match="given twice"):
         validate_data({"type": "local", "timeout": 120, "defaults": {"timeout": 60}}, "x")
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [(kind, key) for kind, keys in REQUIRED_BY_CHECKS.items() for key in keys],
+)
+def test_keys_the_checks_require_are_required_in_the_schema_too(kind, key, tmp_path, capsys):
+    """jobs (cluster backends) and storage (Kubernetes) are optional fields, so that a file
+    without them still gets every other check; the checks refuse it, and the schema an
+    editor reads says so as well."""
+    data = {k: v for k, v in EXAMPLES[kind].items() if k != key}
+    path = tmp_path / "env.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["backends", "validate", str(path)]) == 1
+    assert f"{path}::{key}: required" in capsys.readouterr().err
+    schema = json.loads((ROOT / "workflow" / "schemas" / "backend.schema.json").read_text())
+    assert key in schema["$defs"][f"{kind.capitalize()}Backend"]["required"]
+    jsonschema.validate(EXAMPLES[kind], schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)

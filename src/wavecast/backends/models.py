@@ -436,6 +436,14 @@ class KubernetesBackend(BackendBase):
     )
 
 
+#: Keys a backend type needs that its model leaves optional: the checks across fields
+#: (:mod:`wavecast.backends.checks`) refuse a file without them, so that it still gets every
+#: other check; the JSON Schema and the templates mark them required.
+REQUIRED_BY_CHECKS: dict[str, tuple[str, ...]] = {
+    "slurm": ("jobs",),
+    "kubernetes": ("jobs", "storage"),
+}
+
 BACKEND_MODELS: dict[str, type[BackendBase]] = {
     "local": LocalBackend,
     "slurm": SlurmBackend,

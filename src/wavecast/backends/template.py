@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from pydantic_core import PydanticUndefined
 
 from ..rules import RULE_NAMES
-from .models import BACKEND_MODELS, Backend
+from .models import BACKEND_MODELS, REQUIRED_BY_CHECKS, Backend
 
 SCHEMA_PATH = "workflow/schemas/backend.schema.json"
 SCHEMA_LINE = "# yaml-language-server: $schema=../../workflow/schemas/backend.schema.json"
@@ -26,8 +26,11 @@ def schema(kind: str | None = None) -> dict[str, Any]:
         adapter = TypeAdapter(Annotated[Backend, Field(discriminator="type")])
         doc = adapter.json_schema()
         title = "wavecast backend"
+        for name, model in BACKEND_MODELS.items():
+            doc["$defs"][model.__name__]["required"] += REQUIRED_BY_CHECKS.get(name, ())
     else:
         doc = BACKEND_MODELS[kind].model_json_schema()
+        doc["required"] += REQUIRED_BY_CHECKS.get(kind, ())
         title = f"wavecast {kind} backend"
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **doc}
 
@@ -127,9 +130,5 @@ def create_template(kind: str, with_examples: bool = False) -> str:
 def _minimal(kind: str) -> dict[str, Any]:
     model = BACKEND_MODELS[kind]
     required = [n for n, f in model.model_fields.items() if f.is_required()]
-    # required by the checks (wavecast.backends.checks), not by the model's fields
-    if kind != "local":
-        required.append("jobs")  # Snakemake's remote execution needs a job limit
-    if kind == "kubernetes":
-        required.append("storage")  # pods share no filesystem
+    required += REQUIRED_BY_CHECKS.get(kind, ())
     return {n: EXAMPLES[kind][n] for n in required}
