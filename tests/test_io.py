@@ -17,6 +17,8 @@ import xarray as xr
 from wavecast.deadline import RuntimeLimitReached
 from wavecast.io import signals_held, write_netcdf_atomic, write_text_atomic
 
+from .common import default_sigint
+
 
 def test_outputs_honour_the_umask(tmp_path):
     old = os.umask(0o022)
@@ -92,6 +94,28 @@ def test_time_fields_are_written_in_tiles(tmp_path):
         assert back["series"].encoding["chunksizes"] == (1, 8, 100)  # not a (y, x) field
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt, as in a terminal: a shell that starts the tests in the
+    background (``bash .ci/run &``, ``setsid``) sets SIGINT to "ignore", and they inherit it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_an_ignored_ctrl_c_stays_ignored():
+    """A process that ignores SIGINT (started with '&' or nohup) still ignores it when it
+    arrives during a write."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with signals_held():
+            signal.raise_signal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_held_signals_arrive_after_the_block(tmp_path):
     """Ctrl-C inside :func:`signals_held` raises as the block ends, not inside it, and the
     handler is the one before."""
@@ -104,6 +128,7 @@ def test_held_signals_arrive_after_the_block(tmp_path):
     assert signal.getsignal(signal.SIGINT) is before
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_held_with_the_runtime_limit_comes_first(monkeypatch):
     """Both arrive during a write: the job stops as the user asked, not as a timeout (which
     the retry would read as "needs more time")."""
@@ -125,6 +150,7 @@ def test_ctrl_c_held_with_the_runtime_limit_comes_first(monkeypatch):
     [(signal.SIGINT, KeyboardInterrupt), (signal.SIGALRM, RuntimeLimitReached)],
     ids=["ctrl-c", "runtime-limit"],
 )
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_a_signal_during_a_netcdf_write_lands_after_the_file_is_closed(
     tmp_path, monkeypatch, signum, raised
 ):
@@ -185,6 +211,7 @@ def test_ctrl_c_stops_a_process_writing_netcdf(tmp_path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=default_sigint,  # Ctrl-C as in a terminal, not as in a background CI
         )
         assert proc.stdout.readline() == "ready\n"
         time.sleep(0.3 + 0.137 * i)  # a different moment of a write each time
