@@ -407,10 +407,34 @@ def test_input_and_run_together_are_refused(local_workdir, tmp_path, capsys):
     ]
     assert main(argv) == 1
     assert capsys.readouterr().err == (
-        "<command line>::--input: records are read from --input, so --run would choose nothing; "
-        "give --input, or --run to collect the run instead\n"
+        "<command line>::--input: records are read from --input, so --run and --workdir would "
+        "choose nothing; give --input, or --run and --workdir to collect the run instead\n"
     )
     assert main(argv[:4]) == 0  # --input alone
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--backend", "slurm"], "--backend"),
+        (["--env", "production"], "--env"),
+        (["--workdir", "."], "--workdir"),
+        (
+            ["--backend", "local", "--env", "x", "--k8s-file", "j.json"],
+            "--backend, --env and --k8s-file",
+        ),
+    ],
+)
+def test_input_beside_run_options_is_refused(tmp_path, capsys, options, named):
+    """--backend, --env and --workdir choose the run to collect; beside --input they were
+    ignored without a word, and a summary of one run could pass for another backend's."""
+    records = tmp_path / "run.jsonl"
+    records.write_text("")
+    assert main(["metrics", "report", "--input", str(records), *options]) == 1
+    assert capsys.readouterr().err == (
+        f"<command line>::--input: records are read from --input, so {named} would choose "
+        f"nothing; give --input, or {named} to collect the run instead\n"
+    )
 
 
 def test_runs_counts_failed_group_jobs(tmp_path, capsys):

@@ -95,7 +95,8 @@ def register(sub) -> None:
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", help="latest (default) or a run id (or prefix)")
     p.add_argument("--backend", choices=BACKENDS, default="auto")
-    p.add_argument("--workdir", type=Path, default=Path("."), help="workflow directory")
+    # None, not '.', so that a --workdir beside --input is noticed (see _records)
+    p.add_argument("--workdir", type=Path, help="workflow directory (default: .)")
     add_env_option(p)
     p.add_argument("--k8s-file", type=Path, help="saved 'kubectl get jobs,pods -o json' output")
     p.add_argument("--quiet", action="store_true", help="no progress or warnings on stderr")
@@ -119,12 +120,13 @@ def _read_k8s_file(path: Path) -> Any:
 
 def _collect(args: argparse.Namespace) -> Collection:
     env = resolve_env(args.env)
-    path = backend_path(env, args.workdir)
+    workdir = args.workdir or Path(".")
+    path = backend_path(env, workdir)
     resources = load_env(path) if path.is_file() else None
     source = _read_k8s_file(args.k8s_file) if args.k8s_file else None
     stream = None if args.quiet else sys.stderr
     result = collect(
-        args.workdir,
+        workdir,
         args.run or "latest",
         args.backend,
         resources.requested if resources else None,
@@ -146,9 +148,15 @@ def _collect(args: argparse.Namespace) -> Collection:
 
 def _records(args: argparse.Namespace):
     if args.input:
-        chosen = [flag for flag in ("run", "k8s_file") if getattr(args, flag) is not None]
+        # every option that chooses or reads a run would be ignored
+        chosen = [
+            flag
+            for flag in ("run", "backend", "workdir", "env", "k8s_file")
+            if getattr(args, flag) not in (None, "auto")
+        ]
         if chosen:
-            flags = " and ".join("--" + flag.replace("_", "-") for flag in chosen)
+            names = ["--" + flag.replace("_", "-") for flag in chosen]
+            flags = " and ".join([", ".join(names[:-1]), names[-1]] if names[1:] else names)
             raise ValidationError(
                 [
                     Problem(
