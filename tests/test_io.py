@@ -15,7 +15,7 @@ import pytest
 import xarray as xr
 
 from wavecast.deadline import RuntimeLimitReached
-from wavecast.io import signals_held, write_netcdf_atomic, write_text_atomic
+from wavecast.io import open_netcdf, signals_held, write_netcdf_atomic, write_text_atomic
 
 from .common import default_sigint
 
@@ -125,6 +125,23 @@ def test_held_signals_arrive_after_the_block(tmp_path):
         signal.raise_signal(signal.SIGINT)
         finished = True
     assert finished
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
+def test_reads_finish_before_ctrl_c(tmp_path):
+    """The stages read through :func:`open_netcdf`, two files at once in run_member and
+    plot_maps: a Ctrl-C during the reads raises once, after both are loaded and closed, and
+    Ctrl-C's handler is the one before."""
+    paths = [tmp_path / "grid.nc", tmp_path / "forcing.nc"]
+    for i, path in enumerate(paths):
+        write_netcdf_atomic(xr.Dataset({"v": ("x", np.arange(3.0) + i)}), path)
+    before = signal.getsignal(signal.SIGINT)
+    loaded = []
+    with pytest.raises(KeyboardInterrupt), open_netcdf(paths[0]) as a, open_netcdf(paths[1]) as b:
+        signal.raise_signal(signal.SIGINT)
+        loaded += [a.load(), b.load()]
+    assert [ds["v"].values.tolist() for ds in loaded] == [[0.0, 1.0, 2.0], [1.0, 2.0, 3.0]]
     assert signal.getsignal(signal.SIGINT) is before
 
 

@@ -239,6 +239,8 @@ def _read_bathymetry(
             f"bathymetry file '{label}' does not exist{where}",
             "check the path; relative paths start where snakemake runs",
         )
+    # signals held as in wavecast.io.open_netcdf, but only the open's own failure is the user's
+    # file's fault (open_netcdf would put the checks' errors below under it too)
     with signals_held():  # the open takes xarray's locks too
         try:
             src = xr.open_dataset(p, engine="netcdf4")

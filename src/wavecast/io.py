@@ -75,6 +75,17 @@ def signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
+@contextlib.contextmanager
+def open_netcdf(path: str | os.PathLike[str]) -> Iterator[xr.Dataset]:
+    """Open a NetCDF file with xarray, Ctrl-C and the runtime limit held until it is closed
+    (:func:`signals_held`). Load what the job needs inside the block, and compute or plot after
+    it, so that a stop waits for file I/O only."""
+    import xarray as xr
+
+    with signals_held(), xr.open_dataset(path) as ds:
+        yield ds
+
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

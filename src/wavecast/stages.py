@@ -49,12 +49,10 @@ def make_forcing(inputs: Mapping, outputs: Mapping, params: Mapping, member: int
 
 
 def run_member(grid_path: str, forcing_path: str, output_path: str, model: Mapping) -> None:
-    import xarray as xr
-
-    from .io import signals_held, write_netcdf_atomic
+    from .io import open_netcdf, write_netcdf_atomic
     from .model import run_member as _run
 
-    with signals_held(), xr.open_dataset(grid_path) as g, xr.open_dataset(forcing_path) as f:
+    with open_netcdf(grid_path) as g, open_netcdf(forcing_path) as f:
         grid, forcing = g.load(), f.load()
     result = _run(grid, forcing, dict(model))
     log.info("max Hs %.2f m", float(result["hs"].max()))
@@ -79,30 +77,22 @@ def extract_stations(inputs: Mapping, outputs: Mapping, params: Mapping) -> None
 
 
 def plot_maps(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
-    import xarray as xr
-
     from . import plotting
-    from .io import signals_held
+    from .io import open_netcdf
 
     cfg = dict(params["plotting"], scenario=params["scenario"])
-    with (
-        signals_held(),
-        xr.open_dataset(inputs["grid"]) as g,
-        xr.open_dataset(inputs["ensemble"]) as e,
-    ):
+    with open_netcdf(inputs["grid"]) as g, open_netcdf(inputs["ensemble"]) as e:
         grid, ens = g.load(), e.load()
     plotting.plot_max_hs_map(ens, grid, list(params["stations"]), outputs["map"], cfg)
     plotting.plot_member_maxima(ens, grid, outputs["members"], cfg)
 
 
 def plot_stations(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
-    import xarray as xr
-
     from . import plotting
-    from .io import signals_held
+    from .io import open_netcdf
 
     cfg = dict(params["plotting"], scenario=params["scenario"])
-    with signals_held(), xr.open_dataset(inputs["stations"]) as s:
+    with open_netcdf(inputs["stations"]) as s:
         stations = s.load()
     plotting.plot_station_series(stations, outputs["stations"], cfg)
 

@@ -25,7 +25,7 @@ import wavecast
 from .errors import Problem, ValidationError
 from .geo import EARTH_RADIUS_M, Footprint, wrap_longitude
 from .grid import footprint
-from .io import signals_held, write_netcdf_atomic, write_text_atomic
+from .io import open_netcdf, write_netcdf_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def extract_stations(
     """
     if not member_paths:
         raise ValueError("extract_stations needs at least one member file")
-    with signals_held(), xr.open_dataset(member_paths[0]) as first:
+    with open_netcdf(member_paths[0]) as first:
         cells = locate_stations(
             footprint(first),
             first["lat"].values,
@@ -179,7 +179,7 @@ def extract_stations(
     series: dict[str, list[np.ndarray]] = {v: [] for v in VARIABLES}
     for raw_path in member_paths:
         path = Path(raw_path)
-        with signals_held(), xr.open_dataset(path) as ds:
+        with open_netcdf(path) as ds:
             if not np.array_equal(ds["time"].values, times):
                 raise ValueError(f"{path}: time axis differs from {member_paths[0]}")
             members.append(int(ds.attrs.get("member", len(members))))

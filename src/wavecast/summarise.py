@@ -18,7 +18,7 @@ import xarray as xr
 
 import wavecast
 
-from .io import signals_held, write_netcdf_atomic, write_text_atomic
+from .io import open_netcdf, write_netcdf_atomic, write_text_atomic
 
 HS_STANDARD_NAME = "sea_surface_wave_significant_height"
 
@@ -81,7 +81,7 @@ def summarise_ensemble(
     t_end: np.datetime64 | None = None
     for raw_path in member_paths:
         path = Path(raw_path)
-        with signals_held(), xr.open_dataset(path) as ds:
+        with open_netcdf(path) as ds:
             member = _member_id(ds, path)
             hs = ds["hs"].transpose("time", "y", "x").values
             if template is None:
