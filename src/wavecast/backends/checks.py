@@ -15,6 +15,7 @@ from .models import (
     KubernetesBackend,
     LocalBackend,
     SlurmBackend,
+    claim_and_path,
     is_secret_name,
 )
 from .units import format_mib, parse_memory
@@ -69,7 +70,7 @@ def _check_kubernetes(backend: KubernetesBackend, file: str) -> list[Problem]:
         )
     seen: dict[tuple[str, str], int] = {}
     for i, entry in enumerate(backend.persistent_volumes):
-        claim, path = entry.split(":", 1)
+        claim, path = claim_and_path(entry)
         keys = [("claim", claim), ("mount path", posixpath.normpath(path))]
         clashes = [
             f"the {kind} '{value}' is also in persistent_volumes[{seen[kind, value]}]"

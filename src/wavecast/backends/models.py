@@ -120,12 +120,18 @@ def _volume(value: Any) -> Any:
     return value
 
 
+def claim_and_path(entry: str) -> tuple[str, str]:
+    """A persistent_volumes entry 'claim-name:/mount/path' as (claim name, mount path)."""
+    name, _, path = entry.partition(":")
+    return name, path
+
+
 def _persistent_volume(value: Any) -> Any:
     if not isinstance(value, str) or ":" not in value:
         raise ValueError(
             f"{value!r} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'"
         )
-    name, _, path = value.partition(":")
+    name, path = claim_and_path(value)
     if not K8S_NAME_RE.fullmatch(name):
         raise ValueError(
             f"the claim name '{name}' in '{value}' is not a Kubernetes volume name (the plugin "

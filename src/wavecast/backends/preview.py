@@ -14,7 +14,7 @@ from typing import Any
 
 from ..rules import WILDCARDS
 from .checks import uses_apptainer
-from .models import BackendBase, KubernetesBackend, SlurmBackend
+from .models import BackendBase, KubernetesBackend, SlurmBackend, claim_and_path
 from .render import apptainer_args, container_image
 from .resolve import ResolvedRule
 
@@ -118,7 +118,7 @@ def pod_spec(backend: KubernetesBackend) -> dict[str, Any]:
         "node_selector": (
             {INSTANCE_TYPE_LABEL: backend.machine_type} if backend.machine_type else {}
         ),
-        "mounts": [tuple(v.split(":", 1)) for v in backend.persistent_volumes],
+        "mounts": [claim_and_path(v) for v in backend.persistent_volumes],
         "secret_env": sorted(backend.env_vars),
     }
 
