@@ -115,6 +115,33 @@ def test_install_refuses_stale_profiles(tmp_path: Path, monkeypatch, capsys) -> 
     assert not install_dir(site=False).exists()  # $XDG_CONFIG_HOME/snakemake (conftest)
 
 
+def test_install_refuses_and_check_warns_about_a_file_read_instead(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """An installed profile directory with a file Snakemake prefers (`config.v8+.yaml`):
+    installing beside it would change nothing `snakemake --profile production` does."""
+    from snakemake.cli import get_profile_dir
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    root = ["--root", str(ROOT)]
+    assert main(["profiles", "install", "production", *root]) == 0
+    stray = tmp_path / "xdg" / "snakemake" / "production" / "config.v8+.yaml"
+    stray.write_text("executor: local\n")
+    assert get_profile_dir("production") == (stray.parent, stray)
+    capsys.readouterr()
+    message = (
+        f"{stray}: Snakemake reads one file of a profile directory, the highest '.vN+' of "
+        "profile*.yaml and config*.yaml, so it may read this one and ignore profile.yaml beside "
+        "it; delete config.v8+.yaml (give your own settings on the command line)"
+    )
+    assert main(["profiles", "install", "localdev", "production", *root]) == 1
+    assert capsys.readouterr().err.strip() == message
+    assert not (tmp_path / "xdg" / "snakemake" / "localdev").exists()  # nothing copied
+    assert main(["profiles", "check", *root]) == 0  # the committed profiles are in sync
+    assert capsys.readouterr().err.strip() == f"warning: {message}"
+
+
 def test_site_install_dir(monkeypatch) -> None:
     monkeypatch.delenv("XDG_CONFIG_DIRS", raising=False)
     assert install_dir(site=True) == Path("/etc/xdg/snakemake")

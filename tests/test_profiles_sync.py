@@ -191,3 +191,26 @@ def test_a_run_stops_while_the_backend_yaml_is_newer_than_its_profile(tmp_path: 
     argv.remove("--profile")
     argv.remove("profiles/localdev")
     assert run().returncode == 0
+
+
+@pytest.mark.parametrize("name", ["profile.v9+.yaml", "config.v8+.yaml"])
+def test_check_reports_a_file_snakemake_reads_instead_of_the_profile(
+    name: str, tmp_path: Path, capsys
+) -> None:
+    """A hand-made profile file beside the generated one: Snakemake reads it and runs
+    production on the local executor, while check said "in sync"."""
+    from snakemake.cli import get_profile_dir
+
+    shutil.copytree(ROOT / "config" / "backends", tmp_path / "config" / "backends")
+    shutil.copytree(ROOT / "profiles", tmp_path / "profiles")
+    stray = tmp_path / "profiles" / "production" / name
+    stray.write_text("executor: local\ncores: 1\n")
+    assert get_profile_dir(str(stray.parent)) == (stray.parent, stray)  # Snakemake's choice
+    assert main(["profiles", "check", "--root", str(tmp_path)]) == 1
+    assert capsys.readouterr().out == (
+        f"profiles/production/{name}: Snakemake reads one file of a profile directory, the "
+        "highest '.vN+' of profile*.yaml and config*.yaml, so it may read this one and ignore "
+        f"profile.yaml beside it; delete {name} (give your own settings on the command line)\n"
+    )
+    stray.unlink()
+    assert main(["profiles", "check", "--root", str(tmp_path)]) == 0

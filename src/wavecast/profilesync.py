@@ -8,6 +8,7 @@ nothing heavy, so that costs nothing when the pair is unchanged.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import Problem
@@ -15,6 +16,10 @@ from .images import source_path
 
 #: The end of a generated profile's first header line after the backend YAML's path.
 GENERATED_MARK = "by wavecast; do not edit by hand."
+#: The files Snakemake 9 reads a profile directory from (snakemake.cli.get_profile_dir): the one
+#: with the highest '.vN+' that N <= its major version allows, and between equals whichever
+#: the directory happens to list first.
+PROFILE_FILE_RE = re.compile(r"(?:profile|config)(?:\.v\d+\+)?\.yaml")
 
 
 def profile_path(env: str) -> str:
@@ -23,6 +28,27 @@ def profile_path(env: str) -> str:
 
 def regenerate_command(env: str) -> str:
     return f"wavecast profiles build {env}"
+
+
+def shadowing_files(directory: Path) -> list[Path]:
+    """Files in a profile directory that Snakemake may read instead of its profile.yaml
+    (``config.yaml``, ``profile.v9+.yaml``, ...), so that the generated profile is ignored."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.name != "profile.yaml" and PROFILE_FILE_RE.fullmatch(p.name) and p.is_file()
+    )
+
+
+def shadowing_message(path: Path, shown: str) -> str:
+    """Why ``path`` (written as ``shown``) must go, and how."""
+    return (
+        f"{shown}: Snakemake reads one file of a profile directory, the highest '.vN+' of "
+        f"profile*.yaml and config*.yaml, so it may read this one and ignore profile.yaml "
+        f"beside it; delete {path.name} (give your own settings on the command line)"
+    )
 
 
 def stale_profile_problems(env: str, root: Path) -> list[Problem]:

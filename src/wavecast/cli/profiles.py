@@ -12,7 +12,13 @@ from ..backends.load import load_env_backend
 from ..backends.render import render_profile, source_path
 from ..errors import Problem, ValidationError
 from ..io import write_text_atomic
-from ..profilesync import GENERATED_MARK, profile_path, regenerate_command
+from ..profilesync import (
+    GENERATED_MARK,
+    profile_path,
+    regenerate_command,
+    shadowing_files,
+    shadowing_message,
+)
 from .common import command_group, subcommand
 
 
@@ -138,6 +144,9 @@ def drift(root: Path) -> list[str]:
             )
             out.append(f"{diff}\nregenerate with: {regenerate_command(env)}\n")
     known = set(all_envs(root))
+    for env in sorted(known):
+        for stray in shadowing_files(root / "profiles" / env):
+            out.append(shadowing_message(stray, f"profiles/{env}/{stray.name}") + "\n")
     for path in sorted((root / "profiles").glob("*/profile.yaml")):
         env = path.parent.name
         if env not in known and GENERATED_MARK in path.read_text(encoding="utf-8"):
@@ -183,6 +192,9 @@ def stale_installs(root: Path) -> list[str]:
         if not committed.exists() or found is None:
             continue
         installed = found[1]
+        if installed.name != "profile.yaml" and (installed.parent / "profile.yaml").is_file():
+            out.append(shadowing_message(installed, str(installed)))
+            continue
         text = installed.read_text(encoding="utf-8", errors="replace")
         if "by wavecast; do not edit by hand" not in text or installed.samefile(committed):
             continue
@@ -204,6 +216,11 @@ def cmd_install(args: argparse.Namespace) -> int:
     if diffs:
         sys.stdout.write("".join(diffs))
         print("profiles are out of date; build them before installing", file=sys.stderr)
+        return 1
+    strays = [stray for env in envs for stray in shadowing_files(target / env)]
+    if strays:  # before anything is copied
+        for stray in strays:
+            print(shadowing_message(stray, str(stray)), file=sys.stderr)
         return 1
     for env in envs:
         src = root / profile_path(env)
