@@ -169,6 +169,9 @@ EXPECTED: dict[str, list[str]] = {
     "slurm_missing_partition.yaml": [
         "partition: required key is missing; add it",
     ],
+    "list_key.yaml": [
+        "line 3: not valid YAML: found unhashable key (column 3; while constructing a mapping from line 1); write the key as plain text, not a list or a mapping",
+    ],
     "tabs.yaml": [
         "line 3: a tab is used for indentation; YAML allows spaces only; replace the tab with spaces",
     ],
@@ -197,6 +200,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "volume_without_mode.yaml": [
         "container.volumes[0]: '/data/input:/data/input' has no mode; append ':ro' (read-only, recommended for inputs) or ':rw'",
+    ],
+    "yaml_tag.yaml": [
+        "line 2: not valid YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/int' (column 8); remove the tag: settings are plain YAML values (no !include, no !!python/...)",
     ],
 }
 

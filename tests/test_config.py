@@ -651,6 +651,36 @@ INDENT = "config/config.yaml::line 10: not valid YAML: mapping values are not al
             "config/config.yaml::line 65: not valid YAML: found unexpected end of stream "
             "(column 1; while scanning a quoted scalar from line 64); close the quote",
         ),
+        # libyaml (the fast first look) takes these tabs; Snakemake's loader does not
+        (
+            "  nx: 200",
+            "  nx:\t200",
+            "config/config.yaml::line 9: not valid YAML: found character '\\t' that cannot start "
+            "any token (column 6; while scanning for the next token); replace the tab with a "
+            "space (YAML allows tabs only in quotes)",
+        ),
+        (
+            "  nx: 200",
+            "  nx: 200\t# cells",
+            "config/config.yaml::line 9: not valid YAML: found character '\\t' that cannot start "
+            "any token (column 10; while scanning for the next token); replace the tab with a "
+            "space (YAML allows tabs only in quotes)",
+        ),
+        # tags and list keys fail as values are built, after the syntax is read: a traceback
+        (
+            "  members: 8",
+            "  members: !!python/int 8",
+            "config/config.yaml::line 42: not valid YAML: could not determine a constructor for "
+            "the tag 'tag:yaml.org,2002:python/int' (column 12); remove the tag: settings are "
+            "plain YAML values (no !include, no !!python/...)",
+        ),
+        (
+            "scenario: tc-demo",
+            "scenario: tc-demo\n? [a, b]\n: c",
+            "config/config.yaml::line 6: not valid YAML: found unhashable key (column 3; while "
+            "constructing a mapping from line 5); write the key as plain text, not a list or a "
+            "mapping",
+        ),
     ],
 )
 def test_a_syntax_error_names_its_line_column_and_a_fix(tmp_path, monkeypatch, old, new, expected):
@@ -688,6 +718,29 @@ def test_real_snakemake_names_the_line_of_a_config_yaml_it_cannot_read(tmp_path)
     assert "the configuration is invalid (1 problem(s)); nothing was run:\n" in output
     assert "config/config.yaml::line 6: not valid YAML: mapping values are not allowed" in output
     assert "not valid JSON or YAML" not in output
+    assert not (work / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("  nx: 40", "  nx:\t40", "line 5: not valid YAML: found character '\\t'"),
+        ("  nx: 40", "  nx: !include nx.yaml", "line 5: not valid YAML: could not determine a "),
+    ],
+    ids=["tab-after-colon", "tag"],
+)
+def test_real_snakemake_names_the_line_of_a_tab_or_a_tag(tmp_path, old, new, expected):
+    """A tab after ':' passed the fast first look and got Snakemake's "not valid JSON or YAML";
+    a tag got a ConstructorError traceback."""
+    work = make_workdir("small", tmp_path)
+    main = work / "config" / "config.yaml"
+    main.write_text(main.read_text().replace(old, new, 1))
+    proc = snakemake(work, "-n", "--cores", "1", check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "the configuration is invalid (1 problem(s)); nothing was run:\n" in output
+    assert f"config/config.yaml::{expected}" in output
+    assert "not valid JSON or YAML" not in output and "Traceback" not in output
     assert not (work / "results").exists()
 
 

@@ -147,6 +147,12 @@ _SYNTAX_FIXES = (
     ("flow mapping", "close the { } with a comma between its items"),
     ("flow sequence", "close the [ ] with a comma between its items"),
     ("quoted scalar", "close the quote"),
+    ("found character '\\t'", "replace the tab with a space (YAML allows tabs only in quotes)"),
+    (
+        "could not determine a constructor",
+        "remove the tag: settings are plain YAML values (no !include, no !!python/...)",
+    ),
+    ("unhashable key", "write the key as plain text, not a list or a mapping"),
 )
 
 
@@ -211,7 +217,10 @@ def load_text(text: str, file: str, yaml11: bool = False) -> tuple[Any, list[Pro
     raw: list[tuple[tuple, str, str]] = []
     _walk(node, (), raw)
     problems = [Problem(file, dotted(p), msg, fix) for p, msg, fix in raw]
-    data = yaml.load(text, Loader=yaml.SafeLoader if yaml11 else _DataLoader)  # noqa: S506
+    try:  # tags ('!include') and keys that are lists fail only here, as values are built
+        data = yaml.load(text, Loader=yaml.SafeLoader if yaml11 else _DataLoader)  # noqa: S506
+    except yaml.YAMLError as exc:
+        return None, [*problems, syntax_problem(exc, file)]
     return data, problems
 
 
@@ -220,10 +229,12 @@ def reads_as_mapping(path: str | Path) -> bool:
     look (0.5 ms for config/config.yaml against 8 ms for :func:`load_file`) that skips the
     traps; False for anything :func:`load_file` must explain."""
     try:
-        data = yaml.load(Path(path).read_bytes(), Loader=FAST_LOADER)  # noqa: S506
+        raw = Path(path).read_bytes()
+        data = yaml.load(raw, Loader=FAST_LOADER)  # noqa: S506
     except (OSError, ValueError, yaml.YAMLError):
         return False
-    return isinstance(data, dict)
+    # libyaml takes a tab after ':' or before a comment, which PyYAML (Snakemake's) refuses
+    return isinstance(data, dict) and b"\t" not in raw
 
 
 #: libyaml's safe loader when PyYAML was built with it (about 15x faster), else PyYAML's own.
