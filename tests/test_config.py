@@ -280,6 +280,27 @@ def test_unquoted_timestamps_are_accepted(demo):
     assert validate(demo)["cyclone"]["start"] == "2026-09-01T00:00:00"
 
 
+def test_times_outside_the_calendar_are_problems_not_tracebacks(demo):
+    """Year 1 with an offset is in year 0 in UTC, and a run may end after 9999: both raised
+    OverflowError out of the validator (config check and the workflow printed a traceback)."""
+    early = yaml.safe_load("t: 0001-01-01T00:00:00+05:00")["t"]  # unquoted: a datetime
+    demo["cyclone"]["start"] = early
+    demo["cyclone"]["track"][1]["time"] = "0001-01-01T02:00:00+05:00"
+    assert problems_of(demo) == [
+        "config/config.yaml::cyclone.start: '0001-01-01T00:00:00+05:00' is not an ISO 8601 time "
+        "in the years 1 to 9999 (UTC); write it like 2026-09-01T00:00:00",
+        "config/config.yaml::cyclone.track[1].time: '0001-01-01T02:00:00+05:00' is not an ISO "
+        "8601 time in the years 1 to 9999 (UTC); write it like 2026-09-01T00:00:00",
+    ]
+    demo["cyclone"]["start"] = "9999-12-31T00:00:00"
+    for i, fix in enumerate(demo["cyclone"]["track"]):
+        fix["time"] = f"9999-12-31T0{i}:00:00"
+    assert problems_of(demo) == [
+        "config/config.yaml::cyclone.hours: a run of 72 h from 9999-12-31 00:00:00 would end "
+        "after the year 9999; start earlier (cyclone.start) or shorten the run"
+    ]
+
+
 def test_time_offsets_become_utc_in_validation_and_forcing(demo):
     """An offset is converted, never dropped: config checks and forcing see the same UTC time."""
     from wavecast.cyclone import parse_time

@@ -132,7 +132,10 @@ def _normalise_times(data: Any) -> Any:
     if isinstance(data, list):
         return [_normalise_times(v) for v in data]
     if isinstance(data, dt.date):  # datetime or date; an offset is converted to UTC
-        return parse_time(data).isoformat()
+        try:
+            return parse_time(data).isoformat()
+        except ValueError:  # out of range in UTC: the time check reports it
+            return data.isoformat()
     return data
 
 
@@ -268,7 +271,10 @@ def parse_time(value: str | dt.date) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+05:00 is in the year 0 in UTC
+            raise ValueError(f"{value} is outside the years 1 to 9999 in UTC") from None
     return value
 
 
@@ -431,7 +437,7 @@ def _cyclone_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
             Problem(
                 file,
                 "cyclone.start",
-                f"'{cyc['start']}' is not an ISO 8601 time",
+                f"'{cyc['start']}' is not an ISO 8601 time in the years 1 to 9999 (UTC)",
                 "write it like 2026-09-01T00:00:00",
             )
         )
@@ -443,7 +449,7 @@ def _cyclone_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
                 Problem(
                     file,
                     f"cyclone.track[{i}].time",
-                    f"'{fix['time']}' is not an ISO 8601 time",
+                    f"'{fix['time']}' is not an ISO 8601 time in the years 1 to 9999 (UTC)",
                     "write it like 2026-09-01T00:00:00",
                 )
             )
@@ -459,7 +465,18 @@ def _cyclone_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
                         "sort the fixes by time; remove duplicates",
                     )
                 )
-        end = start + dt.timedelta(hours=cyc["hours"] - 1)
+        try:
+            end = start + dt.timedelta(hours=cyc["hours"] - 1)
+        except OverflowError:
+            problems.append(
+                Problem(
+                    file,
+                    "cyclone.hours",
+                    f"a run of {cyc['hours']} h from {start} would end after the year 9999",
+                    "start earlier (cyclone.start) or shorten the run",
+                )
+            )
+            return problems
         if times[0] > start or times[-1] < end:
             problems.append(
                 Problem(
