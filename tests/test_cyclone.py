@@ -234,3 +234,25 @@ def test_forcing_symmetric_about_a_still_centre(
     off_centre = np.ones(block.shape, dtype=bool)
     off_centre[14, 14] = False
     np.testing.assert_allclose(turned[off_centre], 180.0, atol=1e-3)
+
+
+def test_the_largest_seed_the_schema_allows_is_written_to_the_member_file(
+    tmp_path, grid, cyclone_cfg: dict[str, Any], ensemble_cfg: dict[str, Any]
+) -> None:
+    """A seed of 2**64 passed the config check, then every make_forcing job failed writing the
+    attribute; the schema's maximum is one the file takes, and one more is refused."""
+    import xarray as xr
+
+    from tests.demo_config import demo_config, problems_of
+    from wavecast.config import load_schema
+    from wavecast.io import write_netcdf_atomic
+
+    largest = load_schema()["properties"]["ensemble"]["properties"]["seed"]["maximum"]
+    ds = make_forcing(grid, cyclone_cfg, dict(ensemble_cfg, seed=largest), 1)
+    write_netcdf_atomic(ds, tmp_path / "member_001.nc")
+    with xr.open_dataset(tmp_path / "member_001.nc") as back:
+        assert back.attrs["seed"] == largest
+    config = demo_config()
+    config["ensemble"]["seed"] = largest + 1
+    (problem,) = problems_of(config)
+    assert problem.startswith("config/config.yaml::ensemble.seed: ")
