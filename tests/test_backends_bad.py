@@ -163,6 +163,17 @@ EXPECTED: dict[str, list[str]] = {
     "slurm_extra_managed.yaml": [
         "extra: repeats an option the SLURM plugin manages (memory); use partition/account/qos/constraint, stages or defaults instead",
     ],
+    "slurm_extra_clashes.yaml": [
+        "extra: sets requeue, which sbatch takes from the last one given; set requeue: true",
+        "extra: sets memory: sbatch refuses it beside the --mem the plugin sets; set memory per stage or in defaults",
+        "extra: sets job arrays: every job would run once per task; list the rules in array_jobs",
+        "extra: contains a character the shell acts on (; & | < > ` $ ( ) or a line break): the SLURM plugin passes extra to a shell unquoted; give sbatch options only",
+    ],
+    "slurm_names.yaml": [
+        "partition: 'sci ence' is not a SLURM partition; use a name without spaces (a list of partitions is written 'a,b')",
+        "account: 'proj1,proj2' is not one SLURM account; use a single account name, without spaces or commas (the SLURM plugin submits with the first of a list and drops the rest)",
+        "qos: 'normal high' is not one quality of service; use a single name, without spaces or commas",
+    ],
     "slurm_without_jobs.yaml": [
         "jobs: required for a slurm backend: Snakemake needs the most jobs it may have queued or running at once; add e.g. jobs: 50",
     ],

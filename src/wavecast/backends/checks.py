@@ -345,6 +345,38 @@ def _check_disk(backend: BackendBase, file: str) -> list[Problem]:
 
 _MANAGED_HINT = "use partition/account/qos/constraint, stages or defaults instead"
 
+#: sbatch options in ``extra`` that the plugin's list lets through but that undo or break
+#: what wavecast sets: long name -> (what, how to fix).
+_EXTRA_CLASHES = {
+    "requeue": ("requeue, which sbatch takes from the last one given", "set requeue: true"),
+    "no-requeue": ("requeue, which sbatch takes from the last one given", "set requeue: false"),
+    "mem-per-gpu": (
+        "memory: sbatch refuses it beside the --mem the plugin sets",
+        "set memory per stage or in defaults",
+    ),
+    "array": ("job arrays: every job would run once per task", "list the rules in array_jobs"),
+}
+#: Characters the shell acts on: the plugin runs sbatch through a shell with extra unquoted.
+_SHELL_CHARACTERS = re.compile(r"[;&|<>`$()\n]")
+
+
+def _extra_clashes(extra: str) -> list[tuple[str, str]]:
+    """(what, fix) for each option of :data:`_EXTRA_CLASHES` in ``extra``, written in full,
+    abbreviated (4 letters or more, as sbatch accepts) or as ``-a``."""
+    try:
+        words = shlex.split(extra)
+    except ValueError:
+        words = extra.split()
+    found = []
+    for word in words:
+        given = word[2:].split("=", 1)[0] if word.startswith("--") else None
+        for name, clash in _EXTRA_CLASHES.items():
+            if given == name or (given and len(given) >= 4 and name.startswith(given)):
+                found.append(clash)
+        if word.startswith("-a") and not word.startswith("--"):
+            found.append(_EXTRA_CLASHES["array"])
+    return list(dict.fromkeys(found))
+
 
 #: sbatch's short forms of the options the SLURM plugin sets or wavecast fields give.
 _SHORT_OPTIONS = {
@@ -405,6 +437,20 @@ def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
             )
             for what in sorted(managed)
         ]
+        problems += [
+            Problem(file, "extra", f"sets {what}", fix)
+            for what, fix in _extra_clashes(backend.extra)
+        ]
+        if _SHELL_CHARACTERS.search(backend.extra):
+            problems.append(
+                Problem(
+                    file,
+                    "extra",
+                    "contains a character the shell acts on (; & | < > ` $ ( ) or a line break): "
+                    "the SLURM plugin passes extra to a shell unquoted",
+                    "give sbatch options only",
+                )
+            )
     if isinstance(backend.array_jobs, list):
         for i, rule in enumerate(backend.array_jobs):
             if rule not in RULE_NAMES:

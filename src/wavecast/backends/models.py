@@ -180,6 +180,20 @@ _s3_prefix = _name_matching(
     "'s3://<bucket>/<path>' with a bucket of 3-63 lower-case letters, digits, '.' and '-', "
     "e.g. 's3://wavecast-staging/runs'",
 )
+_slurm_account = _name_matching(
+    re.compile(r"[^\s,]+"),
+    "one SLURM account",
+    "a single account name, without spaces or commas (the SLURM plugin submits with the "
+    "first of a list and drops the rest)",
+)
+_slurm_partition = _name_matching(
+    re.compile(r"\S+"),
+    "a SLURM partition",
+    "a name without spaces (a list of partitions is written 'a,b')",
+)
+_slurm_qos = _name_matching(
+    re.compile(r"[^\s,]+"), "one quality of service", "a single name, without spaces or commas"
+)
 _env_name = _name_matching(
     ENV_NAME_RE,
     "an environment variable name",
@@ -349,9 +363,15 @@ class SlurmBackend(BackendBase):
     """Submit every job to SLURM with sbatch (snakemake-executor-plugin-slurm)."""
 
     type: Literal["slurm"] = Field(description="executor: slurm.")
-    partition: str = Field(min_length=1, description="SLURM partition (sbatch -p).")
-    account: str | None = Field(None, min_length=1, description="SLURM account (sbatch -A).")
-    qos: str | None = Field(None, min_length=1, description="quality of service (sbatch --qos).")
+    partition: Annotated[str, BeforeValidator(_slurm_partition)] = Field(
+        min_length=1, description="SLURM partition (sbatch -p)."
+    )
+    account: Annotated[str, BeforeValidator(_slurm_account)] | None = Field(
+        None, min_length=1, description="SLURM account (sbatch -A)."
+    )
+    qos: Annotated[str, BeforeValidator(_slurm_qos)] | None = Field(
+        None, min_length=1, description="quality of service (sbatch --qos)."
+    )
     constraint: str | None = Field(None, min_length=1, description="node features (sbatch -C).")
     extra: str | None = Field(
         None,
