@@ -1033,3 +1033,23 @@ def test_a_station_name_that_is_not_one_line_of_text(demo, name, fix):
     demo["stations"][0]["name"] = name
     (problem,) = problems_of(demo)
     assert problem.startswith("config/config.yaml::stations[0].name: ") and problem.endswith(fix)
+
+
+def test_one_configuration_has_one_spelling_for_the_rules_params(demo):
+    """Snakemake compares params as text (repr), so reordered keys, a default written out, or
+    a time spelled another way reran the grid and every member for the same science."""
+    import copy
+
+    same = copy.deepcopy(demo)
+    same["grid"] = dict(reversed(list(same["grid"].items())))
+    same["grid"]["origin"] = {
+        "lon": demo["grid"]["origin"]["lon"],
+        "lat": demo["grid"]["origin"]["lat"],
+    }
+    same["bathymetry"]["idealised"]["slope_width_km"] = 50.0  # the default, written out
+    same["cyclone"]["start"] = demo["cyclone"]["start"].replace("T00:00:00", "T00:00Z")
+    same["cyclone"]["track"][0]["time"] = same["cyclone"]["track"][0]["time"] + "+00:00"
+    assert repr(validate(same)) == repr(validate(demo))
+    other = copy.deepcopy(demo)
+    other["grid"]["nx"] += 1
+    assert repr(validate(other)) != repr(validate(demo))

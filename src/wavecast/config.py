@@ -613,7 +613,29 @@ def validate(
     problems += semantic_problems(cfg, file, base_dir or Path.cwd(), deep, invalid)
     if problems:
         raise ValidationError(sorted(set(problems), key=lambda p: (p.path, p.message)))
-    return normalise_numbers(schema, cfg)
+    return canonical(normalise_numbers(schema, cfg))
+
+
+def canonical(cfg: Mapping) -> dict:
+    """One spelling for one configuration, so that rules' params (which Snakemake compares
+    as text) change only when a value does: mappings with their keys sorted at every level
+    (reordered keys, or a default written out, rerun nothing), and the cyclone's times as
+    ``YYYY-MM-DDTHH:MM:SS`` in UTC (``...T00:00Z`` and ``...T00:00:00`` are one time).
+    Lists keep their order."""
+
+    def sort(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: sort(value[k]) for k in sorted(value, key=str)}
+        if isinstance(value, list):
+            return [sort(v) for v in value]
+        return value
+
+    out = sort(cfg)
+    cyclone = out["cyclone"]
+    cyclone["start"] = parse_time(cyclone["start"]).isoformat()
+    for fix in cyclone["track"]:
+        fix["time"] = parse_time(fix["time"]).isoformat()
+    return out
 
 
 def validate_file(path: str | Path, base_dir: Path | None = None) -> dict:
