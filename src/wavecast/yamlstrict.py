@@ -230,11 +230,10 @@ def reads_as_mapping(path: str | Path) -> bool:
     traps; False for anything :func:`load_file` must explain."""
     try:
         raw = Path(path).read_bytes()
-        data = yaml.load(raw, Loader=FAST_LOADER)  # noqa: S506
+        # libyaml takes a tab after ':' or before a comment, which PyYAML (Snakemake's) refuses
+        return b"\t" not in raw and isinstance(yaml.load(raw, Loader=FAST_LOADER), dict)  # noqa: S506
     except (OSError, ValueError, yaml.YAMLError):
         return False
-    # libyaml takes a tab after ':' or before a comment, which PyYAML (Snakemake's) refuses
-    return isinstance(data, dict) and b"\t" not in raw
 
 
 #: libyaml's safe loader when PyYAML was built with it (about 15x faster), else PyYAML's own.

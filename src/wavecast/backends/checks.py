@@ -360,15 +360,19 @@ _EXTRA_CLASHES = {
 _SHELL_CHARACTERS = re.compile(r"[;&|<>`$()\n]")
 
 
+def _extra_words(extra: str) -> list[str]:
+    """``extra`` split as the shell would, or at spaces when its quotes do not close."""
+    try:
+        return shlex.split(extra)
+    except ValueError:
+        return extra.split()
+
+
 def _extra_clashes(extra: str) -> list[tuple[str, str]]:
     """(what, fix) for each option of :data:`_EXTRA_CLASHES` in ``extra``, written in full,
     abbreviated (4 letters or more, as sbatch accepts) or as ``-a``."""
-    try:
-        words = shlex.split(extra)
-    except ValueError:
-        words = extra.split()
     found = []
-    for word in words:
+    for word in _extra_words(extra):
         given = word[2:].split("=", 1)[0] if word.startswith("--") else None
         for name, clash in _EXTRA_CLASHES.items():
             if given == name or (given and len(given) >= 4 and name.startswith(given)):
@@ -407,12 +411,8 @@ def _written_otherwise(extra: str, forbidden: dict[str, str]) -> set[str]:
         for pattern, what in forbidden.items()
         for name in re.findall(r"--([a-z][a-z-]*)\[", pattern)
     }
-    try:
-        words = shlex.split(extra)
-    except ValueError:
-        words = extra.split()
     found = set()
-    for word in words:
+    for word in _extra_words(extra):
         if word.startswith("--"):
             given = word[2:].split("=", 1)[0]
             if given in long_names:  # written in full: the plugin's patterns see it

@@ -180,8 +180,10 @@ _s3_prefix = _name_matching(
     "'s3://<bucket>/<path>' with a bucket of 3-63 lower-case letters, digits, '.' and '-', "
     "e.g. 's3://wavecast-staging/runs'",
 )
+#: One SLURM name: no list (',') and no space.
+_ONE_SLURM_NAME_RE = re.compile(r"[^\s,]+")
 _slurm_account = _name_matching(
-    re.compile(r"[^\s,]+"),
+    _ONE_SLURM_NAME_RE,
     "one SLURM account",
     "a single account name, without spaces or commas (the SLURM plugin submits with the "
     "first of a list and drops the rest)",
@@ -192,7 +194,7 @@ _slurm_partition = _name_matching(
     "a name without spaces (a list of partitions is written 'a,b')",
 )
 _slurm_qos = _name_matching(
-    re.compile(r"[^\s,]+"), "one quality of service", "a single name, without spaces or commas"
+    _ONE_SLURM_NAME_RE, "one quality of service", "a single name, without spaces or commas"
 )
 _env_name = _name_matching(
     ENV_NAME_RE,

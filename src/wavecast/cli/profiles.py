@@ -196,7 +196,7 @@ def stale_installs(root: Path) -> list[str]:
             out.append(shadowing_message(installed, str(installed)))
             continue
         text = installed.read_text(encoding="utf-8", errors="replace")
-        if "by wavecast; do not edit by hand" not in text or installed.samefile(committed):
+        if GENERATED_MARK not in text or installed.samefile(committed):
             continue
         if text != committed.read_text(encoding="utf-8"):
             site = installed.is_relative_to(install_dir(site=True))
