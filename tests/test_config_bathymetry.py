@@ -197,3 +197,21 @@ def test_snakemake_stops_before_any_job_and_names_the_file_that_set_the_key(tmp_
     assert "extend the file or shrink/move the grid" in output
     assert "rule build_grid" not in output and "Job stats" not in output
     assert not (work / "results").exists()
+
+
+def test_two_spellings_of_one_bathymetry_file_or_of_no_duration_limit_are_one(demo, tmp_path):
+    """``./data/b.nc`` and ``data/b.nc`` name one file, and a duration limit of 0 or null
+    both switch the limit off: either edit reran every member for the same science."""
+    import copy
+
+    from wavecast.config import validate
+
+    (tmp_path / "data").mkdir()
+    covering(tmp_path / "data/b.nc")
+    demo["bathymetry"].update(source="file", file="data/b.nc")
+    demo["model"]["duration_limit_hours"] = None
+    same = copy.deepcopy(demo)
+    same["bathymetry"]["file"] = "./data//b.nc"
+    same["model"]["duration_limit_hours"] = 0
+    assert repr(validate(same, base_dir=tmp_path)) == repr(validate(demo, base_dir=tmp_path))
+    assert validate(same, base_dir=tmp_path)["bathymetry"]["file"] == "data/b.nc"

@@ -22,6 +22,7 @@ import copy
 import dataclasses
 import datetime as dt
 import math
+import os
 import re
 import sys
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -620,7 +621,9 @@ def canonical(cfg: Mapping) -> dict:
     """One spelling for one configuration, so that rules' params (which Snakemake compares
     as text) change only when a value does: mappings with their keys sorted at every level
     (reordered keys, or a default written out, rerun nothing), and the cyclone's times as
-    ``YYYY-MM-DDTHH:MM:SS`` in UTC (``...T00:00Z`` and ``...T00:00:00`` are one time).
+    ``YYYY-MM-DDTHH:MM:SS`` in UTC (``...T00:00Z`` and ``...T00:00:00`` are one time), the
+    bathymetry file's path normalised (``./data/b.nc`` is ``data/b.nc``), and a
+    ``duration_limit_hours`` of 0 written as null (both switch the limit off).
     Lists keep their order."""
 
     def sort(value: Any) -> Any:
@@ -635,6 +638,11 @@ def canonical(cfg: Mapping) -> dict:
     cyclone["start"] = parse_time(cyclone["start"]).isoformat()
     for fix in cyclone["track"]:
         fix["time"] = parse_time(fix["time"]).isoformat()
+    bathymetry = out["bathymetry"]
+    if bathymetry.get("file"):
+        bathymetry["file"] = os.path.normpath(bathymetry["file"])
+    if out["model"].get("duration_limit_hours") == 0:
+        out["model"]["duration_limit_hours"] = None
     return out
 
 
