@@ -135,6 +135,12 @@ def test_plot_setting_reruns_only_plots_and_archive(finished):
         }
 
 
+def test_a_map_only_setting_redraws_no_station_plot(finished):
+    """The colour map and Hs scale are the maps' alone: plot_stations is not given them."""
+    with edited(finished / "config/config.yaml", "dpi: 60", "dpi: 60\n  cmap: magma"):
+        assert planned_jobs(finished) == {"plot_maps": 1, **ARCHIVE_TAIL}
+
+
 def test_postprocess_setting_reruns_no_member(finished):
     with edited(finished / "config/config.yaml", "percentile: 90", "percentile: 75"):
         jobs = planned_jobs(finished)

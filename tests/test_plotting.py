@@ -82,6 +82,22 @@ def test_station_series(products: tuple, tmp_path: Path) -> None:
     check_png(out, (7, 5), 50)
 
 
+def test_station_series_reads_only_the_settings_its_rule_is_given(
+    products: tuple, tmp_path: Path
+) -> None:
+    """plot_stations is given only config.station_plotting's slice (so a colour-map edit
+    redraws no station plot): the figure drawn from that slice is the one drawn from the
+    whole plotting config, whatever the settings left out say."""
+    from wavecast.config import station_plotting
+
+    _, sta, _ = products
+    whole = {**CFG, "cmap": "magma", "hs_max_m": 0.5}
+    given = {**station_plotting(whole), "scenario": CFG["scenario"]}
+    a = plotting.plot_station_series(sta, tmp_path / "a.png", whole, figsize=(7, 5))
+    b = plotting.plot_station_series(sta, tmp_path / "b.png", given, figsize=(7, 5))
+    assert a.read_bytes() == b.read_bytes()
+
+
 def test_station_series_without_stations(products: tuple, tmp_path: Path) -> None:
     _, sta, _ = products
     out = plotting.plot_station_series(sta.isel(station=[]), tmp_path / "s.png", CFG)

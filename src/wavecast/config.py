@@ -116,6 +116,17 @@ def bathymetry_in_use(bathymetry: Mapping) -> dict:
     return {**bathymetry, "file": None}
 
 
+#: The ``plotting`` settings the station plot reads (``plotting.plot_station_series``; the
+#: colour map and Hs scale are the maps').
+STATION_PLOT_SETTINGS: tuple[str, ...] = ("dpi",)
+
+
+def station_plotting(plotting: Mapping) -> dict:
+    """The plotting slice the plot_stations rule is given: editing another setting redraws
+    only the maps."""
+    return {k: plotting[k] for k in STATION_PLOT_SETTINGS}
+
+
 def unused_bathymetry_note(bathymetry: Mapping) -> str | None:
     """A warning when the config names a bathymetry file that ``source: idealised`` ignores."""
     if bathymetry["source"] == "file" or not bathymetry.get("file"):

@@ -299,6 +299,9 @@ def plot_station_series(
 ) -> Path:
     """Hs at each station: members as thin lines, ensemble mean bold, one shared time axis.
 
+    Of ``cfg`` it reads only :data:`wavecast.config.STATION_PLOT_SETTINGS` (and the scenario):
+    the plot_stations rule is given only those, so a colour-map edit redraws no station plot.
+
     Default size: 10 in wide, 2.4 in per station plus 1 in for the title.
     """
     c = _cfg(cfg)

@@ -14,6 +14,7 @@ from wavecast.config import (
     distinct_files,
     invalid_config_message,
     load_workflow_config,
+    station_plotting,
     unused_bathymetry_note,
 )
 from wavecast.deployment import replaced_profile_settings
@@ -126,6 +127,11 @@ def get_bathymetry_input(wildcards):
 def get_ensemble_params():
     """The ensemble slice minus `members`: adding members must not rerun the existing ones."""
     return {k: v for k, v in SCIENCE["ensemble"].items() if k != "members"}
+
+
+def get_station_plotting():
+    """The plotting settings the station plot uses: a colour-map edit redraws only the maps."""
+    return station_plotting(SCIENCE["plotting"])
 
 
 def get_map_outputs():

@@ -90,7 +90,7 @@ rule plot_stations:
         mem_mb=2048,
         runtime=20,
     params:
-        plotting=SCIENCE["plotting"],
+        plotting=get_station_plotting(),
         scenario=SCIENCE["scenario"],
     script:
         "../scripts/plot_stations.py"
