@@ -140,6 +140,26 @@ def test_member_zero_is_the_unperturbed_control(
     assert p["track_offset_east_km"] == p["track_offset_north_km"] == 0.0
 
 
+def test_the_control_reads_no_ensemble_setting(
+    cyclone_cfg: dict[str, Any], ensemble_cfg: dict[str, Any], grid
+) -> None:
+    """make_forcing gives member 000 no ensemble slice (config.member_ensemble), so a seed or
+    spread edit does not rerun it: its storm and file are the same with the slice or without."""
+    from wavecast.config import member_ensemble
+
+    assert member_ensemble(ensemble_cfg, 0) == {}
+    assert member_ensemble(ensemble_cfg, 1) == {
+        k: v for k, v in ensemble_cfg.items() if k != "members"
+    }
+    given = member_ensemble(ensemble_cfg, 0)
+    assert member_parameters(cyclone_cfg, given, 0) == member_parameters(
+        cyclone_cfg, ensemble_cfg, 0
+    )
+    whole = make_forcing(grid, cyclone_cfg, ensemble_cfg, 0)
+    assert whole.identical(make_forcing(grid, cyclone_cfg, given, 0))
+    assert "seed" not in whole.attrs
+
+
 def test_member_parameters_reproducible_and_distinct(
     cyclone_cfg: dict[str, Any], ensemble_cfg: dict[str, Any]
 ) -> None:

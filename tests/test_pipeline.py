@@ -174,6 +174,24 @@ def test_intensity_reruns_forcing_onwards_not_the_grid(finished):
     }
 
 
+def test_a_seed_edit_leaves_the_control_member(finished):
+    """Member 000 is the unperturbed control: the seed and spreads do not reach it."""
+    with edited(finished / "config/config.yaml", "seed: 7", "seed: 8"):
+        jobs = planned_jobs(finished)
+        plan = snakemake(finished, "-n", "--cores", "1").stdout
+    assert jobs == {
+        "make_forcing": 1,
+        "run_member": 1,
+        "summarise_ensemble": 1,
+        "extract_stations": 1,
+        "plot_maps": 1,
+        "plot_stations": 1,
+        **ARCHIVE_TAIL,
+    }
+    assert "output: results/make_forcing/member_001.nc" in plan
+    assert "output: results/make_forcing/member_000.nc" not in plan
+
+
 #: What a bathymetry change reruns: everything but the wind forcing.
 BATHYMETRY_RERUNS = {
     "build_grid": 1,

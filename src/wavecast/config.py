@@ -116,6 +116,15 @@ def bathymetry_in_use(bathymetry: Mapping) -> dict:
     return {**bathymetry, "file": None}
 
 
+def member_ensemble(ensemble: Mapping, member: int) -> dict:
+    """The ensemble slice make_forcing is given for one member: none for the unperturbed
+    control (member 0), so a seed or spread edit leaves it; the rest without ``members``, so
+    adding members leaves the existing ones."""
+    if member == 0:
+        return {}
+    return {k: v for k, v in ensemble.items() if k != "members"}
+
+
 #: The ``plotting`` settings the station plot reads (``plotting.plot_station_series``; the
 #: colour map and Hs scale are the maps').
 STATION_PLOT_SETTINGS: tuple[str, ...] = ("dpi",)

@@ -170,15 +170,18 @@ def member_parameters(
       motion from the first to the last track fix; east if the track does not move).
 
     Holland B, air density and the surface-wind parameters are not perturbed.
+    The control reads no ensemble setting and records no seed (the make_forcing rule gives it
+    none: see :func:`wavecast.config.member_ensemble`), so a seed or spread edit leaves it.
     """
     n_members = int(ensemble_cfg.get("members", member + 1))
     if not 0 <= member < n_members:
         raise ValueError(f"member {member} is outside 0..{n_members - 1}")
-    seed = int(ensemble_cfg["seed"])
     if member == 0:
-        z = np.zeros(3)
+        z, drawn = np.zeros(3), {}
     else:
+        seed = int(ensemble_cfg["seed"])
         z = np.clip(np.random.default_rng([seed, member]).standard_normal(3), -MAX_SIGMA, MAX_SIGMA)
+        drawn = {"seed": seed}
     z0, z1, z2 = (float(v) for v in z)
     dp_factor = max(1.0 + float(ensemble_cfg.get("pressure_deficit_spread", 0.0)) * z0, MIN_FACTOR)
     rmax_factor = max(1.0 + float(ensemble_cfg.get("rmax_spread", 0.0)) * z1, MIN_FACTOR)
@@ -188,7 +191,7 @@ def member_parameters(
     east_km, north_km = cross_km * hn, -cross_km * he
     return {
         "member": int(member),
-        "seed": seed,
+        **drawn,
         "pressure_deficit_hpa": float(cyclone_cfg["pressure_deficit_hpa"]) * dp_factor,
         "rmax_km": float(cyclone_cfg["rmax_km"]) * rmax_factor,
         "holland_b": float(cyclone_cfg["holland_b"]),

@@ -14,6 +14,7 @@ from wavecast.config import (
     distinct_files,
     invalid_config_message,
     load_workflow_config,
+    member_ensemble,
     station_plotting,
     unused_bathymetry_note,
 )
@@ -124,9 +125,9 @@ def get_bathymetry_input(wildcards):
     return [bathy["file"]] if bathy["source"] == "file" else []
 
 
-def get_ensemble_params():
-    """The ensemble slice minus `members`: adding members must not rerun the existing ones."""
-    return {k: v for k, v in SCIENCE["ensemble"].items() if k != "members"}
+def get_ensemble_params(wildcards):
+    """The ensemble slice one member's forcing reads (none for the control, member 000)."""
+    return member_ensemble(SCIENCE["ensemble"], int(wildcards.member))
 
 
 def get_station_plotting():

@@ -25,6 +25,6 @@ rule make_forcing:
     params:
         grid=SCIENCE["grid"],
         cyclone=SCIENCE["cyclone"],
-        ensemble=get_ensemble_params(),
+        ensemble=get_ensemble_params,
     script:
         "../scripts/make_forcing.py"
