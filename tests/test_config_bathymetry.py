@@ -1,10 +1,11 @@
 """A bad bathymetry file stops the run at config validation, before any job.
 
 Config validation opens the file named by ``bathymetry.file`` and makes the checks build_grid
-makes (:func:`wavecast.grid.bathymetry_file_problems`): a ``depth`` variable, coordinates the
-model understands, a 2-D layout, coverage of the whole grid. The two must agree: every file
-build_grid rejects, validation rejects with the same words, and a file build_grid accepts
-passes validation.
+makes (:func:`wavecast.grid.bathymetry_file_problems`): a ``depth`` variable in metres,
+coordinates the model understands, a 2-D layout, coverage of the whole grid, and, from the depth
+values under the grid (the only ones it reads), no undeclared fill value and some water. The two
+must agree: every file build_grid rejects, validation rejects with the same words, and a file
+build_grid accepts passes validation.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from wavecast.grid import build_grid
+from wavecast.grid import bathymetry_file_problems, build_grid
 
 from .common import make_workdir, snakemake
 from .demo_config import problems_in, problems_of
 
-# The demo grid spans lat 12..16.49, lon -62..-57.4 (cell centres).
+# The demo grid spans lat 12..16.47, lon -62..-57.43 (cell centres).
 LAT = np.linspace(11.5, 17.0, 23)
 LON = np.linspace(-62.5, -57.0, 23)
 
@@ -104,7 +105,40 @@ def missing_coordinate_value(path: Path) -> None:
     ).to_netcdf(path)
 
 
+def with_depth(values: np.ndarray, attrs: dict | None = None, **encoding: object):
+    """A writer of a covering file whose depth is ``values`` (on LAT x LON)."""
+
+    def write(path: Path) -> None:
+        depth = xr.Variable(("lat", "lon"), values, attrs or {}, encoding=encoding)
+        xr.Dataset({"depth": depth}, coords={"lat": LAT, "lon": LON}).to_netcdf(path)
+
+    return write
+
+
+def patched(value: float, dtype: str = "float64") -> np.ndarray:
+    """The covering depth with ``value`` at 4 points under the middle of the grid."""
+    depth = depth_on(LAT, LON).astype(dtype)
+    depth[10:12, 10:12] = value
+    return depth
+
+
+def directory(path: Path) -> None:
+    path.mkdir()
+
+
 BAD: dict[str, Callable[[Path], None]] = {
+    "directory": directory,
+    "units_cm": with_depth(depth_on(LAT, LON) * 100.0, {"units": "cm"}),
+    "units_km": with_depth(depth_on(LAT, LON) / 1000.0, {"units": "km"}),
+    "units_ft": with_depth(depth_on(LAT, LON) / 0.3048, {"units": "ft"}),
+    "fill_1e20": with_depth(patched(1e20)),
+    # netCDF's default fill, left where nothing was written and no _FillValue says so
+    "fill_netcdf_default": with_depth(patched(9.96921e36, "float32"), _FillValue=None),
+    "fill_int16": with_depth(patched(-32767, "int16")),
+    "fill_99999": with_depth(patched(99999.0)),
+    "all_land": with_depth(np.zeros((LAT.size, LON.size))),
+    "all_elevations": with_depth(-depth_on(LAT, LON)),
+    "all_missing": with_depth(np.full((LAT.size, LON.size), np.nan)),
     "no_depth": no_depth,
     "positive_up": positive_up,
     "unknown_coordinates": unknown_coordinates,
@@ -142,13 +176,120 @@ def test_validation_rejects_what_build_grid_rejects_in_the_same_words(
     assert problems_of(cfg, base_dir=tmp_path) == from_job
 
 
-@pytest.mark.parametrize("write", [covering, covering_0_360], ids=["lat_lon", "0_360"])
-def test_a_file_build_grid_accepts_passes_validation(write, demo, tmp_path, monkeypatch):
+def far_fill(path: Path) -> None:
+    """1e20 only where the grid does not reach (its south-west corner): never read."""
+    depth = depth_on(LAT, LON)
+    depth[0, 0] = 1e20
+    xr.Dataset({"depth": (("lat", "lon"), depth)}, coords={"lat": LAT, "lon": LON}).to_netcdf(path)
+
+
+GOOD: dict[str, Callable[[Path], None]] = {
+    "lat_lon": covering,
+    "0_360": covering_0_360,
+    **{
+        f"units_{units}": with_depth(depth_on(LAT, LON), {"units": units})
+        for units in ("m", "metre", "metres", "meter", "meters", "")
+    },
+    # declared fill values are masked by xarray: those points are land, the rest water
+    "declared_fill_int16": with_depth(patched(-32767, "int16"), _FillValue=np.int16(-32767)),
+    "declared_missing_value": with_depth(patched(1e20), {"missing_value": 1e20}),
+    "far_fill": far_fill,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(GOOD))
+def test_a_file_build_grid_accepts_passes_validation(kind, demo, tmp_path, monkeypatch):
+    write = GOOD[kind]
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "bathy.nc")
     cfg = with_file(demo, "bathy.nc")
     assert build_grid_problems(cfg) == []
     assert problems_of(cfg, base_dir=tmp_path) == []
+
+
+def file_problem(demo: dict, write: Callable[[Path], None], tmp_path: Path) -> str:
+    """The one problem validation finds in the file ``write`` makes, as ``bathy.nc``."""
+    write(tmp_path / "bathy.nc")
+    (message,) = problems_of(with_file(demo, "bathy.nc"), base_dir=tmp_path)
+    return message
+
+
+def test_a_directory_is_named_as_one(demo, tmp_path):
+    assert file_problem(demo, directory, tmp_path) == (
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc' is a directory, not a "
+        f"file (looked in {tmp_path}); give the path of the NetCDF file itself"
+    )
+
+
+def test_depth_in_other_units_than_metres_is_refused(demo, tmp_path):
+    assert file_problem(demo, BAD["units_cm"], tmp_path) == (
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': 'depth' has units "
+        "'cm', not metres; convert depth to metres and set its units to m (or, if the values "
+        "already are metres, set units: m)"
+    )
+
+
+def test_an_undeclared_fill_value_under_the_grid_is_refused(demo, tmp_path):
+    """The grid reads 19 x 20 of the file's points (lat 12..16.5, lon -62..-57.25)."""
+    assert file_problem(demo, BAD["fill_netcdf_default"], tmp_path) == (
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': 'depth' is "
+        "9.96921e+36 at 4 of the 380 points the grid is interpolated from, beyond the 12000 m "
+        "no sea or land reaches: fill values the file does not declare; declare the value as "
+        "depth's _FillValue (or missing_value) attribute, or write those points as NaN; either "
+        "is read as land"
+    )
+
+
+def test_a_grid_over_missing_values_only_is_refused(demo, tmp_path):
+    assert file_problem(demo, BAD["all_missing"], tmp_path) == (
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': no cell of the grid is "
+        "water (every grid point lies next to a missing value, NaN or the _FillValue, which "
+        "reads as land); check that the grid lies over the file's data, and that its _FillValue "
+        "or missing_value attribute is not a real depth"
+    )
+
+
+def test_a_grid_over_land_only_is_refused(demo, tmp_path):
+    assert file_problem(demo, BAD["all_land"], tmp_path) == (
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': no cell of the grid is "
+        "water (the file has no depth > 0 there); depth must be positive down; for a file of "
+        "elevations (GEBCO, ETOPO: negative at sea) write depth = -elevation, or check that the "
+        "grid lies over the sea"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lon", "written"),
+    [
+        # the file's longitudes start at -60: the grid's western columns wrapped to 298..300
+        # and read "-59.98..300" before
+        (np.linspace(-60.0, -57.0, 13), "lon -62..-57.4259"),
+        (np.linspace(300.0, 303.0, 13), "lon 298..302.574"),  # 0..360: the grid in 0..360
+    ],
+    ids=["-180_180", "0_360"],
+)
+def test_the_coverage_message_gives_the_grids_longitudes_west_to_east(lon, written, demo, tmp_path):
+    depth = xr.Variable(("lat", "lon"), np.full((LAT.size, lon.size), 50.0))
+    write = xr.Dataset({"depth": depth}, coords={"lat": LAT, "lon": lon}).to_netcdf
+    message = file_problem(demo, write, tmp_path)
+    assert f"but the model grid spans lat 12..16.4741, {written}; " in message, message
+
+
+def test_a_grid_across_the_dateline_is_written_west_to_east_as_its_footprint_is(tmp_path):
+    """A file in -180..180 that stops short of the grid's north, and a grid from 179.5 across
+    the dateline: its longitudes read 179.5..-179.129, west > east, as Footprint.describe()
+    writes them (wrapped into the file's axis they spanned -180..180)."""
+    lat, lon = np.linspace(-20.0, -17.5, 11), np.linspace(-180.0, 180.0, 361)
+    xr.Dataset(
+        {"depth": (("lat", "lon"), np.full((lat.size, lon.size), 50.0))},
+        coords={"lat": lat, "lon": lon},
+    ).to_netcdf(tmp_path / "bathy.nc")
+    grid = {"origin": {"lat": -18.0, "lon": 179.5}, "nx": 30, "ny": 20, "resolution_km": 5.0}
+    (problem,) = bathymetry_file_problems("bathy.nc", grid, base_dir=tmp_path)
+    assert problem.message == (
+        "bathymetry file 'bathy.nc' covers lat -20..-17.5, lon -180..180 (degrees) but the model "
+        "grid spans lat -18..-17.1456, lon 179.5..-179.129; 240 of 600 grid points lie outside"
+    )
 
 
 def test_validation_reads_relative_paths_from_where_snakemake_runs(demo, tmp_path, monkeypatch):

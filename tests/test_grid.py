@@ -194,10 +194,10 @@ def test_a_file_of_elevations_negative_at_sea_is_refused(
     with pytest.raises(ValidationError) as err:
         build_grid(grid_cfg, {"source": "file", "file": str(path)})
     assert [str(p) for p in err.value.problems] == [
-        f"config/config.yaml::bathymetry.file: {path}: no cell of the grid is water (every value "
-        "there is 0 or negative, as elevations are); depth must be positive down; for a file of "
-        "elevations (GEBCO, ETOPO: negative at sea) write depth = -elevation, or check that the "
-        "grid lies over the sea"
+        f"config/config.yaml::bathymetry.file: bathymetry file '{path}': no cell of the grid is "
+        "water (every value there is 0 or negative, as elevations are); depth must be positive "
+        "down; for a file of elevations (GEBCO, ETOPO: negative at sea) write depth = -elevation, "
+        "or check that the grid lies over the sea"
     ]
 
 

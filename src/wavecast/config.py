@@ -7,10 +7,11 @@ the file that set the key when Snakemake read several (``--configfile``), or ``-
 2. the JSON Schema ``workflow/schemas/config.schema.yaml`` (types, ranges, unknown keys with a
    "did you mean" suggestion), after filling in the schema's defaults;
 3. checks a schema cannot express: the track covers the simulated period and crosses the grid,
-   a bathymetry file named in the config exists, has a ``depth`` variable on coordinates the
-   model understands and covers the grid (:func:`wavecast.grid.bathymetry_file_problems`, the
-   checks build_grid makes), stations and island centres lie on the grid, ``plotting.cmap`` is a
-   Matplotlib colour map.
+   a bathymetry file named in the config exists, has a ``depth`` variable in metres on
+   coordinates the model understands, covers the grid and, under it, has no undeclared fill value
+   and some water (:func:`wavecast.grid.bathymetry_file_problems`, the checks build_grid makes,
+   reading only the depth values under the grid), stations and island centres lie on the grid,
+   ``plotting.cmap`` is a Matplotlib colour map.
    "On the grid" is :class:`wavecast.geo.Footprint`, the rule the station extraction applies.
 
 The Snakefile calls :func:`load_workflow_config`; tests and ``wavecast`` call :func:`validate`.

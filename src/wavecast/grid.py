@@ -30,8 +30,9 @@ and ``land == (depth <= 0)`` always holds.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,19 @@ MIN_WATER_DEPTH_M = 1.0
 DEFAULT_SLOPE_WIDTH_KM = 50.0
 
 COAST_SIDES = ("west", "east", "north", "south")
+
+#: Largest depth (m, either sign) a bathymetry file may hold: the deepest sea (Challenger Deep,
+#: ~10,935 m) and the highest land (8,849 m, a depth of -8,849 m) are well inside it, so a value
+#: beyond is a fill value the file does not declare (1e20, 9.96921e36, -32767, 99999).
+MAX_ABS_DEPTH_M = 12_000.0
+
+#: ``units`` of a bathymetry file's depth read as metres (UDUNITS/CF spellings, any case); a
+#: depth without ``units`` is taken to be in metres too.
+METRE_UNITS = frozenset({"m", "metre", "metres", "meter", "meters"})
+
+#: Rows (columns) of a bathymetry file between two the grid needs that are read rather than
+#: skipped: fewer, larger reads (a 15" file under a 5 km grid needs every 11th row).
+_READ_GAP = 256
 
 _LAT_NAMES = ("lat", "latitude")
 _LON_NAMES = ("lon", "longitude")
@@ -210,31 +224,42 @@ def bilinear(
 
 @dataclass(frozen=True)
 class _BathymetrySource:
-    """The axes of a bathymetry file, ascending, and (when read) its depth on them."""
+    """An open bathymetry file: its axes, ascending, and its depth, not yet read."""
 
     y_name: str
     x_name: str
     ya: np.ndarray
     xa: np.ndarray
     geographic: bool  # lat/lon in degrees, else x/y in metres in the model's frame
-    values: np.ndarray | None  # (len(ya), len(xa)); None when only the layout was read
+    order_y: np.ndarray  # the file's index of each ``ya`` (the axes may be stored descending)
+    order_x: np.ndarray
+    depth: xr.DataArray  # (file y, file x), lazy: read only where the grid needs it
 
 
-def _read_bathymetry(
-    label: str,
-    base_dir: Path,
-    fail: Callable[[str, str], ValidationError],
-    *,
-    values: bool,
-) -> _BathymetrySource:
+def _in_metres(units: Any) -> bool:
+    """Whether ``depth``'s ``units`` attribute reads as metres: one of :data:`METRE_UNITS`, or
+    none at all (absent or empty), as the schema documents depth in metres."""
+    return units is None or str(units).strip().lower() in METRE_UNITS | {""}
+
+
+@contextlib.contextmanager
+def _open_bathymetry(
+    label: str, base_dir: Path, fail: Callable[[str, str], ValidationError]
+) -> Iterator[_BathymetrySource]:
     """Open the bathymetry NetCDF ``label`` (the path as the config gives it; a relative one
-    starts at ``base_dir``) and check its layout; read the depth only if ``values``.
+    starts at ``base_dir``) and check its layout and units, reading no depth value; the file
+    stays open (and Ctrl-C held) for the ``with`` block.
 
     Every mistake raises ``fail(message, fix)``.
     """
     p = os.fspath(base_dir / label)
+    where = "" if Path(label).is_absolute() else f" (looked in {base_dir})"
+    if os.path.isdir(p):
+        raise fail(
+            f"bathymetry file '{label}' is a directory, not a file{where}",
+            "give the path of the NetCDF file itself",
+        )
     if not os.path.isfile(p):
-        where = "" if Path(label).is_absolute() else f" (looked in {base_dir})"
         raise fail(
             f"bathymetry file '{label}' does not exist{where}",
             "check the path; relative paths start where snakemake runs",
@@ -262,6 +287,13 @@ def _read_bathymetry(
                     "elevations (negative at sea)",
                     "store depth positive down, in metres below the surface (depth = -elevation), "
                     "with positive: down",
+                )
+            units = src["depth"].attrs.get("units")
+            if not _in_metres(units):
+                raise fail(
+                    f"bathymetry file '{label}': 'depth' has units '{units}', not metres",
+                    "convert depth to metres and set its units to m (or, if the values already "
+                    "are metres, set units: m)",
                 )
             dims = tuple(str(d) for d in src["depth"].dims)
             names = list(src.variables)
@@ -295,11 +327,16 @@ def _read_bathymetry(
                         "give every coordinate value (at least one, none missing)",
                     )
             order_y, order_x = np.argsort(ya), np.argsort(xa)
-            grid_values = None
-            if values:
-                raw = np.asarray(depth_var.transpose(ydim, xdim).values, dtype=float)
-                grid_values = raw[np.ix_(order_y, order_x)]
-    return _BathymetrySource(ya_name, xa_name, ya[order_y], xa[order_x], geographic, grid_values)
+            yield _BathymetrySource(
+                ya_name,
+                xa_name,
+                ya[order_y],
+                xa[order_x],
+                geographic,
+                order_y,
+                order_x,
+                depth_var.transpose(ydim, xdim),
+            )
 
 
 def _model_axes(
@@ -320,14 +357,34 @@ def _model_axes(
     return lat, (np.asarray(lon_cols, dtype=float) - lon_lo) % 360.0 + lon_lo
 
 
+def _grid_span(src: _BathymetrySource, qy: np.ndarray, qx: np.ndarray, lon_cols: np.ndarray) -> str:
+    """The grid's points as the coverage message quotes them: ``lat 12..16.49, lon -62..-57.41``.
+
+    Longitudes run from the grid's west column to its east column, each written as the file
+    writes longitudes (-180..180 when it has negative ones, else 0..360), so a grid across the
+    file's seam reads ``178..-178`` (west > east, as :meth:`wavecast.geo.Footprint.describe`
+    writes a grid across the dateline), never the wrapped ``-59.98..300``.
+    """
+    if not src.geographic:
+        return f"{src.y_name} {qy.min():g}..{qy.max():g}, {src.x_name} {qx.min():g}..{qx.max():g}"
+    west, east = float(lon_cols[0]), float(lon_cols[-1])
+    if src.xa[0] < 0:
+        west, east = wrap_longitude(west), wrap_longitude(east)
+    else:
+        west, east = west % 360.0, east % 360.0
+    return f"{src.y_name} {qy.min():g}..{qy.max():g}, {src.x_name} {west:g}..{east:g}"
+
+
 def _check_coverage(
     src: _BathymetrySource,
     qy: np.ndarray,
     qx: np.ndarray,
+    span: str,
     label: str,
     fail: Callable[[str, str], ValidationError],
 ) -> None:
-    """Every grid point (rows ``qy`` x columns ``qx``) inside the file's axes, else ``fail``."""
+    """Every grid point (rows ``qy`` x columns ``qx``) inside the file's axes, else ``fail``;
+    ``span`` is the grid as the message describes it (:func:`_grid_span`)."""
     ya, xa = src.ya, src.xa
     tol_y = 1e-6 * max(1.0, float(np.abs(ya).max()))
     tol_x = 1e-6 * max(1.0, float(np.abs(xa).max()))
@@ -338,11 +395,113 @@ def _check_coverage(
         unit = "degrees" if src.geographic else "m"
         raise fail(
             f"bathymetry file '{label}' covers {src.y_name} {ya[0]:g}..{ya[-1]:g}, "
-            f"{src.x_name} {xa[0]:g}..{xa[-1]:g} ({unit}) but the model grid spans "
-            f"{src.y_name} {qy.min():g}..{qy.max():g}, {src.x_name} {qx.min():g}..{qx.max():g}; "
+            f"{src.x_name} {xa[0]:g}..{xa[-1]:g} ({unit}) but the model grid spans {span}; "
             f"{points - rows_in * cols_in} of {points} grid points lie outside",
             "extend the file or shrink/move the grid (grid.origin, grid.nx, grid.ny)",
         )
+
+
+def _stencil(axis: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The indices of ascending ``axis`` that :func:`bilinear` reads for the points ``q``."""
+    lo, hi, _ = _axis_weights(axis, q)
+    return np.unique(np.concatenate([lo, hi]))
+
+
+def _runs(index: np.ndarray) -> list[slice]:
+    """Slices covering the ascending unique ``index``: one per stretch whose steps are at most
+    :data:`_READ_GAP` (a fine file under a coarse grid is one read, not one per point)."""
+    breaks = np.flatnonzero(np.diff(index) > _READ_GAP)
+    starts = index[np.concatenate([[0], breaks + 1])]
+    stops = index[np.concatenate([breaks, [index.size - 1]])] + 1
+    return [slice(int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
+
+
+def _read_points(depth: xr.DataArray, iy: np.ndarray, ix: np.ndarray) -> np.ndarray:
+    """``depth[iy][:, ix]`` (file indices, any order) as floats, reading from the file only the
+    blocks of rows and columns around them (:func:`_runs`), not the whole field."""
+    rows, cols = _runs(np.unique(iy)), _runs(np.unique(ix))
+    block = np.concatenate(
+        [
+            np.concatenate([np.asarray(depth[r, c].values, dtype=float) for c in cols], axis=1)
+            for r in rows
+        ],
+        axis=0,
+    )
+    read_y = np.concatenate([np.arange(r.start, r.stop) for r in rows])
+    read_x = np.concatenate([np.arange(c.start, c.stop) for c in cols])
+    return block[np.ix_(np.searchsorted(read_y, iy), np.searchsorted(read_x, ix))]
+
+
+def _check_fill_values(
+    values: np.ndarray, label: str, fail: Callable[[str, str], ValidationError]
+) -> None:
+    """No depth beyond :data:`MAX_ABS_DEPTH_M` either way: such a value is a fill value the file
+    does not declare (xarray turns a declared ``_FillValue``/``missing_value`` into NaN)."""
+    bad = np.abs(values) > MAX_ABS_DEPTH_M  # NaN compares False
+    if not bad.any():
+        return
+    found = np.unique(values[bad])
+    shown = ", ".join(f"{v:g}" for v in found[:3]) + (", ..." if found.size > 3 else "")
+    raise fail(
+        f"bathymetry file '{label}': 'depth' is {shown} at {int(bad.sum())} of the "
+        f"{values.size} points the grid is interpolated from, beyond the "
+        f"{MAX_ABS_DEPTH_M:.0f} m no sea or land reaches: fill values the file does not declare",
+        "declare the value as depth's _FillValue (or missing_value) attribute, or write those "
+        "points as NaN; either is read as land",
+    )
+
+
+def _check_water(
+    depth: np.ndarray, label: str, fail: Callable[[str, str], ValidationError]
+) -> None:
+    """At least one grid point with depth > 0, else ``fail`` with the likely reason."""
+    if (depth > 0).any():
+        return
+    if np.isnan(depth).all():
+        raise fail(
+            f"bathymetry file '{label}': no cell of the grid is water (every grid point lies "
+            "next to a missing value, NaN or the _FillValue, which reads as land)",
+            "check that the grid lies over the file's data, and that its _FillValue or "
+            "missing_value attribute is not a real depth",
+        )
+    signs = (
+        "every value there is 0 or negative, as elevations are"
+        if np.nanmin(depth) < 0
+        else "the file has no depth > 0 there"
+    )
+    raise fail(
+        f"bathymetry file '{label}': no cell of the grid is water ({signs}); depth must be "
+        "positive down",
+        "for a file of elevations (GEBCO, ETOPO: negative at sea) write depth = -elevation, "
+        "or check that the grid lies over the sea",
+    )
+
+
+def _depth_on_grid(
+    src: _BathymetrySource,
+    x: np.ndarray,
+    y: np.ndarray,
+    lat_rows: np.ndarray,
+    lon_cols: np.ndarray,
+    label: str,
+    fail: Callable[[str, str], ValidationError],
+) -> np.ndarray:
+    """The file's depth interpolated bilinearly onto the grid's rows x columns, (y, x), NaN
+    where a source point is missing, after every check of the values: the file covers the grid,
+    has no undeclared fill value and some water under it. Reads only the file's points the
+    interpolation uses (:func:`_stencil`), so config validation can afford it."""
+    qy, qx = _model_axes(src, x, y, lat_rows, lon_cols)
+    _check_coverage(src, qy, qx, _grid_span(src, qy, qx, lon_cols), label, fail)
+    ya, xa = src.ya, src.xa
+    qy, qx = np.clip(qy, ya[0], ya[-1]), np.clip(qx, xa[0], xa[-1])
+    rows, cols = _stencil(ya, qy), _stencil(xa, qx)
+    values = _read_points(src.depth, src.order_y[rows], src.order_x[cols])
+    _check_fill_values(values, label, fail)
+    # on the stencil's own axes each point has the same four neighbours as on the file's
+    qx2, qy2 = np.meshgrid(qx, qy)
+    depth = bilinear(ya[rows], xa[cols], values, qy2, qx2)
+    _check_water(depth, label, fail)
+    return depth
 
 
 def bathymetry_from_file(
@@ -354,45 +513,34 @@ def bathymetry_from_file(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Depth (m, positive down) and land mask of a user NetCDF interpolated onto ``grid``.
 
-    The file needs a ``depth`` variable (positive down, metres) on 1-D coordinates, either
-    ``lat``/``lon`` (or ``latitude``/``longitude``, degrees) or ``x``/``y`` in metres in the
-    model's own frame (east/north of ``grid.origin``). ``grid`` must carry ``x``, ``y`` and 2-D
-    ``lat``, ``lon``. Interpolation is **bilinear**; a model point with a NaN among its four
-    source points, or an interpolated depth <= 0, is land (so coastlines are drawn on the
-    conservative, landward-dry side). Longitudes are matched modulo 360.
+    The file needs a ``depth`` variable (positive down, metres: ``units`` absent or a spelling
+    of metres) on 1-D coordinates, either ``lat``/``lon`` (or ``latitude``/``longitude``,
+    degrees) or ``x``/``y`` in metres in the model's own frame (east/north of ``grid.origin``).
+    ``grid`` must carry ``x``, ``y`` and 2-D ``lat``, ``lon``. Interpolation is **bilinear**; a
+    model point with a NaN among its four source points (a declared ``_FillValue`` reads as NaN),
+    or an interpolated depth <= 0, is land (so coastlines are drawn on the conservative,
+    landward-dry side). Longitudes are matched modulo 360. Only the points the interpolation
+    uses are read.
 
     Every user mistake raises :class:`~wavecast.errors.ValidationError` located at
-    ``config_file::config_path``: missing or unreadable file, no ``depth`` variable,
-    unrecognised coordinates, or a file that does not cover the whole model grid. Config
-    validation makes the same checks (:func:`bathymetry_file_problems`) before any job runs.
-    A grid with no water cell at all (depth given positive up, as elevations are) is refused
-    here, by build_grid, the first job: validation does not read the depth values.
+    ``config_file::config_path``: missing or unreadable file, no ``depth`` variable, depth
+    positive up or not in metres, unrecognised coordinates, a file that does not cover the
+    whole model grid, a value beyond :data:`MAX_ABS_DEPTH_M` (an undeclared fill value), or no
+    water cell at all (elevations given as depth, or only missing values under the grid).
+    Config validation makes the same checks (:func:`bathymetry_file_problems`) before any job
+    runs.
     """
     label = os.fspath(path)
 
     def fail(message: str, fix: str) -> ValidationError:
         return _problem(message, fix, config_file, config_path)
 
-    src = _read_bathymetry(label, Path.cwd(), fail, values=True)
     lat, lon = grid["lat"].transpose("y", "x").values, grid["lon"].transpose("y", "x").values
-    qy, qx = _model_axes(src, grid["x"].values, grid["y"].values, lat[:, 0], lon[0, :])
-    _check_coverage(src, qy, qx, label, fail)
-    assert src.values is not None
-    ya, xa = src.ya, src.xa
-    qx2, qy2 = np.meshgrid(np.clip(qx, xa[0], xa[-1]), np.clip(qy, ya[0], ya[-1]))
-    depth = bilinear(ya, xa, src.values, qy2, qx2)
+    with _open_bathymetry(label, Path.cwd(), fail) as src:
+        depth = _depth_on_grid(
+            src, grid["x"].values, grid["y"].values, lat[:, 0], lon[0, :], label, fail
+        )
     land = ~(depth > 0)  # NaN counts as land
-    if land.all():
-        signs = (
-            "every value there is 0 or negative, as elevations are"
-            if np.nanmin(depth, initial=np.inf) < 0
-            else "the file has no depth > 0 there"
-        )
-        raise fail(
-            f"{label}: no cell of the grid is water ({signs}); depth must be positive down",
-            "for a file of elevations (GEBCO, ETOPO: negative at sea) write depth = -elevation, "
-            "or check that the grid lies over the sea",
-        )
     depth = np.where(land, 0.0, depth)
     return depth, land
 
@@ -406,24 +554,25 @@ def bathymetry_file_problems(
     config_path: str = "bathymetry.file",
 ) -> list[Problem]:
     """What :func:`bathymetry_from_file` would reject in ``file`` (as written in the config,
-    relative to ``base_dir``) for the grid of ``grid_cfg``, without reading the depth: config
-    validation calls this at workflow load, so a bad file stops the run before any job.
-    ``grid_cfg`` None (the grid has problems of its own): the file alone, not its coverage."""
+    relative to ``base_dir``) for the grid of ``grid_cfg``: config validation calls this at
+    workflow load, so a bad file stops the run before any job. It reads the file's layout and
+    only the depth values under the grid (those the interpolation uses), never the whole field.
+    ``grid_cfg`` None (the grid has problems of its own): the file's layout and units alone."""
 
     def fail(message: str, fix: str) -> ValidationError:
         return _problem(message, fix, config_file, config_path)
 
     try:
-        src = _read_bathymetry(file, base_dir, fail, values=False)
-        if grid_cfg is None:
-            return []
-        nx, ny, res = int(grid_cfg["nx"]), int(grid_cfg["ny"]), float(grid_cfg["resolution_km"])
-        x, y = make_axes(nx, ny, res)
-        origin_lat, origin_lon = float(grid_cfg["origin"]["lat"]), float(grid_cfg["origin"]["lon"])
-        lat, _ = latlon(0.0, y, origin_lat, origin_lon)
-        _, lon = latlon(x, 0.0, origin_lat, origin_lon)
-        qy, qx = _model_axes(src, x, y, lat, lon)
-        _check_coverage(src, qy, qx, file, fail)
+        with _open_bathymetry(file, base_dir, fail) as src:
+            if grid_cfg is None:
+                return []
+            nx, ny = int(grid_cfg["nx"]), int(grid_cfg["ny"])
+            x, y = make_axes(nx, ny, float(grid_cfg["resolution_km"]))
+            origin = grid_cfg["origin"]
+            origin_lat, origin_lon = float(origin["lat"]), float(origin["lon"])
+            lat, _ = latlon(0.0, y, origin_lat, origin_lon)
+            _, lon = latlon(x, 0.0, origin_lat, origin_lon)
+            _depth_on_grid(src, x, y, lat, lon, file, fail)
     except ValidationError as exc:
         return exc.problems
     return []
