@@ -96,6 +96,12 @@ EXPECTED: dict[str, list[str]] = {
     "image_and_dockerfile.yaml": [
         "container.image: image and dockerfile are both given; keep one: image to pull, or dockerfile to build",
     ],
+    "image_sif_with_space.yaml": [
+        "container.image: the .sif path 'images/wavecast 0.1.0.sif' has a space or a character the shell acts on: Snakemake refuses an image path with a space, and puts the path unquoted into the apptainer command line; rename or move the file to a path of letters, digits and _ - . / only",
+    ],
+    "image_tag_and_digest.yaml": [
+        "container.image: 'docker://ghcr.io/wavecast/wavecast:0.1.0@sha256:4a731fb46adc5cefe3ae374a8b6020fc1b6ad667a279647766e9a3cd89f6fa92' has both a tag and a digest, which apptainer refuses (its docker:// pull reads references with containers/image: 'Docker references with both a tag and digest are currently not supported'); keep the digest: 'docker://ghcr.io/wavecast/wavecast@sha256:4a731fb46adc5cefe3ae374a8b6020fc1b6ad667a279647766e9a3cd89f6fa92'",
+    ],
     "image_not_pinned.yaml": [
         "container.image: 'ghcr.io/wavecast/wavecast' is neither a docker reference with a tag or digest nor a .sif path; write e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0' or 'images/wavecast.sif' (pin a tag)",
     ],

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import shlex
 import threading
 import types
 from pathlib import Path
@@ -682,3 +683,36 @@ def test_every_field_has_a_landing_check() -> None:
 @pytest.mark.parametrize("path", sorted(LANDING))
 def test_field_lands(path: str, landed, monkeypatch, tmp_path) -> None:
     LANDING[path](landed, monkeypatch, tmp_path)
+
+
+# --- values that would validate but break where they land ---------------------------------------
+
+
+def shell_words(command: str) -> list[str]:
+    """The words a POSIX shell reads in ``command``, its operators (; & | ...) apart."""
+    return list(shlex.shlex(command, posix=True, punctuation_chars=True))
+
+
+@pytest.mark.parametrize("path", ["images/wavecast 0.1.0.sif", "images/wave;cast.sif"])
+def test_a_sif_path_snakemake_cannot_run_is_refused(path: str, tmp_path) -> None:
+    """Snakemake refuses an image URL with a space, and puts a local .sif path unquoted into the
+    apptainer command line, where the shell splits it or acts on it."""
+    from snakemake.deployment.singularity import Image, shellcmd
+    from snakemake.exceptions import WorkflowError
+
+    from wavecast.errors import ValidationError
+
+    persistence = types.SimpleNamespace(container_img_path=tmp_path)
+    dag = types.SimpleNamespace(workflow=types.SimpleNamespace(persistence=persistence))
+    if " " in path:
+        with pytest.raises(WorkflowError, match="whitespace"):
+            Image(path, dag, False)
+    assert path not in shell_words(shellcmd(path, "true"))
+    with pytest.raises(ValidationError) as info:
+        validate_data({**FULL["local"], "container": {"runtime": "apptainer", "image": path}}, "x")
+    assert [p.path for p in info.value.problems] == ["container.image"]
+    safe = "images/wavecast-0.1.0.sif"
+    Image(safe, dag, False)
+    assert safe in shell_words(shellcmd(safe, "true"))
+    landed = Landed("local", container={"runtime": "apptainer", "image": safe})
+    assert landed.profile["config"]["container_image"] == safe

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -77,9 +78,31 @@ Cpu = Annotated[int, Field(ge=1, le=128)]
 Timeout = Annotated[int, Field(ge=60, le=86400)]
 
 
+#: A reference with a tag and then a digest ('img:1.0@sha256:...'): docker pulls it by the
+#: digest, but apptainer's pull parses docker:// references with containers/image, which
+#: refuses both at once.
+_TAG_AND_DIGEST_RE = re.compile(r"(?P<name>.+):[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?P<digest>@.+)")
+
+
 def _image(value: Any) -> Any:
-    if isinstance(value, str) and (value.endswith(".sif") or DOCKER_REF_RE.fullmatch(value)):
+    if isinstance(value, str) and value.endswith(".sif"):
+        if shlex.quote(value) != value:
+            raise ValueError(
+                f"the .sif path {value!r} has a space or a character the shell acts on: Snakemake "
+                "refuses an image path with a space, and puts the path unquoted into the "
+                "apptainer command line; rename or move the file to a path of letters, digits "
+                "and _ - . / only"
+            )
         return value
+    if isinstance(value, str) and DOCKER_REF_RE.fullmatch(value):
+        return value
+    both = _TAG_AND_DIGEST_RE.fullmatch(value) if isinstance(value, str) else None
+    if both and DOCKER_REF_RE.fullmatch(digest_only := both["name"] + both["digest"]):
+        raise ValueError(
+            f"{value!r} has both a tag and a digest, which apptainer refuses (its docker:// pull "
+            "reads references with containers/image: 'Docker references with both a tag and "
+            f"digest are currently not supported'); keep the digest: '{digest_only}'"
+        )
     raise ValueError(
         f"{value!r} is neither a docker reference with a tag or digest nor a .sif path; write "
         "e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0' or 'images/wavecast.sif' (pin a tag)"
@@ -103,6 +126,11 @@ def _volume(value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError(
             f"{value!r} is not text; write 'host:container:mode', e.g. '/data:/data:ro'"
+        )
+    if "," in value:
+        raise ValueError(
+            f"'{value}' has a comma, which apptainer --bind reads as the start of another bind; "
+            "write one entry per bind (a path with a comma in it cannot be bound: rename it)"
         )
     parts = value.split(":")
     if len(parts) == 2:
