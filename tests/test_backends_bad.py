@@ -116,16 +116,19 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "kubernetes_names.yaml": [
         "namespace: 'wavecast-staging-with-a-name-far-longer-than-kubernetes-allows-for-one' is not a Kubernetes namespace; use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit, e.g. 'wavecast-staging'",
+        "service_account: 'Wavecast_Runner' is not a Kubernetes service account name; use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, e.g. 'wavecast-runner'",
         "storage.prefix: 's3://Wavecast_Staging/runs' is not an S3 bucket and path; use 's3://<bucket>/<path>' with a bucket of 3-63 lower-case letters, digits, '.' and '-', e.g. 's3://wavecast-staging/runs'",
         "persistent_volumes[0]: the claim name 'Bad_Claim' in 'Bad_Claim:/data' is not a Kubernetes volume name (the plugin names the pod's volume after the claim); use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit",
         "persistent_volumes[1]: 'workdir' is the name of the pod's own working volume (the kubernetes plugin's emptyDir); use a claim with another name",
         "persistent_volumes[2]: '/workdir/' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'scratch:/data'",
         "persistent_volumes[3]: 'scratch' is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'",
         "persistent_volumes[4]: '/workdir/.' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'data:/data'",
+        "persistent_volumes[5]: '//workdir' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'x:/data'",
     ],
     "kubernetes_volume_twice.yaml": [
         "persistent_volumes[1]: the mount path '/data' is also in persistent_volumes[0]; Kubernetes refuses a pod with two volumes of one name or two mounts at one path; list each claim once, at a path of its own",
         "persistent_volumes[2]: the claim 'wavecast-data' is also in persistent_volumes[0]; Kubernetes refuses a pod with two volumes of one name or two mounts at one path; list each claim once, at a path of its own",
+        "persistent_volumes[3]: the mount path '/data' is also in persistent_volumes[0]; Kubernetes refuses a pod with two volumes of one name or two mounts at one path; list each claim once, at a path of its own",
     ],
     "list_file.yaml": [
         "<top>: the file is a list, not a mapping; write 'key: value' settings",
@@ -217,6 +220,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "volume_without_mode.yaml": [
         "container.volumes[0]: '/data/input:/data/input' has no mode; append ':ro' (read-only, recommended for inputs) or ':rw'",
+    ],
+    "volume_with_comma.yaml": [
+        "container.volumes[0]: '/data/input:/data/input:ro,/scratch:/scratch:rw' has a comma, which apptainer --bind reads as the start of another bind; write one entry per bind (a path with a comma in it cannot be bound: rename it)",
     ],
     "yaml_tag.yaml": [
         "line 2: not valid YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/int' (column 8); remove the tag: settings are plain YAML values (no !include, no !!python/...)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 import shlex
 
@@ -17,6 +16,7 @@ from .models import (
     SlurmBackend,
     claim_and_path,
     is_secret_name,
+    mount_point,
 )
 from .units import format_mib, parse_memory
 
@@ -71,7 +71,7 @@ def _check_kubernetes(backend: KubernetesBackend, file: str) -> list[Problem]:
     seen: dict[tuple[str, str], int] = {}
     for i, entry in enumerate(backend.persistent_volumes):
         claim, path = claim_and_path(entry)
-        keys = [("claim", claim), ("mount path", posixpath.normpath(path))]
+        keys = [("claim", claim), ("mount path", mount_point(path))]
         clashes = [
             f"the {kind} '{value}' is also in persistent_volumes[{seen[kind, value]}]"
             for kind, value in keys

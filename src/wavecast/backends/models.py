@@ -31,6 +31,11 @@ K8S_NAME_RE = re.compile(K8S_NAME_PATTERN)
 K8S_NAME_HINT = (
     "at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
 )
+#: A Kubernetes service account name (RFC 1123 DNS subdomain, as the API server checks
+#: serviceAccountName): at most 253 characters.
+K8S_SUBDOMAIN_PATTERN = (
+    r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
 S3_PREFIX_PATTERN = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$"
 #: The kubernetes plugin's own volume: an emptyDir named workdir, mounted at the pod's cwd.
 K8S_WORKDIR = "/workdir"
@@ -148,6 +153,13 @@ def _volume(value: Any) -> Any:
     return value
 
 
+def mount_point(path: str) -> str:
+    """Where a container path is mounted: ``posixpath.normpath``, which keeps a leading ``//``
+    (POSIX leaves its meaning to the system), with that ``//`` read as Linux reads it, ``/``."""
+    normal = posixpath.normpath(path)
+    return "/" + normal.lstrip("/") if normal.startswith("//") else normal
+
+
 def claim_and_path(entry: str) -> tuple[str, str]:
     """A persistent_volumes entry 'claim-name:/mount/path' as (claim name, mount path)."""
     name, _, path = entry.partition(":")
@@ -175,7 +187,7 @@ def _persistent_volume(value: Any) -> Any:
             f"the mount path '{path}' in '{value}' is not an absolute path; write e.g. "
             f"'{name}:/data'"
         )
-    if posixpath.normpath(path) == K8S_WORKDIR:
+    if mount_point(path) == K8S_WORKDIR:
         raise ValueError(
             f"'{path}' is the pod's working directory, where Snakemake stages every input and "
             f"output; mount the claim elsewhere, e.g. '{name}:/data'"
@@ -201,6 +213,12 @@ _group_name = _name_matching(
 )
 _k8s_name = _name_matching(
     K8S_NAME_RE, "a Kubernetes namespace", K8S_NAME_HINT + ", e.g. 'wavecast-staging'"
+)
+_k8s_service_account = _name_matching(
+    re.compile(K8S_SUBDOMAIN_PATTERN),
+    "a Kubernetes service account name",
+    "at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter "
+    "or digit, e.g. 'wavecast-runner'",
 )
 _s3_prefix = _name_matching(
     re.compile(S3_PREFIX_PATTERN),
@@ -462,8 +480,10 @@ class KubernetesBackend(BackendBase):
     container_image: Annotated[str, BeforeValidator(_docker_image)] = Field(
         description="the image every job runs in; must contain Snakemake and wavecast."
     )
-    service_account: str | None = Field(
-        None, min_length=1, description="service account of the pods (serviceAccountName)."
+    service_account: Annotated[str, BeforeValidator(_k8s_service_account)] | None = Field(
+        None,
+        json_schema_extra={"pattern": K8S_SUBDOMAIN_PATTERN},
+        description="service account of the pods (serviceAccountName).",
     )
     storage: KubernetesStorage | None = Field(
         None, description="default storage provider and prefix for inputs/outputs."
