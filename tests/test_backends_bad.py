@@ -163,6 +163,9 @@ EXPECTED: dict[str, list[str]] = {
     "partition_no.yaml": [
         "partition: 'no' is read as a boolean by YAML 1.1 parsers (Snakemake's among them); write true/false for a switch, or quote it (\"no\") for a string",
     ],
+    "partition_y.yaml": [
+        "partition: 'y' is read as a boolean by YAML 1.1 parsers (Snakemake's reads it as text, others do not); write true/false for a switch, or quote it (\"y\") for a string",
+    ],
     "requeue_yes_string.yaml": [
         "requeue: expected true or false, got 'yes'; write true or false",
     ],

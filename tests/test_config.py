@@ -1053,3 +1053,30 @@ def test_one_configuration_has_one_spelling_for_the_rules_params(demo):
     other = copy.deepcopy(demo)
     other["grid"]["nx"] += 1
     assert repr(validate(other)) != repr(validate(demo))
+
+
+def test_one_letter_yaml11_booleans_are_caught_and_said_to_be_text_to_snakemake(tmp_path):
+    """The issue asks for `y` to be caught as a YAML 1.1 trap; Snakemake's own parser (PyYAML,
+    through yte) keeps y/n as text, so the message says so instead of blaming Snakemake, and a
+    key `y` is reported once, where Snakemake puts it."""
+    import yte
+
+    from wavecast.yamlstrict import SNAKEMAKE_BOOL_WORDS, YAML11_BOOL_WORDS
+
+    def snakemake_reads(word: str) -> object:
+        return yte.process_yaml(f"k: {word}\n", require_use_yte=True)["k"]
+
+    assert {w for w in YAML11_BOOL_WORDS if isinstance(snakemake_reads(w), bool)} == (
+        SNAKEMAKE_BOOL_WORDS
+    )
+    text = DEMO.read_text().replace("scenario: ", "scenario: y\n_old_scenario: ")
+    text = text.replace("  rmax_km:", "  n: 1\n  rmax_km:").replace("_old_scenario", "y")
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        load_workflow_config(yte.process_yaml(text, require_use_yte=True), [str(path)])
+    assert [str(p).partition("::")[2] for p in info.value.problems] == [
+        "scenario: 'y' is read as a boolean by YAML 1.1 parsers (Snakemake's reads it as text, "
+        'others do not); write true/false for a switch, or quote it ("y") for a string',
+        "y: the key 'y' is read as a boolean by YAML 1.1 parsers; quote it: \"y\"",
+        "cyclone.n: the key 'n' is read as a boolean by YAML 1.1 parsers; quote it: \"n\"",
+    ]

@@ -4,7 +4,9 @@ Caught, every occurrence at once:
 - duplicate keys (PyYAML keeps the last one without a word);
 - YAML 1.1 booleans written as plain words (``no``, ``on``, ``y``, ``off`` ...) as keys or
   values: Snakemake's and many other parsers turn a country code ``NO`` or a partition ``no`` into
-  ``false``. ``true``/``false`` are fine; quote the word when a string is meant;
+  ``false`` (the one-letter ``y``/``n`` only other tools do: Snakemake's PyYAML keeps them as
+  text, and the message says so). ``true``/``false`` are fine; quote the word when a string is
+  meant;
 - numbers YAML 1.1 reads in another base: ``010`` is 8 (octal, a leading zero) and ``1:12``
   is 72 (base 60, a clock time); quote the text when a string is meant;
 - tab characters used for indentation;
@@ -31,12 +33,26 @@ YAML11_BOOL_WORDS = frozenset(
     for w in (base, base.upper(), base.capitalize())
 )
 
+#: Those of :data:`YAML11_BOOL_WORDS` that Snakemake's own parser (PyYAML, through yte) reads as
+#: booleans: not the one-letter y/n, which it keeps as text (go-yaml v2 and other YAML 1.1
+#: tools do not). All are refused; the message says which kind the word is.
+SNAKEMAKE_BOOL_WORDS = frozenset(w for w in YAML11_BOOL_WORDS if len(w) > 1)
+
 
 #: The problem of a key that YAML 1.1 reads as a boolean.
 _BOOLEAN_KEY = "the key '{}' is read as a boolean by YAML 1.1 parsers"
 
 #: The problem of a value that YAML 1.1 reads as a boolean.
 _BOOLEAN_VALUE = "'{}' is read as a boolean by YAML 1.1 parsers (Snakemake's among them)"
+
+#: The problem of a one-letter value that YAML 1.1 reads as a boolean and PyYAML does not.
+_BOOLEAN_LETTER = (
+    "'{}' is read as a boolean by YAML 1.1 parsers (Snakemake's reads it as text, others do not)"
+)
+
+
+def _boolean_value(word: str) -> str:
+    return (_BOOLEAN_VALUE if word in SNAKEMAKE_BOOL_WORDS else _BOOLEAN_LETTER).format(word)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -119,7 +135,7 @@ def _walk(node: yaml.Node, path: tuple, problems: list[tuple[tuple, str, str]]) 
         problems.append(
             (
                 path,
-                _BOOLEAN_VALUE.format(node.value),
+                _boolean_value(node.value),
                 f'write true/false for a switch, or quote it ("{node.value}") for a string',
             )
         )
@@ -279,20 +295,21 @@ def load_checked(path: str | Path, check: Callable[[Any, str], T], display: str 
 
 
 def boolean_keys_as_yaml11_reads_them(problems: Iterable[Problem]) -> set[str]:
-    """Where a YAML 1.1 parser (Snakemake's) puts the keys these problems flag as boolean
-    words: ``cyclone.off`` is ``cyclone[False]`` there (a bool key, written as an index)."""
+    """Where Snakemake's parser puts the keys these problems flag as boolean words:
+    ``cyclone.off`` is ``cyclone[False]`` there (a bool key, written as an index); a key ``y``
+    stays ``y`` (:data:`SNAKEMAKE_BOOL_WORDS`)."""
     out = set()
     for p in problems:
         parent, _, word = p.path.rpartition(".")
-        if word in YAML11_BOOL_WORDS and p.message == _BOOLEAN_KEY.format(word):
-            out.add(f"{parent}[{word.lower() in ('y', 'yes', 'on')}]")
+        if word in SNAKEMAKE_BOOL_WORDS and p.message == _BOOLEAN_KEY.format(word):
+            out.add(f"{parent}[{word.lower() in ('yes', 'on')}]")
     return out
 
 
 def is_boolean_value(problem: Problem) -> bool:
     """Whether ``problem`` is a value this loader flags as a YAML 1.1 boolean word."""
     word = problem.message.partition("'")[2].partition("'")[0]
-    return problem.message == _BOOLEAN_VALUE.format(word)
+    return word in YAML11_BOOL_WORDS and problem.message == _boolean_value(word)
 
 
 def load_or_raise(path: str | Path, display: str | None = None) -> Any:
