@@ -132,10 +132,11 @@ def test_grid_bounds_edges_in_the_origins_convention():
 
 
 def test_one_wrap_for_floats_and_arrays():
-    """config, grid, cyclone and stations share geo.wrap_longitude; numpy arrays go through."""
-    from wavecast import config, cyclone, geo, grid, stations
+    """config, the grid's projection (basin), cyclone and stations share geo.wrap_longitude;
+    numpy arrays go through."""
+    from wavecast import basin, config, cyclone, geo, stations
 
-    assert config.wrap_longitude is grid.wrap_longitude is geo.wrap_longitude
+    assert config.wrap_longitude is basin.wrap_longitude is geo.wrap_longitude
     assert cyclone.wrap_longitude is stations.wrap_longitude is geo.wrap_longitude
     lons = np.array([-540.0, -180.0, -179.5, 179.5, 180.0, 181.0, 540.0])
     wrapped = geo.wrap_longitude(lons)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from wavecast.basin import idealised_land
 from wavecast.errors import ValidationError
 from wavecast.geo import Footprint
 from wavecast.grid import (
@@ -104,6 +105,33 @@ def test_islands_are_land() -> None:
     assert land[20, 20] and land[20, 22] and land[22, 20]  # centre and 10 km away
     assert not land[20, 23] and not land[23, 20]
     assert depth[20, 20] == 0.0 and land.sum() == 13  # the 13 points within 2.1 cells
+
+
+@pytest.mark.parametrize("side", ["west", "east", "north", "south"])
+def test_the_land_mask_is_every_cell_within_an_island_or_the_strip(side: str) -> None:
+    """idealised_land (the mask validation also builds) judges each island only near it; cell
+    for cell it is the mask of distances on the full 2-D grid, at edges and overlaps too."""
+    x, y = make_axes(37, 23, 7.5)
+    islands = [
+        {"lat": 15.0, "lon": -65.0, "radius_km": 12.0},  # on the south-west corner point
+        {"lat": 15.9, "lon": -64.0, "radius_km": 22.5},  # radius exactly three cells
+        {"lat": 15.95, "lon": -64.1, "radius_km": 30.0},  # overlapping the one before
+        {"lat": 40.0, "lon": -65.0, "radius_km": 50.0},  # far off the grid: no cell
+        {"lat": 15.5, "lon": -62.0, "radius_km": 900.0},  # the whole grid
+    ]
+    for chosen, covered in ((islands[:4], False), (islands, True)):
+        land = idealised_land(
+            x, y, 15.0, -65.0, coast_side=side, coast_width_km=20.0, islands=chosen
+        )
+        x2, y2 = np.meshgrid(x, y)
+        offshore = {"west": x2, "east": x2.max() - x2, "south": y2, "north": y2.max() - y2}[side]
+        expected = offshore - 20_000.0 < 0
+        for island in chosen:
+            ix, iy = xy_from_latlon(island["lat"], island["lon"], 15.0, -65.0)
+            expected |= np.hypot(x2 - ix, y2 - iy) <= island["radius_km"] * 1000.0
+        np.testing.assert_array_equal(land, expected)
+        assert land.shape == (23, 37) and land.dtype == bool
+        assert bool(land.all()) is covered
 
 
 def test_build_grid_contract_and_cf_attributes(

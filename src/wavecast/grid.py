@@ -8,7 +8,9 @@ the first point is the south-west corner ``grid.origin``; each point is the cent
 ``lat``/``lon`` come from an equirectangular projection about the origin (:func:`latlon`,
 inverse :func:`xy_from_latlon`) on a sphere of radius :data:`EARTH_RADIUS_M`; at the ~1000 km
 scale of a regional hindcast its distortion (the ``cos(lat)`` scale is fixed at the origin
-latitude) is a few per cent at most.
+latitude) is a few per cent at most. The axes, the projection and the idealised basin live in
+:mod:`wavecast.basin` (numpy only, so config validation builds the same basin without xarray)
+and are imported here.
 
 Config slices read here (the schema in ``workflow/schemas`` documents them for users)::
 
@@ -40,18 +42,15 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from wavecast.basin import COAST_SIDES as COAST_SIDES
+from wavecast.basin import DEFAULT_SLOPE_WIDTH_KM as DEFAULT_SLOPE_WIDTH_KM
+from wavecast.basin import MIN_WATER_DEPTH_M as MIN_WATER_DEPTH_M
+from wavecast.basin import idealised_bathymetry, idealised_settings, latlon, make_axes
+from wavecast.basin import xy_from_latlon as xy_from_latlon
 from wavecast.errors import Problem, ValidationError
-from wavecast.geo import EARTH_RADIUS_M, Footprint, wrap_longitude
+from wavecast.geo import EARTH_RADIUS_M as EARTH_RADIUS_M
+from wavecast.geo import Footprint, wrap_longitude
 from wavecast.io import signals_held
-
-#: Shallowest water depth (m) a water cell of the idealised basin gets, so that no water cell
-#: has depth 0 (which the contract reserves for land).
-MIN_WATER_DEPTH_M = 1.0
-
-#: Default width (km) of the continental slope between the shelf edge and the basin floor.
-DEFAULT_SLOPE_WIDTH_KM = 50.0
-
-COAST_SIDES = ("west", "east", "north", "south")
 
 #: Largest depth (m, either sign) a bathymetry file may hold: the deepest sea (Challenger Deep,
 #: ~10,935 m) and the highest land (8,849 m, a depth of -8,849 m) are well inside it, so a value
@@ -72,16 +71,6 @@ _LON_NAMES = ("lon", "longitude")
 CONFIG_FILE = "config/config.yaml"
 
 
-def make_axes(nx: int, ny: int, resolution_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the 1-D ``x`` (nx,) and ``y`` (ny,) axes in metres: ``i * dx`` from the SW corner."""
-    if nx < 1 or ny < 1:
-        raise ValueError(f"grid needs nx >= 1 and ny >= 1, got nx={nx}, ny={ny}")
-    if not resolution_km > 0:
-        raise ValueError(f"resolution_km must be > 0, got {resolution_km}")
-    dx = float(resolution_km) * 1000.0
-    return np.arange(nx, dtype=float) * dx, np.arange(ny, dtype=float) * dx
-
-
 def footprint(grid: xr.Dataset) -> Footprint:
     """The area a grid (or a forcing or member file on it) covers, from its ``x``/``lat``/``lon``.
 
@@ -92,95 +81,6 @@ def footprint(grid: xr.Dataset) -> Footprint:
     first = {"y": 0, "x": 0}
     lat0, lon0 = float(grid["lat"].isel(first)), float(grid["lon"].isel(first))
     return Footprint(lat0, lon0, x.size, grid.sizes["y"], float(x[1] - x[0]))
-
-
-def latlon(
-    x: np.ndarray | float, y: np.ndarray | float, origin_lat: float, origin_lon: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Latitude and longitude (degrees) of points ``x``, ``y`` (m east/north of the origin).
-
-    Equirectangular about the origin: ``lat = lat0 + y / R``, ``lon = lon0 + x / (R cos lat0)``
-    (radians converted to degrees). ``x`` and ``y`` broadcast against each other; pass
-    ``np.meshgrid(x, y)`` for a 2-D (y, x) field.
-    """
-    x_arr, y_arr = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    coslat0 = np.cos(np.radians(origin_lat))
-    lat = origin_lat + np.degrees(y_arr / EARTH_RADIUS_M)
-    lon = origin_lon + np.degrees(x_arr / (EARTH_RADIUS_M * coslat0))
-    return lat, lon
-
-
-def xy_from_latlon(
-    lat: np.ndarray | float, lon: np.ndarray | float, origin_lat: float, origin_lon: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of :func:`latlon`: ``x``, ``y`` (m) of points given in degrees.
-
-    Longitude differences are wrapped into [-180, 180) (:func:`wavecast.geo.wrap_longitude`) so
-    a grid near the dateline works with either longitude convention.
-    """
-    lat_arr, lon_arr = np.broadcast_arrays(
-        np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
-    )
-    dlon = wrap_longitude(lon_arr - origin_lon)
-    coslat0 = np.cos(np.radians(origin_lat))
-    x = np.radians(dlon) * EARTH_RADIUS_M * coslat0
-    y = np.radians(lat_arr - origin_lat) * EARTH_RADIUS_M
-    return x, y
-
-
-def _distance_from_side(x2: np.ndarray, y2: np.ndarray, side: str) -> np.ndarray:
-    """Distance (m) of every point from the grid edge on ``side``."""
-    if side == "west":
-        return x2 - x2.min()
-    if side == "east":
-        return x2.max() - x2
-    if side == "south":
-        return y2 - y2.min()
-    if side == "north":
-        return y2.max() - y2
-    raise ValueError(f"coast_side must be one of {', '.join(COAST_SIDES)}, got {side!r}")
-
-
-def idealised_bathymetry(
-    x: np.ndarray,
-    y: np.ndarray,
-    origin_lat: float,
-    origin_lon: float,
-    *,
-    coast_side: str = "west",
-    coast_width_km: float = 0.0,
-    shelf_width_km: float = 50.0,
-    shelf_depth_m: float = 100.0,
-    basin_depth_m: float = 3000.0,
-    slope_width_km: float = DEFAULT_SLOPE_WIDTH_KM,
-    islands: Sequence[Mapping[str, float]] = (),
-) -> tuple[np.ndarray, np.ndarray]:
-    """Depth (m, positive down) and land mask (bool) of an idealised basin on the (y, x) grid.
-
-    Profile with distance ``s`` offshore of the coastline (the line ``coast_width_km`` in from
-    the ``coast_side`` edge; points with ``s < 0`` are land):
-
-    * shelf, ``0 <= s < shelf_width``: linear from 0 to ``shelf_depth_m``;
-    * slope, the next ``slope_width_km``: linear from ``shelf_depth_m`` to ``basin_depth_m``;
-    * basin floor beyond: ``basin_depth_m``.
-
-    Water depths are at least :data:`MIN_WATER_DEPTH_M`. Each island ``{lat, lon, radius_km}``
-    makes every point within ``radius_km`` of its centre land. Land has depth 0.
-    """
-    x2, y2 = np.meshgrid(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    s = _distance_from_side(x2, y2, coast_side) - coast_width_km * 1000.0
-    shelf_w = shelf_width_km * 1000.0
-    slope_w = slope_width_km * 1000.0
-    shelf = np.clip(s / shelf_w, 0.0, 1.0) * shelf_depth_m if shelf_w > 0 else shelf_depth_m
-    beyond = np.clip((s - shelf_w) / slope_w, 0.0, 1.0) if slope_w > 0 else (s >= shelf_w) * 1.0
-    depth = shelf + beyond * (basin_depth_m - shelf_depth_m)
-    depth = np.maximum(depth, MIN_WATER_DEPTH_M)
-    land = s < 0
-    for island in islands:
-        ix, iy = xy_from_latlon(island["lat"], island["lon"], origin_lat, origin_lon)
-        land |= np.hypot(x2 - ix, y2 - iy) <= float(island["radius_km"]) * 1000.0
-    depth = np.where(land, 0.0, depth)
-    return depth, land
 
 
 def _problem(message: str, fix: str, config_file: str, config_path: str) -> ValidationError:
@@ -697,19 +597,9 @@ def build_grid(
     source = bathy_cfg.get("source", "idealised")
     attrs = {"resolution_km": resolution_km, "bathymetry_source": str(source)}
     if source == "idealised":
-        ideal = dict(bathy_cfg.get("idealised") or {})
+        ideal = bathy_cfg.get("idealised") or {}
         depth, land = idealised_bathymetry(
-            x,
-            y,
-            origin_lat,
-            origin_lon,
-            coast_side=str(ideal.get("coast_side", "west")),
-            coast_width_km=float(ideal.get("coast_width_km", 0.0)),
-            shelf_width_km=float(ideal.get("shelf_width_km", 50.0)),
-            shelf_depth_m=float(ideal.get("shelf_depth_m", 100.0)),
-            basin_depth_m=float(ideal.get("basin_depth_m", 3000.0)),
-            slope_width_km=float(ideal.get("slope_width_km", DEFAULT_SLOPE_WIDTH_KM)),
-            islands=list(ideal.get("islands") or []),
+            x, y, origin_lat, origin_lon, **idealised_settings(ideal)
         )
     elif source == "file":
         path = bathy_cfg.get("file")
