@@ -1,17 +1,20 @@
 """The grid's axes and projection, and the idealised basin on them: numpy only, no xarray.
 
-Config validation is to build the idealised basin's land mask at workflow load, where it must
-not import xarray (0.4 s, at every DAG build); :mod:`wavecast.grid` builds ``grid.nc`` with the
-same functions. Geometry in :mod:`wavecast.grid`'s module docstring.
+Config validation builds the idealised basin's land mask at workflow load to refuse a basin
+with no water (:func:`all_land_problems`), and must not import xarray there (0.4 s, at every
+DAG build); :mod:`wavecast.grid` builds ``grid.nc`` with the same functions, so the check and
+build_grid agree cell for cell. Geometry in :mod:`wavecast.grid`'s module docstring.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from wavecast.errors import Problem
 from wavecast.geo import EARTH_RADIUS_M, wrap_longitude
 
 #: Shallowest water depth (m) a water cell of the idealised basin gets, so that no water cell
@@ -174,3 +177,87 @@ def idealised_settings(ideal: Mapping[str, Any]) -> dict[str, Any]:
         "slope_width_km": float(ideal.get("slope_width_km", DEFAULT_SLOPE_WIDTH_KM)),
         "islands": list(ideal.get("islands") or []),
     }
+
+
+def _number(value: Any) -> float:
+    """``value`` as a float; an integer too large for one (the schema lets ``10**400`` by) as
+    an infinity of its sign, which the mask handles."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+#: Across the coast: the grid's axis, its key and the words for its two ends.
+_ACROSS = {
+    "west": ("x", "grid.nx", "west to east"),
+    "east": ("x", "grid.nx", "east to west"),
+    "south": ("y", "grid.ny", "south to north"),
+    "north": ("y", "grid.ny", "north to south"),
+}
+
+
+def all_land_problems(
+    grid_cfg: Mapping[str, Any], ideal: Mapping[str, Any], file: str
+) -> list[Problem]:
+    """An idealised basin build_grid would make without a water cell (then every member runs
+    and summarise_ensemble finds Hs NaN everywhere), at the key to change: ``coast_width_km``
+    when the coast's land strip alone covers the grid, else each island that with the strip
+    covers it alone (its ``radius_km``), else the islands together. [] when some cell is water.
+    """
+    origin_lat, origin_lon = float(grid_cfg["origin"]["lat"]), float(grid_cfg["origin"]["lon"])
+    res = float(grid_cfg["resolution_km"])
+    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), res)
+    side = str(ideal.get("coast_side", "west"))
+    width = _number(ideal.get("coast_width_km", 0.0))
+    written = list(ideal.get("islands") or [])
+    islands = [{k: _number(island[k]) for k in ("lat", "lon", "radius_km")} for island in written]
+
+    def land(with_islands: Sequence[Mapping[str, float]]) -> np.ndarray:
+        return idealised_land(
+            x,
+            y,
+            origin_lat,
+            origin_lon,
+            coast_side=side,
+            coast_width_km=width,
+            islands=with_islands,
+        )
+
+    if not land(islands).all():
+        return []
+    where = "bathymetry.idealised"
+    if land([]).all():
+        axis, key, direction = _ACROSS[side]
+        span = f"{float((x if axis == 'x' else y)[-1]) / 1000.0:.3f}".rstrip("0").rstrip(".")
+        return [
+            Problem(
+                file,
+                f"{where}.coast_width_km",
+                f"the {ideal['coast_width_km']} km land strip along the {side} edge covers the "
+                f"whole grid, {span} km from {direction} (first to last cell centre), so no "
+                "cell is water",
+                f"make coast_width_km smaller than {span} km, or enlarge the grid "
+                f"({key}, grid.resolution_km)",
+            )
+        ]
+    alone = [i for i, island in enumerate(islands) if land([island]).all()]
+    if alone:
+        return [
+            Problem(
+                file,
+                f"{where}.islands[{i}].radius_km",
+                f"the island (radius {written[i]['radius_km']} km) covers every cell the coast "
+                "leaves as water, so no cell is water",
+                "make radius_km smaller or move the island",
+            )
+            for i in alone
+        ]
+    return [
+        Problem(
+            file,
+            f"{where}.islands",
+            "the islands together cover every cell the coast leaves as water, so no cell is water",
+            "make some radius_km smaller, or remove or move an island",
+        )
+    ]

@@ -10,8 +10,9 @@ the file that set the key when Snakemake read several (``--configfile``), or ``-
    a bathymetry file named in the config exists, has a ``depth`` variable in metres on
    coordinates the model understands, covers the grid and, under it, has no undeclared fill value
    and some water (:func:`wavecast.grid.bathymetry_file_problems`, the checks build_grid makes,
-   reading only the depth values under the grid), stations and island centres lie on the grid,
-   ``plotting.cmap`` is a Matplotlib colour map.
+   reading only the depth values under the grid), an idealised basin has a water cell
+   (:func:`wavecast.basin.all_land_problems`, on the land mask build_grid makes), stations and
+   island centres lie on the grid, ``plotting.cmap`` is a Matplotlib colour map.
    "On the grid" is :class:`wavecast.geo.Footprint`, the rule the station extraction applies.
 
 The Snakefile calls :func:`load_workflow_config`; tests and ``wavecast`` call :func:`validate`.
@@ -380,11 +381,11 @@ def _valid_items(items: list, where: str, invalid: Collection[str]) -> list[tupl
 def semantic_problems(
     cfg: Mapping, file: str, base_dir: Path, deep: bool = True, invalid: Collection[str] = ()
 ) -> list[Problem]:
-    """Checks across keys. ``deep=False`` skips the checks that open the bathymetry file or
-    import matplotlib (a cluster job reloading the workflow: the Snakemake that submitted it
-    made them). ``invalid`` names the places with schema errors (:func:`_invalid_places`): the
-    checks that read them are skipped (they would judge values already reported), the others
-    still run, so one pass lists every problem."""
+    """Checks across keys. ``deep=False`` skips the checks that open the bathymetry file, build
+    the idealised basin or import matplotlib (a cluster job reloading the workflow: the
+    Snakemake that submitted it made them). ``invalid`` names the places with schema errors
+    (:func:`_invalid_places`): the checks that read them are skipped (they would judge values
+    already reported), the others still run, so one pass lists every problem."""
     problems: list[Problem] = []
     ok = lambda *sections: not set(sections) & set(invalid)  # noqa: E731
     if ok("bathymetry"):
@@ -403,7 +404,8 @@ def _bathymetry_problems(
     cfg: Mapping, file: str, base_dir: Path, deep: bool, invalid: Collection[str], on_grid: bool
 ) -> list[Problem]:
     """A file named for ``source: file`` (and, ``on_grid``: the grid is valid, that it covers
-    the grid), and each valid island inside the grid."""
+    the grid); for ``source: idealised`` with valid keys and grid, a basin with water; and each
+    valid island inside the grid."""
     problems: list[Problem] = []
     bathy = cfg["bathymetry"]
     file_ok = not {"bathymetry.source", "bathymetry.file"} & set(invalid)
@@ -430,6 +432,14 @@ def _bathymetry_problems(
                 )
             )
     idealised = bathy.get("idealised")
+    ideal_ok = not any(
+        p == "bathymetry.idealised" or p.startswith("bathymetry.idealised.") for p in invalid
+    )
+    if deep and on_grid and file_ok and ideal_ok and bathy["source"] == "idealised":
+        # Imported here: numpy (0.1 s). The land mask costs milliseconds even on 4000 x 4000
+        from .basin import all_land_problems
+
+        problems.extend(all_land_problems(cfg["grid"], idealised, file))
     islands = idealised.get("islands") if isinstance(idealised, Mapping) else None
     if not on_grid or not isinstance(islands, list):
         return problems
