@@ -10,7 +10,8 @@ the file that set the key when Snakemake read several (``--configfile``), or ``-
    a bathymetry file named in the config exists, has a ``depth`` variable in metres on
    coordinates the model understands, covers the grid and, under it, has no undeclared fill value
    and some water (:func:`wavecast.grid.bathymetry_file_problems`, the checks build_grid makes,
-   reading only the depth values under the grid), an idealised basin has a water cell
+   reading only the depth values under the grid), the grid stays south of the North Pole and
+   within 360 degrees of longitude, an idealised basin has a water cell
    (:func:`wavecast.basin.all_land_problems`, on the land mask build_grid makes), stations and
    island centres lie on the grid, ``plotting.cmap`` is a Matplotlib colour map.
    "On the grid" is :class:`wavecast.geo.Footprint`, the rule the station extraction applies.
@@ -386,18 +387,69 @@ def semantic_problems(
     Snakemake that submitted it made them). ``invalid`` names the places with schema errors
     (:func:`_invalid_places`): the checks that read them are skipped (they would judge values
     already reported), the others still run, so one pass lists every problem."""
-    problems: list[Problem] = []
     ok = lambda *sections: not set(sections) & set(invalid)  # noqa: E731
+    problems = _grid_problems(cfg["grid"], file) if ok("grid") else []
+    # a grid past the pole or around the Earth more than once has no places to judge others by
+    on_grid = ok("grid") and not problems
     if ok("bathymetry"):
-        problems += _bathymetry_problems(cfg, file, base_dir, deep, invalid, on_grid=ok("grid"))
+        problems += _bathymetry_problems(cfg, file, base_dir, deep, invalid, on_grid)
     if ok(*TRACK_PLACES):
-        problems += _cyclone_problems(cfg, file, on_grid=ok("grid"))
+        problems += _cyclone_problems(cfg, file, on_grid)
     if ok("stations"):
-        problems += _station_problems(cfg, file, ok("grid"), invalid)
+        problems += _station_problems(cfg, file, on_grid, invalid)
     if ok("plotting", "plotting.cmap") and deep and cfg["plotting"]["cmap"] != DEFAULT_COLORMAP:
         # the default is Matplotlib's own: no import
         problems += colormap_problems(cfg["plotting"]["cmap"], file)
     return problems
+
+
+def _grid_problems(grid: Mapping, file: str) -> list[Problem]:
+    """The grid stays on the Earth: its cells end at or below the North Pole, and span at most
+    360 degrees of longitude (wider, two cells would be one place). The schema's bounds on
+    ``grid.origin.lat`` keep the south edge (half a cell below the origin) off the South Pole.
+    """
+    problems: list[Problem] = []
+    footprint = Footprint.from_config(grid)
+    dlat, dlon = footprint.cell_degrees()
+    north = footprint.bounds()[1]
+    if north > 90.0:
+        rows = math.floor((90.0 - footprint.origin_lat) / dlat + 0.5)
+        while footprint.origin_lat + (rows - 0.5) * dlat > 90.0:  # rounding
+            rows -= 1
+        problems.append(
+            Problem(
+                file,
+                "grid.ny",
+                f"the grid's cells reach latitude {_beyond(north, 90)}, past the North Pole",
+                f"use grid.ny <= {rows} at this grid.origin.lat and grid.resolution_km, "
+                "or move grid.origin.lat south",
+            )
+        )
+    span = footprint.nx * dlon
+    if span > 360.0:
+        columns = math.floor(360.0 / dlon)
+        while columns * dlon > 360.0:  # rounding
+            columns -= 1
+        problems.append(
+            Problem(
+                file,
+                "grid.nx",
+                f"the grid spans {_beyond(span, 360)} degrees of longitude, more than once "
+                f"around the Earth (a cell is {dlon:.4g} degrees wide at latitude "
+                f"{footprint.origin_lat:g})",
+                f"use grid.nx <= {columns} at this grid.origin.lat and grid.resolution_km",
+            )
+        )
+    return problems
+
+
+def _beyond(value: float, limit: int) -> str:
+    """``value``, a little above ``limit``, with two decimals or as many more as show it above:
+    90.0044 as 90.004, not 90.00."""
+    digits = 2
+    while digits < 12 and float(f"{value:.{digits}f}") <= limit:
+        digits += 1
+    return f"{value:.{digits}f}"
 
 
 def _bathymetry_problems(

@@ -68,6 +68,15 @@ class Footprint:
             -half <= x <= (self.nx - 0.5) * self.dx_m and -half <= y <= (self.ny - 0.5) * self.dx_m
         )
 
+    def cell_degrees(self) -> tuple[float, float]:
+        """A cell's height and width in degrees of latitude and longitude; the width is that
+        at the origin's latitude, the projection's scale everywhere on the grid."""
+        coslat0 = math.cos(math.radians(self.origin_lat))
+        return (
+            math.degrees(self.dx_m / EARTH_RADIUS_M),
+            math.degrees(self.dx_m / (EARTH_RADIUS_M * coslat0)),
+        )
+
     def bounds(self) -> tuple[float, float, float, float]:
         """(lat south, lat north, lon west, lon east) in degrees of the footprint's edges.
 
@@ -75,9 +84,7 @@ class Footprint:
         180, else 0..360), so a grid across the dateline has ``lon west > lon east`` (177.99 ..
         -177.41), as in a GeoJSON bounding box.
         """
-        coslat0 = math.cos(math.radians(self.origin_lat))
-        dlat = math.degrees(self.dx_m / EARTH_RADIUS_M)
-        dlon = math.degrees(self.dx_m / (EARTH_RADIUS_M * coslat0))
+        dlat, dlon = self.cell_degrees()
 
         def written(lon: float) -> float:
             return wrap_longitude(lon) if self.origin_lon < 180.0 else lon % 360.0
