@@ -59,6 +59,28 @@ def test_group_components_are_shown(tmp_path, capsys) -> None:
     )
 
 
+def test_a_group_of_unconnected_rules_is_shown_as_separate_jobs(tmp_path, capsys) -> None:
+    """plot_maps and plot_stations do not read from one another: one group job each."""
+    backends = tmp_path / "config" / "backends"
+    backends.mkdir(parents=True)
+    text = (Path(ROOT) / "config/backends/production.yaml").read_text()
+    text = text.replace("  member: [make_forcing, run_member]\n", "").replace(
+        "  post: [summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run]",
+        "  plots: [plot_maps, plot_stations]",
+    )
+    (backends / "production.yaml").write_text(text)
+    assert main(["show", "--env", "production", "--root", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    parts = (
+        "  group plots: its rules are not all connected, so each part is its own SLURM job "
+        "(plot_maps; plot_stations) (1 instance per job)"
+    )
+    assert lines.count(parts) == 2
+    at = lines.index("plot_stations:")
+    assert "  group job asks for 1 CPU(s), 4g (4096 MiB), 60 min (plot_maps)" in lines[:at]
+    assert "  group job asks for 1 CPU(s), 4g (4096 MiB), 60 min (plot_stations)" in lines[at:]
+
+
 def test_staging_pod_requests_and_limits_from_wavecast_env(monkeypatch, capsys) -> None:
     monkeypatch.setenv("WAVECAST_ENV", "staging")
     assert main(["show", "--rule", "run_member", "--root", ROOT]) == 0

@@ -11,17 +11,27 @@ So production's ``member: [make_forcing, run_member]`` asks for run_member's mem
 runtimes added up, and a postprocess group asks for plot_maps' and plot_stations' memory added
 up: more than any one rule, and possibly more than ``limits``, which :func:`group_problems`
 reports before any job is submitted. ``tests/slurm`` compares these figures with sacct's.
+
+A group job holds one *connected part* of the group: Snakemake (``DAG.update_groups``) starts
+from each grouped job and follows its dependencies while they stay in the group, so rules that
+do not read from one another, directly or through other rules of the group, run in separate
+jobs (``groups: {plots: [plot_maps, plot_stations]}`` is two jobs, one per rule). Only
+``group_components: {group: k}`` puts k such instances, of any of the group's parts, in one job.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 from ..errors import Problem
 from ..rules import DEPENDS, MEMBER_RULES
 from .models import SlurmBackend
 from .resolve import resolve
 from .units import format_mib, parse_memory, runtime_minutes
+
+#: A group job's rules by level (rules of a level run side by side).
+Levels = tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -32,39 +42,98 @@ class GroupSize:
     cpus: int  # cpus_per_task × tasks
     mem_mb: int
     runtime: int  # minutes
-    #: The group's rules by level (rules of a level run side by side), and how many members'
-    #: instances share the job.
-    levels: tuple[tuple[str, ...], ...]
+    #: The levels of each connected part of the group whose instances the job holds (one part,
+    #: unless group_components joins unconnected parts), and how many instances share the job.
+    parts: tuple[Levels, ...]
     copies: int
+
+    @property
+    def levels(self) -> Levels:
+        """The job's levels, for a job of one part."""
+        (levels,) = self.parts
+        return levels
 
     def describe(self) -> str:
         sizes = f"{self.cpus} CPU(s), {format_mib(self.mem_mb)}, {self.runtime} min"
-        order = " then ".join(" + ".join(level) for level in self.levels)
+        orders = [" then ".join(" + ".join(level) for level in part) for part in self.parts]
+        if len(orders) > 1:  # which instances share a job is Snakemake's choice: the largest
+            return (
+                f"up to {sizes} (up to {self.copies} instances side by side, each one of: "
+                f"{'; '.join(orders)})"
+            )
         if self.copies > 1:  # a run's last job may hold fewer members, as may a small ensemble
-            return f"up to {sizes} ({order}, {self.copies} members side by side)"
-        return f"{sizes} ({order})"
+            return f"up to {sizes} ({orders[0]}, {self.copies} members side by side)"
+        return f"{sizes} ({orders[0]})"
 
 
-def group_size(backend: SlurmBackend, group: str) -> GroupSize | None:
-    """The size of one instance of ``group``'s job, or None when it depends on the ensemble
-    (a group of member and non-member rules holds every member's jobs)."""
-    rules = backend.groups[group]
-    members = [r for r in rules if r in MEMBER_RULES]
-    if members and len(members) < len(rules):
-        return None
-    copies = backend.group_components.get(group, 1) if members else 1
+def group_parts(rules: list[str]) -> list[list[str]]:
+    """``rules`` split into the parts Snakemake runs as separate group jobs: rules connected
+    by the rule graph through rules of the group only (either direction), in ``rules``' order."""
+    part_of = {rule: {rule} for rule in rules}
+    for rule in rules:
+        for up in DEPENDS[rule]:
+            if up in part_of and part_of[up] is not part_of[rule]:
+                joined = part_of[up] | part_of[rule]
+                part_of.update((r, joined) for r in joined)
+    parts: list[list[str]] = []
+    for rule in rules:
+        if not any(rule in part for part in parts):
+            parts.append([r for r in rules if r in part_of[rule]])
+    return parts
+
+
+def group_jobs(backend: SlurmBackend, group: str) -> list[tuple[tuple[str, ...], GroupSize | None]]:
+    """``group``'s kinds of job: the rules one may hold and the size of one instance, or None
+    when that depends on the ensemble (a part of member and non-member rules holds every
+    member's jobs). One per connected part, or one for the whole group when group_components
+    joins several parts' instances in a job."""
+    parts = group_parts(backend.groups[group])
     wanted = {r.rule: r.snakemake_resources(backend) for r in resolve(backend)}
-    levels = _levels(rules)
+    k = backend.group_components.get(group, 1)
+    if k == 1 or len(parts) == 1:
+        return [(tuple(part), _size(group, [part], k, wanted)) for part in parts]
+    return [(tuple(backend.groups[group]), _size(group, parts, k, wanted))]
 
-    def widest(key: str) -> int:  # a level's jobs side by side; the largest level
-        return max(copies * sum(int(wanted[r].get(key) or 0) for r in level) for level in levels)
 
+def _size(group: str, parts: list[list[str]], k: int, wanted: dict) -> GroupSize | None:
+    """The largest job of up to ``k`` instances of ``parts`` (a part of member rules has one
+    instance per member, any other part one): per figure, the largest any such job asks for."""
+    members = [[r in MEMBER_RULES for r in part] for part in parts]
+    if any(any(m) and not all(m) for m in members):
+        return None
+    repeats = [all(m) for m in members]
+    levels = [_levels(part) for part in parts]
+    depth = max(map(len, levels))
+
+    def per_level(part: int, key: str) -> list[int]:
+        sums = [sum(int(wanted[r].get(key) or 0) for r in level) for level in levels[part]]
+        return sums + [0] * (depth - len(sums))
+
+    def longest(part: int) -> list[int]:
+        times = [max(int(wanted[r]["runtime"]) for r in level) for level in levels[part]]
+        return times + [0] * (depth - len(times))
+
+    # every set of parts that fits in a job, and the copies it may hold
+    chosen = [
+        c for n in range(1, min(k, len(parts)) + 1) for c in combinations(range(len(parts)), n)
+    ]
+    copies = max(len(c) + (k - len(c) if any(repeats[p] for p in c) else 0) for c in chosen)
+
+    def widest(key: str) -> int:  # a level's jobs side by side; the extra copies on the widest
+        return max(
+            sum(per_level(p, key)[n] for p in c)
+            + (k - len(c)) * max([per_level(p, key)[n] for p in c if repeats[p]], default=0)
+            for c in chosen
+            for n in range(depth)
+        )
+
+    runtime = max(sum(max(longest(p)[n] for p in c) for n in range(depth)) for c in chosen)
     return GroupSize(
         group=group,
         cpus=widest("cpus_per_task") * max(1, widest("tasks")),
         mem_mb=widest("mem_mb"),
-        runtime=sum(max(int(wanted[r]["runtime"]) for r in level) for level in levels),
-        levels=tuple(tuple(level) for level in levels),
+        runtime=runtime,
+        parts=tuple(tuple(tuple(level) for level in part) for part in levels),
         copies=copies,
     )
 
@@ -89,10 +158,11 @@ def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
     problems = []
     limits = backend.limits
     cap_mib, cap_min = parse_memory(limits.memory), runtime_minutes(limits.timeout)
-    for group in backend.groups:
-        size = group_size(backend, group)
+    sizes = [size for group in backend.groups for _, size in group_jobs(backend, group)]
+    for size in sizes:
         if size is None:
             continue
+        group = size.group
         over = []
         if size.cpus > limits.cpu:
             over.append(f"{size.cpus} CPUs > limits.cpu {limits.cpu}")
@@ -108,12 +178,19 @@ def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
                     f"a {group} group job is larger than limits allow ({'; '.join(over)}): "
                     f"Snakemake sizes it from its rules as {size.describe()}",
                     "lower those stages' resources, raise limits, or group fewer rules"
-                    + (
-                        f" or fewer members (group_components.{group}; a job holds at most "
-                        "as many as the ensemble has)"
-                        if size.copies > 1
-                        else ""
-                    ),
+                    + _fewer_copies(size),
                 )
             )
     return problems
+
+
+def _fewer_copies(size: GroupSize) -> str:
+    """How to put fewer instances in a job of ``size``, when it holds several."""
+    if size.copies == 1:
+        return ""
+    if len(size.parts) > 1:
+        return f" or fewer instances per job (group_components.{size.group})"
+    return (
+        f" or fewer members (group_components.{size.group}; a job holds at most as many as the "
+        "ensemble has)"
+    )

@@ -446,7 +446,8 @@ class SlurmBackend(BackendBase):
         default_factory=dict,
         description="rules that run together in one SLURM job (Snakemake group jobs): group name "
         "→ rule names, e.g. {member: [make_forcing, run_member]}. Saves one submission, job "
-        "start and status-polling round per grouped rule (→ profile groups).",
+        "start and status-polling round per grouped rule (→ profile groups). Only rules connected "
+        "through the group's own rules share a job: each connected part is a job of its own.",
     )
     group_components: dict[GroupName, Annotated[int, Field(ge=1, le=10000)]] = Field(
         default_factory=dict,

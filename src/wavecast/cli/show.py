@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..backends.groups import group_size
+from ..backends.groups import group_jobs, group_parts
 from ..backends.load import load_backend
 from ..backends.models import KubernetesBackend, LocalBackend, SlurmBackend
 from ..backends.preview import apptainer_command, pod_resources, pod_spec, sbatch_command
@@ -55,12 +55,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         if isinstance(backend, SlurmBackend):
             group = backend.group_of.get(r.rule)
             if group:
-                n = backend.group_components.get(group, 1)
-                print(
-                    f"  group {group}: one SLURM job runs {', '.join(backend.groups[group])} "
-                    f"({'up to ' if n > 1 else ''}{n} instance{'s' if n > 1 else ''} per job)"
-                )
-                size = group_size(backend, group)
+                _show_group(backend, group)
+                _, size = next(job for job in group_jobs(backend, group) if r.rule in job[0])
                 print(
                     f"  group job asks for {size.describe()}"
                     if size
@@ -86,6 +82,22 @@ def cmd_show(args: argparse.Namespace) -> int:
         if cmd:
             print(f"  apptainer: {cmd}")
     return 0
+
+
+def _show_group(backend: SlurmBackend, group: str) -> None:
+    """Which of the group's rules one SLURM job runs, and how many instances of them."""
+    n = backend.group_components.get(group, 1)
+    per_job = f"({'up to ' if n > 1 else ''}{n} instance{'s' if n > 1 else ''} per job)"
+    parts = group_parts(backend.groups[group])
+    if len(parts) == 1:
+        print(f"  group {group}: one SLURM job runs {', '.join(parts[0])} {per_job}")
+        return
+    # Snakemake follows the group's rules' dependencies: unconnected rules are separate jobs
+    listed = "; ".join(", ".join(part) for part in parts)
+    print(
+        f"  group {group}: its rules are not all connected, so each part is its own SLURM job "
+        f"({listed}) {per_job}"
+    )
 
 
 def _show_pods(backend: KubernetesBackend) -> None:
