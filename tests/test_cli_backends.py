@@ -16,6 +16,7 @@ from wavecast.backends.template import EXAMPLES
 from wavecast.backends.units import parse_memory, runtime_minutes
 from wavecast.cli.main import main
 from wavecast.cli.profiles import install_dir
+from wavecast.errors import ValidationError
 
 ROOT = Path(__file__).parents[1]
 BACKENDS = sorted((ROOT / "config" / "backends").glob("*.yaml"))
@@ -200,11 +201,58 @@ def test_units() -> None:
     assert [runtime_minutes(s) for s in (60, 61, 3600, 86400)] == [1, 2, 60, 1440]
 
 
-def test_secret_names_are_words_not_substrings() -> None:
+SECRET_NAMES = ["API_TOKEN", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "key", "SSH_KEYS"]
+#: Found only since TOKEN/SECRET/PASSWORD/PASSWD/PASSPHRASE count inside words and PAT,
+#: APIKEY and CREDENTIAL(S) count as words.
+SECRET_NAMES_RUN_TOGETHER = [
+    "DBPASSWORD",
+    "PGPASSWD",
+    "GITHUBTOKEN",
+    "access_tokens",
+    "CLIENTSECRET",
+    "GPG_PASSPHRASE",
+    "GITHUB_PAT",
+    "MAPS_APIKEY",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "DB_CREDENTIAL",
+]
+NOT_SECRET_NAMES = [
+    "MONKEY",
+    "KEYBOARD_LAYOUT",
+    "TOKENIZER",
+    "TOKENIZERS_PARALLELISM",
+    "OMP_PLACES",
+    "PATH",
+    "PYTHONPATH",
+    "PATTERN",
+    "KEYRING_BACKEND",
+    "HOCKEY_TEAM",
+]
+
+
+def test_secret_names() -> None:
+    """Words anywhere for the unmistakable ones; KEY, PAT, ... only as whole words."""
     from wavecast.backends.models import is_secret_name
 
-    assert all(map(is_secret_name, ["API_TOKEN", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "key"]))
-    assert not any(map(is_secret_name, ["MONKEY", "KEYBOARD_LAYOUT", "TOKENIZER", "OMP_PLACES"]))
+    assert all(map(is_secret_name, SECRET_NAMES + SECRET_NAMES_RUN_TOGETHER))
+    assert not any(map(is_secret_name, NOT_SECRET_NAMES))
+    image = {"runtime": "apptainer", "image": "docker://ghcr.io/wavecast/wavecast:0.1.0"}
+    literal = dict.fromkeys(NOT_SECRET_NAMES, "x")
+    assert validate_data({"type": "local", "container": image, "env_vars": literal}, "env.yaml")
+
+
+@pytest.mark.parametrize("name", SECRET_NAMES_RUN_TOGETHER)
+def test_a_run_together_secret_name_needs_a_reference(name) -> None:
+    image = {"runtime": "apptainer", "image": "docker://ghcr.io/wavecast/wavecast:0.1.0"}
+    data = {"type": "local", "container": image, "env_vars": {name: "x"}}
+    with pytest.raises(ValidationError) as err:
+        validate_data(data, "env.yaml")
+    assert [str(p) for p in err.value.problems] == [
+        f"env.yaml::env_vars.{name}: looks like a secret but has a literal value (it would be "
+        f"written into the profile); write '${{{name}}}' and export {name} in the shell that "
+        "runs snakemake"
+    ]
+    assert validate_data({**data, "env_vars": {name: f"${{{name}}}"}}, "env.yaml")
 
 
 def test_top_level_timeout_is_the_default_and_both_is_an_error() -> None:

@@ -39,8 +39,16 @@ K8S_SUBDOMAIN_PATTERN = (
 S3_PREFIX_PATTERN = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$"
 #: The kubernetes plugin's own volume: an emptyDir named workdir, mounted at the pod's cwd.
 K8S_WORKDIR = "/workdir"
-SECRET_WORDS = frozenset(
-    {"TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "KEY", "KEYS"}
+#: Marks a secret anywhere in a variable's name (DBPASSWORD, GITHUBTOKEN), but not the TOKEN of
+#: text tokenizers (TOKENIZERS_PARALLELISM).
+SECRET_TEXT = re.compile(r"TOKEN(?!IZ)|SECRET|PASSWORD|PASSWD|PASSPHRASE")
+#: Mark a secret only as a whole ``_``-separated word: as text they are in MONKEY,
+#: KEYBOARD_LAYOUT, PATH.
+SECRET_WORDS = frozenset({"KEY", "KEYS", "APIKEY", "PAT", "CREDENTIAL", "CREDENTIALS"})
+#: The rule in words, for the docs and the schema.
+SECRET_RULE = (
+    "names containing TOKEN (not TOKENIZ...), SECRET, PASSWORD, PASSWD or PASSPHRASE, or with "
+    "a _-separated word KEY, KEYS, APIKEY, PAT, CREDENTIAL or CREDENTIALS, in any case"
 )
 
 DOCKER_REF_RE = re.compile(
@@ -52,8 +60,10 @@ DOCKER_REF_RE = re.compile(
 
 
 def is_secret_name(name: str) -> bool:
-    """``API_TOKEN``, ``DB_PASSWORD``, ``AWS_SECRET_ACCESS_KEY``: yes; ``MONKEY``: no."""
-    return any(part.upper() in SECRET_WORDS for part in name.split("_"))
+    """``API_TOKEN``, ``DBPASSWORD``, ``AWS_SECRET_ACCESS_KEY``, ``GITHUB_PAT``: yes;
+    ``MONKEY``, ``KEYBOARD_LAYOUT``, ``TOKENIZERS_PARALLELISM``: no (:data:`SECRET_RULE`)."""
+    upper = name.upper()
+    return bool(SECRET_TEXT.search(upper)) or any(w in SECRET_WORDS for w in upper.split("_"))
 
 
 def _size(what: str):
@@ -382,8 +392,8 @@ class BackendBase(StrictModel):
     env_vars: dict[EnvName, str] = Field(
         default_factory=dict,
         description="environment for jobs: '${NAME}' passes the operator's NAME through (never "
-        "written to the profile; required for names with TOKEN/SECRET/PASSWORD/KEY); a literal "
-        "value needs container.runtime apptainer (→ apptainer --env).",
+        f"written to the profile; required for {SECRET_RULE}); a literal value needs "
+        "container.runtime apptainer (→ apptainer --env).",
     )
     defaults: Resources = Field(
         default_factory=Resources, description="resources of every rule unless overridden."
