@@ -85,6 +85,47 @@ def test_no_backend_yaml_is_an_error_not_in_sync(argv, tmp_path: Path, monkeypat
     assert not (tmp_path / "home").exists()
 
 
+@pytest.mark.parametrize("argv", [["check"], ["build", "--all"], ["install", "--user"]])
+def test_a_yml_backend_is_an_error_not_left_out(argv, tmp_path: Path, monkeypatch, capsys):
+    """Every command finds backends as config/backends/ENV.yaml: a .yml file would be skipped
+    without a word, its profile never built nor checked."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    shutil.copytree(ROOT / "config" / "backends", tmp_path / "config" / "backends")
+    shutil.copytree(ROOT / "profiles", tmp_path / "profiles")
+    backends = tmp_path / "config" / "backends"
+    (backends / "production.yaml").rename(backends / "hpc.yml")
+    shutil.copy(backends / "staging.yaml", backends / "staging.YAML")
+    assert main(["profiles", *argv, "--root", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "in sync" not in out and "installed" not in out and "written" not in out
+    assert err == (
+        "config/backends/hpc.yml::<top>: not read: wavecast knows an environment's backend YAML "
+        "only as config/backends/ENV.yaml; rename it to config/backends/hpc.yaml\n"
+        "config/backends/staging.YAML::<top>: not read: wavecast knows an environment's backend "
+        "YAML only as config/backends/ENV.yaml; merge it into config/backends/staging.yaml and "
+        "delete it\n"
+    )
+    assert not (tmp_path / "home").exists()
+
+
+def test_build_names_the_yml_file_it_did_not_read(tmp_path: Path, capsys) -> None:
+    shutil.copytree(ROOT / "config" / "backends", tmp_path / "config" / "backends")
+    backends = tmp_path / "config" / "backends"
+    (backends / "production.yaml").rename(backends / "production.yml")
+    assert main(["profiles", "build", "production", "--root", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "config/backends/production.yaml::<top>: the file does not exist; check the path\n"
+        "config/backends/production.yml::<top>: not read: wavecast knows an environment's "
+        "backend YAML only as config/backends/ENV.yaml; rename it to "
+        "config/backends/production.yaml\n"
+    )
+    # building another environment: written, with a warning
+    assert main(["profiles", "build", "staging", "--root", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "profiles/staging/profile.yaml: written\n"
+    assert err.startswith("warning: config/backends/production.yml::<top>: not read: ")
+
+
 def test_rendering_is_deterministic_and_build_is_idempotent(tmp_path: Path, capsys) -> None:
     shutil.copytree(ROOT / "config" / "backends", tmp_path / "config" / "backends")
     assert main(["profiles", "build", "--all", "--root", str(tmp_path)]) == 0

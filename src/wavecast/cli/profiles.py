@@ -74,8 +74,12 @@ def register(sub) -> None:
 
 
 def all_envs(root: Path) -> list[str]:
-    """Every environment with a backend YAML; none at all is an error, never a silent success."""
-    envs = sorted(p.stem for p in (root / "config" / "backends").glob("*.yaml"))
+    """Every environment with a backend YAML; none at all is an error, never a silent success,
+    and so is a backend YAML under another spelling (:func:`misnamed_backends`)."""
+    misnamed = misnamed_backends(root)
+    if misnamed:
+        raise ValidationError(misnamed)
+    envs = _yaml_envs(root)
     if not envs:
         raise ValidationError(
             [
@@ -89,6 +93,33 @@ def all_envs(root: Path) -> list[str]:
             ]
         )
     return envs
+
+
+def _yaml_envs(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / "config" / "backends").glob("*.yaml"))
+
+
+def misnamed_backends(root: Path) -> list[Problem]:
+    """``config/backends/ENV.yml`` (or ``.YAML``): build, check, install, show and the workflow
+    know an environment only as ``config/backends/ENV.yaml``, so such a file would be left out
+    without a word, its profile never built nor checked."""
+    problems = []
+    for path in sorted((root / "config" / "backends").glob("*")):
+        if path.suffix == ".yaml" or path.suffix.lower() not in (".yaml", ".yml"):
+            continue
+        wanted = f"config/backends/{path.stem}.yaml"
+        problems.append(
+            Problem(
+                f"config/backends/{path.name}",
+                "",
+                "not read: wavecast knows an environment's backend YAML only as "
+                "config/backends/ENV.yaml",
+                f"merge it into {wanted} and delete it"
+                if (root / wanted).exists()
+                else f"rename it to {wanted}",
+            )
+        )
+    return problems
 
 
 def render_envs(root: Path, envs: list[str]) -> dict[str, str]:
@@ -113,7 +144,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not envs:
         print("name environments (ENV ...) or give --all", file=sys.stderr)
         return 2
-    texts = render_envs(root, envs)  # raises before anything is written
+    misnamed = [] if args.all else misnamed_backends(root)  # --all: all_envs refused them
+    named = [m for m in misnamed if Path(m.file).stem in envs]
+    try:
+        texts = render_envs(root, envs)  # raises before anything is written
+    except ValidationError as exc:  # production.yaml missing: production.yml is why
+        raise ValidationError(exc.problems + named) from None
+    if named:
+        raise ValidationError(named)
+    for problem in misnamed:
+        print(f"warning: {problem}", file=sys.stderr)
     for env, text in texts.items():
         path = root / profile_path(env)
         if path.exists() and path.read_text(encoding="utf-8") == text:
@@ -186,7 +226,7 @@ def stale_installs(root: Path) -> list[str]:
     from snakemake.cli import get_profile_dir
 
     out = []
-    for env in all_envs(root):
+    for env in _yaml_envs(root):  # a misnamed file is an error of the command, not a warning
         committed = root / profile_path(env)
         found = get_profile_dir(env)
         if not committed.exists() or found is None:
