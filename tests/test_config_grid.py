@@ -2,8 +2,9 @@
 
 The grid extends ``ny`` cells north and ``nx`` cells east of ``grid.origin``
 (:class:`wavecast.geo.Footprint`); its cells must end at or below the North Pole and span at
-most 360 degrees of longitude. Past them the jobs computed latitudes above 90 and longitudes
-that wrap onto cells already on the grid.
+most 180 degrees of longitude. Past them the jobs computed latitudes above 90, and places more
+than 180 degrees east of the origin were put west of it (longitudes are compared the short way
+round): a station on such a grid was called outside it, a cyclone placed off the grid.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from .demo_config import problems_of
 
 @pytest.fixture()
 def coarse(demo) -> dict:
-    """The demo at 100 km, 20 cells high: a cell is 0.8993 degrees high, 0.9194 wide at
-    latitude 12."""
-    demo["grid"].update(resolution_km=100.0, ny=20)
+    """The demo at 100 km, 40 cells wide and 20 high: a cell is 0.8993 degrees high, 0.9194
+    wide at latitude 12."""
+    demo["grid"].update(resolution_km=100.0, nx=40, ny=20)
     return demo
 
 
@@ -35,15 +36,25 @@ def test_a_grid_past_the_north_pole_is_refused_at_ny(coarse):
     assert Footprint.from_config(coarse["grid"]).bounds()[1] == pytest.approx(89.7913, abs=1e-4)
 
 
-def test_a_grid_around_the_earth_more_than_once_is_refused_at_nx(coarse):
-    coarse["grid"]["nx"] = 392
+def test_a_grid_more_than_half_way_around_the_earth_is_refused_at_nx(coarse):
+    coarse["grid"]["nx"] = 196
     assert problems_of(coarse) == [
-        "config/config.yaml::grid.nx: the grid spans 360.41 degrees of longitude, more than "
-        "once around the Earth (a cell is 0.9194 degrees wide at latitude 12); use grid.nx <= "
-        "391 at this grid.origin.lat and grid.resolution_km"
+        "config/config.yaml::grid.nx: the grid spans 180.20 degrees of longitude, more than "
+        "half way around the Earth: places are put east or west of grid.origin the short way "
+        "round (a cell is 0.9194 degrees wide at latitude 12); use grid.nx <= 195 at this "
+        "grid.origin.lat and grid.resolution_km"
     ]
-    coarse["grid"]["nx"] = 391  # 359.49 degrees
+    coarse["grid"]["nx"] = 195  # what the fix says: 179.28 degrees
+
+
+def test_a_place_at_the_east_edge_of_the_widest_grid_is_on_it(coarse):
+    """Why 180: on the widest grid the fix allows, a station 178.8 degrees east of the origin
+    is on the grid, where it is on a map; one degree further it would wrap to the west."""
+    coarse["grid"]["nx"] = 195
+    lon = coarse["grid"]["origin"]["lon"] + 178.8
+    coarse["stations"] = [{"name": "Far east", "lat": 12.0, "lon": lon}]
     assert problems_of(coarse) == []
+    assert Footprint.from_config(coarse["grid"]).contains(12.0, lon)
 
 
 def test_an_edge_just_past_the_pole_shows_enough_decimals(demo):
@@ -63,18 +74,19 @@ def test_both_limits_at_once_and_nothing_judged_on_such_a_grid(demo):
     demo["grid"].update(origin={"lat": 60.0, "lon": -62.0}, nx=4000, ny=4000, resolution_km=10)
     assert problems_of(demo) == [
         "config/config.yaml::grid.nx: the grid spans 719.46 degrees of longitude, more than "
-        "once around the Earth (a cell is 0.1799 degrees wide at latitude 60); use grid.nx <= "
-        "2001 at this grid.origin.lat and grid.resolution_km",
+        "half way around the Earth: places are put east or west of grid.origin the short way "
+        "round (a cell is 0.1799 degrees wide at latitude 60); use grid.nx <= 1000 at this "
+        "grid.origin.lat and grid.resolution_km",
         "config/config.yaml::grid.ny: the grid's cells reach latitude 419.68, past the North "
         "Pole; use grid.ny <= 334 at this grid.origin.lat and grid.resolution_km, or move "
         "grid.origin.lat south",
     ]
 
 
-def test_a_grid_across_the_dateline_under_360_degrees_is_valid(coarse):
-    """From 178 E, 391 cells span 359.5 degrees: nearly all the way round, across 180."""
+def test_a_grid_across_the_dateline_under_180_degrees_is_valid(coarse):
+    """From 178 E, 195 cells span 179.3 degrees, across 180."""
     coarse["grid"]["origin"]["lon"] = 178.0
-    coarse["grid"]["nx"] = 391
+    coarse["grid"]["nx"] = 195
     assert problems_of(coarse) == []
-    coarse["grid"]["nx"] = 392
+    coarse["grid"]["nx"] = 196
     assert [p.split(": ")[0] for p in problems_of(coarse)] == ["config/config.yaml::grid.nx"]

@@ -11,7 +11,7 @@ the file that set the key when Snakemake read several (``--configfile``), or ``-
    coordinates the model understands, covers the grid and, under it, has no undeclared fill value
    and some water (:func:`wavecast.grid.bathymetry_file_problems`, the checks build_grid makes,
    reading only the depth values under the grid), the grid stays south of the North Pole and
-   within 360 degrees of longitude, an idealised basin has a water cell
+   within 180 degrees of longitude, an idealised basin has a water cell
    (:func:`wavecast.basin.all_land_problems`, on the land mask build_grid makes), stations and
    island centres lie on the grid, ``plotting.cmap`` is a Matplotlib colour map.
    "On the grid" is :class:`wavecast.geo.Footprint`, the rule the station extraction applies.
@@ -405,8 +405,11 @@ def semantic_problems(
 
 def _grid_problems(grid: Mapping, file: str) -> list[Problem]:
     """The grid stays on the Earth: its cells end at or below the North Pole, and span at most
-    360 degrees of longitude (wider, two cells would be one place). The schema's bounds on
-    ``grid.origin.lat`` keep the south edge (half a cell below the origin) off the South Pole.
+    180 degrees of longitude (positions are placed east or west of ``grid.origin`` the short
+    way round, :func:`wavecast.geo.wrap_longitude`: on a wider grid a place more than 180
+    degrees east of the origin would be taken for one west of it, and past 360 two cells would
+    be one place). The schema's bounds on ``grid.origin.lat`` keep the south edge (half a cell
+    below the origin) off the South Pole.
     """
     problems: list[Problem] = []
     footprint = Footprint.from_config(grid)
@@ -426,17 +429,17 @@ def _grid_problems(grid: Mapping, file: str) -> list[Problem]:
             )
         )
     span = footprint.nx * dlon
-    if span > 360.0:
-        columns = math.floor(360.0 / dlon)
-        while columns * dlon > 360.0:  # rounding
+    if span > 180.0:
+        columns = math.floor(180.0 / dlon)
+        while columns * dlon > 180.0:  # rounding
             columns -= 1
         problems.append(
             Problem(
                 file,
                 "grid.nx",
-                f"the grid spans {_beyond(span, 360)} degrees of longitude, more than once "
-                f"around the Earth (a cell is {dlon:.4g} degrees wide at latitude "
-                f"{footprint.origin_lat:g})",
+                f"the grid spans {_beyond(span, 180)} degrees of longitude, more than half way "
+                "around the Earth: places are put east or west of grid.origin the short way "
+                f"round (a cell is {dlon:.4g} degrees wide at latitude {footprint.origin_lat:g})",
                 f"use grid.nx <= {columns} at this grid.origin.lat and grid.resolution_km",
             )
         )
