@@ -935,13 +935,19 @@ def test_a_whole_number_written_with_a_point_is_one(demo):
     assert isinstance(validate(demo)["cyclone"]["hours"], int)
 
 
-def test_numbers_too_large_for_a_float_are_left_as_written(demo):
+def test_numbers_too_large_for_a_float_are_problems_not_job_failures(demo):
+    """The schema let 10**400 through (no maximum on most keys), then build_grid (or, for an
+    island, the check itself) stopped with OverflowError. The seed's own maximum says more."""
     from wavecast.config import load_schema, normalise_numbers
 
     demo["bathymetry"]["idealised"]["basin_depth_m"] = 10**400
-    out = validate(demo)
-    assert out["bathymetry"]["idealised"]["basin_depth_m"] == 10**400
-    # an integer key (the schema bounds the seed since, so normalise it directly)
+    demo["bathymetry"]["idealised"]["islands"][0]["lat"] = -(10**400)
+    assert problems_of(demo) == [
+        f"config/config.yaml::{key}: a number of 401 digits is beyond the largest the model "
+        "computes with (1.8e+308); write a number"
+        for key in ("bathymetry.idealised.basin_depth_m", "bathymetry.idealised.islands[0].lat")
+    ]
+    # normalising leaves it as written (the problem above is what the user sees)
     seed = normalise_numbers(load_schema(), {"ensemble": {"seed": 10**400}})
     assert seed == {"ensemble": {"seed": 10**400}}
 

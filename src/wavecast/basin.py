@@ -8,7 +8,6 @@ build_grid agree cell for cell. Geometry in :mod:`wavecast.grid`'s module docstr
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -179,15 +178,6 @@ def idealised_settings(ideal: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _number(value: Any) -> float:
-    """``value`` as a float; an integer too large for one (the schema lets ``10**400`` by) as
-    an infinity of its sign, which the mask handles."""
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
-
-
 #: Across the coast: the grid's axis, its key and the words for its two ends.
 _ACROSS = {
     "west": ("x", "grid.nx", "west to east"),
@@ -209,9 +199,9 @@ def all_land_problems(
     res = float(grid_cfg["resolution_km"])
     x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), res)
     side = str(ideal.get("coast_side", "west"))
-    width = _number(ideal.get("coast_width_km", 0.0))
+    width = float(ideal.get("coast_width_km", 0.0))
     written = list(ideal.get("islands") or [])
-    islands = [{k: _number(island[k]) for k in ("lat", "lon", "radius_km")} for island in written]
+    islands = [{k: float(island[k]) for k in ("lat", "lon", "radius_km")} for island in written]
 
     def land(with_islands: Sequence[Mapping[str, float]]) -> np.ndarray:
         return idealised_land(

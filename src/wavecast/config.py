@@ -353,7 +353,9 @@ def _invalid_places(errors: Iterable[jsonschema.ValidationError], given: Any) ->
 
 
 def _non_finite(data: Any, path: list) -> Iterator[tuple[list, str]]:
-    """(path, as YAML writes it) of every NaN or infinity (``.nan``, ``.inf``) in ``data``."""
+    """(path, what is wrong) of every NaN or infinity (``.nan``, ``.inf``) in ``data``, and of
+    every whole number too large for a float (``10**400`` written out): the model computes in
+    floats, so such a number passed the schema and stopped a job with OverflowError."""
     if isinstance(data, Mapping):
         for key, value in data.items():
             yield from _non_finite(value, [*path, key])
@@ -361,7 +363,12 @@ def _non_finite(data: Any, path: list) -> Iterator[tuple[list, str]]:
         for i, value in enumerate(data):
             yield from _non_finite(value, [*path, i])
     elif isinstance(data, float) and not math.isfinite(data):
-        yield path, ".nan" if math.isnan(data) else f"{'-' if data < 0 else ''}.inf"
+        written = ".nan" if math.isnan(data) else f"{'-' if data < 0 else ''}.inf"
+        yield path, f"{written} is not a finite number"
+    elif isinstance(data, int) and not isinstance(data, bool) and abs(data) > sys.float_info.max:
+        digits, largest = len(str(abs(data))), f"{sys.float_info.max:.1e}"
+        beyond = f"is beyond the largest the model computes with ({largest})"
+        yield path, f"a number of {digits} digits {beyond}"
 
 
 def _place(path: list) -> str:
@@ -684,10 +691,8 @@ def validate(
     # JSON Schema's ranges let NaN through (every comparison is false), and catch only one
     # sign of infinity: reported here, once
     non_finite = list(_non_finite(cfg, []))
-    for path, value in non_finite:
-        problems.append(
-            Problem(file, dotted(path), f"{value} is not a finite number", "write a number")
-        )
+    for path, message in non_finite:
+        problems.append(Problem(file, dotted(path), message, "write a number"))
     reported = {dotted(path) for path, _ in non_finite}
     for error in errors:
         problems.extend(p for p in _schema_problem(error, file) if p.path not in reported)
