@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wavecast.backends.groups import group_jobs, group_parts, group_problems
+from wavecast.backends.groups import group_jobs, group_parts, group_problems, outside_paths
 from wavecast.backends.load import validate_data
 from wavecast.errors import ValidationError
 from wavecast.rules import MEMBER_RULES
@@ -183,3 +183,57 @@ def test_the_parts_are_the_group_jobs_snakemake_forms(tmp_path):
     ]
     assert formed == sorted(expected)
     assert len(formed) == 7
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        (["build_grid", "plot_maps"], {"plot_maps": ["run_member", "summarise_ensemble"]}),
+        (
+            ["summarise_ensemble", "extract_stations", "archive_run"],
+            {"archive_run": ["plot_maps", "plot_stations"]},
+        ),
+        (["make_forcing", "run_member"], {}),
+        (["summarise_ensemble", "plot_maps"], {}),
+        (["build_grid", "make_forcing", "run_member"], {}),
+    ],
+)
+def test_a_path_that_leaves_a_group_and_enters_it_again(rules, expected):
+    assert outside_paths(rules) == expected
+
+
+def test_a_group_job_that_would_wait_for_itself_is_an_error(production):
+    production["groups"] = {"post": ["summarise_ensemble", "extract_stations", "archive_run"]}
+    with pytest.raises(ValidationError) as err:
+        validate_data(production, "production.yaml")
+    assert [str(p) for p in err.value.problems] == [
+        "production.yaml::groups.post: archive_run depends on plot_maps, plot_stations outside "
+        "the group, which depend on the group's own rules: the group job would wait for itself "
+        "(Snakemake refuses it when the run starts); add plot_maps, plot_stations to "
+        "groups.post, or take archive_run out"
+    ]
+
+
+def test_snakemake_refuses_the_group_validation_refuses_and_forms_the_fixed_one(tmp_path):
+    """The real workflow through Snakemake's API: the group above stops the run ("Error in
+    group post", DAG.validate_group); with the fix applied, Snakemake forms one job of the
+    five rules."""
+    work = make_workdir("small", tmp_path)
+
+    def form(groups: dict) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", FORM_GROUPS, str(SNAKEFILE), str(work), json.dumps(groups)],
+            capture_output=True,
+            text=True,
+            env=venv_env(),
+            timeout=300,
+        )
+
+    bad = ["summarise_ensemble", "extract_stations", "archive_run"]
+    refused = form({"post": bad})
+    assert refused.returncode != 0 and "Error in group post" in refused.stderr, refused.stderr
+    fixed = [*bad, *outside_paths(bad)["archive_run"]]
+    assert outside_paths(fixed) == {}
+    formed = form({"post": fixed})
+    assert formed.returncode == 0, formed.stderr
+    assert json.loads(formed.stdout.split("FORMED ", 1)[1]) == [sorted(fixed)]

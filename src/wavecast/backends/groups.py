@@ -153,9 +153,53 @@ def _levels(rules: list[str]) -> list[list[str]]:
     return [[r for r in rules if level[r] == n] for n in range(max(level.values()) + 1)]
 
 
+def outside_paths(rules: list[str]) -> dict[str, list[str]]:
+    """Rule of ``rules`` -> the rules outside them on a path of the rule graph that leaves
+    ``rules`` and enters again at that rule. Snakemake (``DAG._check_groups``) refuses such a
+    group job when the run starts: it would wait for itself. {} for a sound group."""
+    inside = set(rules)
+    after_group = set().union(*(_after(rule) for rule in rules)) - inside
+    return {rule: sorted(between) for rule in rules if (between := _before(rule) & after_group)}
+
+
+def _before(rule: str) -> set[str]:
+    """The rules ``rule`` depends on, directly or not."""
+    out: set[str] = set()
+    stack = [rule]
+    while stack:
+        for up in DEPENDS[stack.pop()] - out:
+            out.add(up)
+            stack.append(up)
+    return out
+
+
+def _after(rule: str) -> set[str]:
+    """The rules that depend on ``rule``, directly or not."""
+    return {other for other in DEPENDS if rule in _before(other)}
+
+
 def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
-    """A group job larger than ``limits`` would be refused by SLURM or never start."""
+    """A group job larger than ``limits`` would be refused by SLURM or never start; a group
+    job that depends on itself (:func:`outside_paths`) is refused by Snakemake."""
     problems = []
+    for group in backend.groups:
+        parts = group_parts(backend.groups[group])
+        if backend.group_components.get(group, 1) > 1 and len(parts) > 1:
+            parts.append(backend.groups[group])  # a job may join instances of any parts
+        for part in parts:
+            for rule, between in outside_paths(part).items():
+                problems.append(
+                    Problem(
+                        file,
+                        f"groups.{group}",
+                        f"{rule} depends on {', '.join(between)} outside the group, which "
+                        "depend on the group's own rules: the group job would wait for itself "
+                        "(Snakemake refuses it when the run starts)",
+                        f"add {', '.join(between)} to groups.{group}, or take {rule} out",
+                    )
+                )
+    if problems:
+        return sorted(set(problems), key=lambda p: p.message)
     limits = backend.limits
     cap_mib, cap_min = parse_memory(limits.memory), runtime_minutes(limits.timeout)
     sizes = [size for group in backend.groups for _, size in group_jobs(backend, group)]
