@@ -177,6 +177,15 @@ def test_unknown_top_level_key_lists_suggestion(demo):
     ]
 
 
+def test_a_key_in_other_letter_case_is_suggested_in_its_own(demo):
+    """Keys are lower case; RMAX_KM is too unlike rmax_km for a spelling match, and got the
+    whole list of allowed keys instead of the one meant."""
+    demo["cyclone"]["RMAX_KM"] = demo["cyclone"].pop("rmax_km")
+    assert problems_of(demo) == [
+        "config/config.yaml::cyclone.RMAX_KM: unknown key; did you mean 'rmax_km'?"
+    ]
+
+
 def test_negative_rmax_is_refused(demo):
     demo["cyclone"]["rmax_km"] = -30
     assert problems_of(demo)[0].startswith("config/config.yaml::cyclone.rmax_km: -30 is not valid")

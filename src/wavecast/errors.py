@@ -65,8 +65,13 @@ def dotted(parts: Iterable[object]) -> str:
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
-    """The choice ``word`` is most likely a misspelling of, or None."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """The choice ``word`` is most likely a misspelling of, or None. The same word in other
+    letter case first (``RMAX_KM`` is ``rmax_km``, though too unlike it for difflib)."""
+    choices = list(choices)
+    same = [c for c in choices if c.casefold() == word.casefold()]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
