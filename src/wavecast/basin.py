@@ -36,6 +36,13 @@ def make_axes(nx: int, ny: int, resolution_km: float) -> tuple[np.ndarray, np.nd
     return np.arange(nx, dtype=float) * dx, np.arange(ny, dtype=float) * dx
 
 
+def grid_axes(grid_cfg: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """``x``, ``y`` (:func:`make_axes`), ``origin_lat`` and ``origin_lon`` of the ``grid``
+    config slice."""
+    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), float(grid_cfg["resolution_km"]))
+    return x, y, float(grid_cfg["origin"]["lat"]), float(grid_cfg["origin"]["lon"])
+
+
 def latlon(
     x: np.ndarray | float, y: np.ndarray | float, origin_lat: float, origin_lon: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -195,13 +202,9 @@ def all_land_problems(
     when the coast's land strip alone covers the grid, else each island that with the strip
     covers it alone (its ``radius_km``), else the islands together. [] when some cell is water.
     """
-    origin_lat, origin_lon = float(grid_cfg["origin"]["lat"]), float(grid_cfg["origin"]["lon"])
-    res = float(grid_cfg["resolution_km"])
-    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), res)
-    side = str(ideal.get("coast_side", "west"))
-    width = float(ideal.get("coast_width_km", 0.0))
-    written = list(ideal.get("islands") or [])
-    islands = [{k: float(island[k]) for k in ("lat", "lon", "radius_km")} for island in written]
+    x, y, origin_lat, origin_lon = grid_axes(grid_cfg)
+    settings = idealised_settings(ideal)
+    side, islands = settings["coast_side"], settings["islands"]
 
     def land(with_islands: Sequence[Mapping[str, float]]) -> np.ndarray:
         return idealised_land(
@@ -210,7 +213,7 @@ def all_land_problems(
             origin_lat,
             origin_lon,
             coast_side=side,
-            coast_width_km=width,
+            coast_width_km=settings["coast_width_km"],
             islands=with_islands,
         )
 
@@ -237,7 +240,7 @@ def all_land_problems(
             Problem(
                 file,
                 f"{where}.islands[{i}].radius_km",
-                f"the island (radius {written[i]['radius_km']} km) covers every cell the coast "
+                f"the island (radius {islands[i]['radius_km']} km) covers every cell the coast "
                 "leaves as water, so no cell is water",
                 "make radius_km smaller or move the island",
             )

@@ -45,7 +45,8 @@ import xarray as xr
 from wavecast.basin import COAST_SIDES as COAST_SIDES
 from wavecast.basin import DEFAULT_SLOPE_WIDTH_KM as DEFAULT_SLOPE_WIDTH_KM
 from wavecast.basin import MIN_WATER_DEPTH_M as MIN_WATER_DEPTH_M
-from wavecast.basin import idealised_bathymetry, idealised_settings, latlon, make_axes
+from wavecast.basin import grid_axes, idealised_bathymetry, idealised_settings, latlon
+from wavecast.basin import make_axes as make_axes
 from wavecast.basin import xy_from_latlon as xy_from_latlon
 from wavecast.errors import Problem, ValidationError
 from wavecast.geo import EARTH_RADIUS_M as EARTH_RADIUS_M
@@ -466,10 +467,7 @@ def bathymetry_file_problems(
         with _open_bathymetry(file, base_dir, fail) as src:
             if grid_cfg is None:
                 return []
-            nx, ny = int(grid_cfg["nx"]), int(grid_cfg["ny"])
-            x, y = make_axes(nx, ny, float(grid_cfg["resolution_km"]))
-            origin = grid_cfg["origin"]
-            origin_lat, origin_lon = float(origin["lat"]), float(origin["lon"])
+            x, y, origin_lat, origin_lon = grid_axes(grid_cfg)
             lat, _ = latlon(0.0, y, origin_lat, origin_lon)
             _, lon = latlon(x, 0.0, origin_lat, origin_lon)
             _depth_on_grid(src, x, y, lat, lon, file, fail)
@@ -525,10 +523,7 @@ def grid_coordinates(grid_cfg: Mapping[str, Any]) -> xr.Dataset:
     these, so the forcing neither waits for ``build_grid`` nor reruns when only the bathymetry
     changes.
     """
-    origin_lat = float(grid_cfg["origin"]["lat"])
-    origin_lon = float(grid_cfg["origin"]["lon"])
-    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), float(grid_cfg["resolution_km"]))
-    return xr.Dataset(coords=_coordinates(x, y, origin_lat, origin_lon))
+    return xr.Dataset(coords=_coordinates(*grid_axes(grid_cfg)))
 
 
 def grid_dataset(
@@ -590,10 +585,8 @@ def build_grid(
     coordinates ``x``, ``y``, ``lat``, ``lon`` and attributes ``origin_lat``, ``origin_lon``,
     ``resolution_km``, ``bathymetry_source``.
     """
-    origin_lat = float(grid_cfg["origin"]["lat"])
-    origin_lon = float(grid_cfg["origin"]["lon"])
+    x, y, origin_lat, origin_lon = grid_axes(grid_cfg)
     resolution_km = float(grid_cfg["resolution_km"])
-    x, y = make_axes(int(grid_cfg["nx"]), int(grid_cfg["ny"]), resolution_km)
     source = bathy_cfg.get("source", "idealised")
     attrs = {"resolution_km": resolution_km, "bathymetry_source": str(source)}
     if source == "idealised":
