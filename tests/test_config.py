@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,8 +127,25 @@ def test_build_grid_is_given_only_the_bathymetry_its_source_reads(demo):
     # with a file, the idealised block is left out: editing the fallback basin reruns nothing
     demo["bathymetry"]["source"] = "file"
     from_file = demo["bathymetry"]
-    assert bathymetry_in_use(from_file) == {"source": "file", "file": "gebco.nc"}
+    assert bathymetry_in_use(from_file) == {
+        "source": "file",
+        "file": "gebco.nc",
+        "file_stamp": None,
+    }
     assert unused_bathymetry_note(from_file) is None
+
+
+def test_build_grid_is_given_the_bathymetry_files_size_and_time(demo, tmp_path):
+    """A replaced file with an older time than the grid must still rerun it: Snakemake's own
+    trigger is an input newer than the output, so the file's size and time are a param."""
+    bathy = tmp_path / "gebco.nc"
+    bathy.write_bytes(b"x" * 10)
+    os.utime(bathy, ns=(0, 1_700_000_000_123_456_789))
+    demo["bathymetry"].update(source="file", file=str(bathy))
+    assert bathymetry_in_use(demo["bathymetry"])["file_stamp"] == {
+        "size": 10,
+        "mtime_ns": 1_700_000_000_123_456_789,
+    }
 
 
 def test_all_errors_at_once_with_exact_text(demo):

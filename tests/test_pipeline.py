@@ -342,8 +342,18 @@ def test_replacing_the_bathymetry_file_reruns_all_that_depends_on_it(tmp_path):
     # the idealised basin kept beside the file is not built: editing it reruns no stage
     with edited(work / "config/config.yaml", "coast_width_km: 40.0", "coast_width_km: 30.0"):
         assert planned_jobs(work) == ARCHIVE_TAIL
+    bathy = work / "bathy.nc"
+    original, made = bathy.read_bytes(), bathy.stat()
+    # a replacement older than the grid (`cp -p`, `tar x`, `mv` of a download) is seen too
+    write_bathymetry(bathy, 20.0)
+    os.utime(bathy, ns=(made.st_atime_ns, made.st_mtime_ns - 3_600_000_000_000))
+    assert planned_jobs(work) == BATHYMETRY_RERUNS
+    # the file the results were made from, put back with its time, reruns nothing
+    bathy.write_bytes(original)
+    os.utime(bathy, ns=(made.st_atime_ns, made.st_mtime_ns))
+    assert planned_jobs(work) == {}
     time.sleep(1.1)  # a new mtime, as a real replacement would have
-    write_bathymetry(work / "bathy.nc", 20.0)
+    write_bathymetry(bathy, 20.0)
     assert planned_jobs(work) == BATHYMETRY_RERUNS
 
 

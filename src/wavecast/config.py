@@ -109,13 +109,29 @@ def normalise_numbers(schema: Mapping, data: Any, floats: bool = True) -> Any:
     return data
 
 
+def file_stamp(path: str | os.PathLike[str]) -> dict | None:
+    """A file's size and modification time (ns), or None when it cannot be read: what tells a
+    replaced file from the one a result was made from, whichever time the new one carries."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
 def bathymetry_in_use(bathymetry: Mapping) -> dict:
     """The bathymetry slice build_grid is given: what its source reads. ``file`` is left out
     (null, its default) for an idealised basin and the ``idealised`` block for a file, so
     editing the one the source ignores reruns nothing (a kept fallback basin, a file named for
-    later). Results made on a file before the block was left out rerun once."""
+    later). Results made on a file before the block was left out rerun once.
+
+    With a file, its :func:`file_stamp` is part of the slice: Snakemake reruns a job whose
+    input is *newer* than its output, so a replacement that keeps an older time (``cp -p``,
+    ``rsync -t``, ``tar x``, ``mv`` of a download) would otherwise rerun nothing. Results made
+    on a file before the stamp was given rerun once."""
     if bathymetry["source"] == "file":
-        return {k: v for k, v in bathymetry.items() if k != "idealised"}
+        in_use = {k: v for k, v in bathymetry.items() if k != "idealised"}
+        return {**in_use, "file_stamp": file_stamp(bathymetry["file"])}
     return {**bathymetry, "file": None}
 
 
