@@ -127,3 +127,29 @@ def test_an_unused_bathymetry_file_is_warned_about_as_the_workflow_does(work, ca
         "warning: bathymetry.file is set but not used while bathymetry.source is 'idealised' "
         "(set source: file to use it); changing it reruns only the archive"
     ]
+
+
+def test_a_distorting_grid_is_noted_by_the_workflow_and_the_check_alike(
+    tmp_path, monkeypatch, capsys
+):
+    """The small case 110 cells high: its north row (lat 21.8) is 5.4 % too long on the flat
+    grid. `snakemake -n` logs the note as it loads; `wavecast config check` prints the same."""
+    work = make_workdir("small", tmp_path)
+    main_file = work / "config" / "config.yaml"
+    main_file.write_text(main_file.read_text().replace("  ny: 40", "  ny: 110"))
+    proc = snakemake(work, "-n", "--cores", "1")
+    logged = [
+        line.removeprefix("config: ")
+        for line in (proc.stdout + proc.stderr).splitlines()
+        if "the model grid is flat" in line
+    ]
+    monkeypatch.chdir(work)
+    status, _, err = check(capsys)
+    assert status == 0
+    assert logged == [line.removeprefix("warning: ") for line in err]
+    assert logged == [
+        "the model grid is flat: its east-west distances are true at the origin's latitude (12) "
+        "and 5.4% too long at the north row (lat 21.80), and so are fetches, storm sizes and the "
+        "places of coast, track and stations there. To stay within 5%, keep grid.ny <= 104 at "
+        "this origin, or split the domain"
+    ]

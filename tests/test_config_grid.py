@@ -9,8 +9,11 @@ round): a station on such a grid was called outside it, a cyclone placed off the
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from wavecast.config import config_notes, projection_note
 from wavecast.geo import Footprint
 
 from .demo_config import problems_of
@@ -90,3 +93,35 @@ def test_a_grid_across_the_dateline_under_180_degrees_is_valid(coarse):
     assert problems_of(coarse) == []
     coarse["grid"]["nx"] = 196
     assert [p.split(": ")[0] for p in problems_of(coarse)] == ["config/config.yaml::grid.nx"]
+
+
+def test_the_east_west_scale_is_worst_on_the_north_row_or_the_equator():
+    """A flat grid's row at ``lat`` is cos(lat0) / cos(lat) times its true length."""
+    grid = Footprint(origin_lat=40.0, origin_lon=0.0, nx=10, ny=400, dx_m=2500.0)
+    north = 40.0 + 399 * 2500.0 / 6_371_000.0 * 180.0 / math.pi
+    lat, factor = grid.east_west_scale()
+    assert lat == pytest.approx(north)
+    assert factor == pytest.approx(math.cos(math.radians(40.0)) / math.cos(math.radians(north)))
+    assert factor == pytest.approx(1.1670, abs=1e-4)
+    # from 40 S across the equator: the equator row is the farthest off, not the north row
+    across = Footprint(origin_lat=-40.0, origin_lon=0.0, nx=10, ny=3300, dx_m=2500.0)
+    assert across.east_west_scale() == (0.0, pytest.approx(math.cos(math.radians(40.0))))
+
+
+def test_a_grid_tall_enough_to_distort_distances_is_noted_with_the_ny_that_fits(coarse):
+    coarse["grid"].update(origin={"lat": 40.0, "lon": 0.0}, resolution_km=2.5, nx=100, ny=400)
+    assert projection_note(coarse["grid"]) == (
+        "the model grid is flat: its east-west distances are true at the origin's latitude (40) "
+        "and 16.7% too long at the north row (lat 48.97), and so are fetches, storm sizes and "
+        "the places of coast, track and stations there. To stay within 5%, keep grid.ny <= 141 "
+        "at this origin, or split the domain"
+    )
+    coarse["grid"]["ny"] = 141  # what the note says
+    assert projection_note(coarse["grid"]) is None
+    coarse["grid"]["ny"] = 142
+    assert projection_note(coarse["grid"]) is not None
+
+
+def test_the_demo_grid_is_not_noted(demo):
+    assert projection_note(demo["grid"]) is None
+    assert config_notes(demo) == []

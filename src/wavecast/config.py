@@ -165,6 +165,50 @@ def unused_bathymetry_note(bathymetry: Mapping) -> str | None:
     )
 
 
+#: East-west scale error above which the load warns (:func:`projection_note`). Deep-water
+#: fetch-limited Hs grows as fetch^0.5, so 5 % off in distance is about 2.5 % off in Hs.
+SCALE_ERROR_NOTE = 0.05
+
+
+def projection_note(grid: Mapping) -> str | None:
+    """A warning when the flat grid's east-west distances are more than
+    :data:`SCALE_ERROR_NOTE` off the Earth's on some row (:meth:`Footprint.east_west_scale`):
+    fetch, storm size and the places of the track, stations and coast are off by as much there.
+    """
+    footprint = Footprint.from_config(grid)
+    lat, factor = footprint.east_west_scale()
+    if abs(factor - 1.0) <= SCALE_ERROR_NOTE:
+        return None
+    ny_ok = _rows_within_scale(footprint)
+    how = "too long" if factor > 1.0 else "too short"
+    row = "the equator" if lat == 0.0 else "the north row"
+    return (
+        "the model grid is flat: its east-west distances are true at the origin's latitude "
+        f"({footprint.origin_lat:g}) and {abs(factor - 1.0):.1%} {how} at {row} "
+        f"(lat {lat:.2f}), and so are fetches, storm sizes and the places of coast, track "
+        f"and stations there. To stay within {SCALE_ERROR_NOTE:.0%}, keep grid.ny <= {ny_ok} "
+        "at this origin, or split the domain"
+    )
+
+
+def _rows_within_scale(footprint: Footprint) -> int:
+    """The largest ``ny`` at ``footprint``'s origin, nx and resolution whose east-west scale
+    stays within :data:`SCALE_ERROR_NOTE` (at least 1)."""
+    lo, hi = 1, footprint.ny
+    while lo < hi:  # the error grows with ny: bisect
+        mid = (lo + hi + 1) // 2
+        _, factor = dataclasses.replace(footprint, ny=mid).east_west_scale()
+        lo, hi = (mid, hi) if abs(factor - 1.0) <= SCALE_ERROR_NOTE else (lo, mid - 1)
+    return lo
+
+
+def config_notes(science: Mapping) -> list[str]:
+    """Warnings on a valid config: settings that run, but maybe not as the scientist meant.
+    The workflow logs them when it loads; ``wavecast config check`` prints them."""
+    notes = [unused_bathymetry_note(science["bathymetry"]), projection_note(science["grid"])]
+    return [note for note in notes if note]
+
+
 def _normalise_times(data: Any) -> Any:
     """YAML turns unquoted ISO timestamps into datetimes; the schema wants strings."""
     if isinstance(data, dict):

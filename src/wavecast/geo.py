@@ -100,3 +100,25 @@ class Footprint:
         """The bounds as error messages quote them: ``lat 11.99..13.01, lon -62.01..-60.99``."""
         south, north, west, east = self.bounds()
         return f"lat {south:.2f}..{north:.2f}, lon {west:.2f}..{east:.2f}"
+
+    def east_west_scale(self) -> tuple[float, float]:
+        """The row where the projection is farthest from true east-west distances, as
+        (its latitude, the model's distance there / the true one).
+
+        The grid is flat (:func:`wavecast.basin.latlon`): a cell is ``dx`` wide on every row,
+        true along the origin's row, but a degree of longitude spans ``cos(lat)`` of its
+        equatorial length. A row at ``lat`` is therefore ``cos(lat0) / cos(lat)`` times as
+        long in the model as on the Earth: more than 1 poleward of the origin, less towards
+        the equator. The extreme is on the north row, or on the equator when the grid
+        crosses it.
+        """
+        dlat, _ = self.cell_degrees()
+        north = self.origin_lat + (self.ny - 1) * dlat
+        rows = [north, 0.0] if self.origin_lat < 0.0 < north else [north]
+        coslat0 = math.cos(math.radians(self.origin_lat))
+
+        def factor(lat: float) -> float:
+            return coslat0 / max(math.cos(math.radians(lat)), 1e-12)
+
+        worst = max(rows, key=lambda lat: abs(factor(lat) - 1.0))
+        return worst, factor(worst)

@@ -11,12 +11,12 @@ from wavecast.cli.common import resolve_env
 from wavecast.config import (
     SCHEMA_FILE,
     bathymetry_in_use,
+    config_notes,
     distinct_files,
     invalid_config_message,
     load_workflow_config,
     member_ensemble,
     station_plotting,
-    unused_bathymetry_note,
 )
 from wavecast.deployment import replaced_profile_settings
 from wavecast.errors import ValidationError
@@ -103,10 +103,9 @@ MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
 
 #: build_grid's bathymetry: a file an idealised basin ignores is left out, so it reruns nothing.
 BATHYMETRY = bathymetry_in_use(SCIENCE["bathymetry"])
-if workflow.is_main_process and (
-    _note := unused_bathymetry_note(SCIENCE["bathymetry"])
-):
-    logger.warning(f"config: {_note}")
+if workflow.is_main_process:
+    for _note in config_notes(SCIENCE):
+        logger.warning(f"config: {_note}")
 
 
 # Member ids are zero-padded numbers (000, 001, ..., 1000); one constraint for every rule.

@@ -11,7 +11,7 @@ from ..config import (
     SCHEMA_FILE,
     SCHEMA_PATH,
     check_files,
-    unused_bathymetry_note,
+    config_notes,
 )
 from .common import command_group, subcommand
 
@@ -49,7 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         files.insert(0, DEFAULT_CONFIG_FILE)  # the Snakefile's configfile, read first
     # the checkout's schema, as the Snakefile uses; the package's own when run elsewhere
     science = check_files(files, SCHEMA_FILE if SCHEMA_FILE.exists() else SCHEMA_PATH)
-    if note := unused_bathymetry_note(science["bathymetry"]):
+    for note in config_notes(science):
         print(f"warning: {note}", file=sys.stderr)
     grid, members = science["grid"], science["ensemble"]["members"]
     print(
