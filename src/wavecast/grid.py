@@ -66,6 +66,12 @@ METRE_UNITS = frozenset({"m", "metre", "metres", "meter", "meters"})
 #: skipped: fewer, larger reads (a 15" file under a 5 km grid needs every 11th row).
 _READ_GAP = 256
 
+#: How far (a fraction of the file's longitude step, plus the rounding of a longitude stored as
+#: float32) a step of a global file may differ from the regular one, the step across its seam
+#: included: a file one column short of the circle has a seam step of two, far outside it.
+_SEAM_STEP_RTOL = 0.01
+_SEAM_STEP_ATOL = 1e-4
+
 _LAT_NAMES = ("lat", "latitude")
 _LON_NAMES = ("lon", "longitude")
 
@@ -135,6 +141,29 @@ class _BathymetrySource:
     order_y: np.ndarray  # the file's index of each ``ya`` (the axes may be stored descending)
     order_x: np.ndarray
     depth: xr.DataArray  # (file y, file x), lazy: read only where the grid needs it
+    wraps: bool = False  # global in longitude, a regular step short of the circle (_wraps)
+
+    def x_axis(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ascending x axis the interpolation runs on and the file's index of each of its
+        columns: ``xa``, and for a file that :attr:`wraps` one column more past its seam, the
+        first longitude + 360, which is the file's first column again."""
+        if not self.wraps:
+            return self.xa, self.order_x
+        return np.append(self.xa, self.xa[0] + 360.0), np.append(self.order_x, self.order_x[0])
+
+
+def _wraps(lon: np.ndarray) -> bool:
+    """Whether ascending longitudes ``lon`` go round the whole circle but for their seam: a
+    regular step, and from the last longitude to the first + 360 that same step (to within
+    :data:`_SEAM_STEP_RTOL` of it and :data:`_SEAM_STEP_ATOL`), as -180..179 or 0..359 at 1
+    degree. A file that repeats its first longitude at + 360 covers its seam already."""
+    if lon.size < 2:
+        return False
+    step = (lon[-1] - lon[0]) / (lon.size - 1)
+    if not step > 0:
+        return False
+    steps = np.append(np.diff(lon), lon[0] + 360.0 - lon[-1])
+    return bool(np.all(np.abs(steps - step) <= _SEAM_STEP_RTOL * step + _SEAM_STEP_ATOL))
 
 
 def _in_metres(units: Any) -> bool:
@@ -237,6 +266,7 @@ def _open_bathymetry(
                 order_y,
                 order_x,
                 depth_var.transpose(ydim, xdim),
+                wraps=geographic and _wraps(xa[order_x]),
             )
 
 
@@ -284,9 +314,10 @@ def _check_coverage(
     label: str,
     fail: Callable[[str, str], ValidationError],
 ) -> None:
-    """Every grid point (rows ``qy`` x columns ``qx``) inside the file's axes, else ``fail``;
-    ``span`` is the grid as the message describes it (:func:`_grid_span`)."""
-    ya, xa = src.ya, src.xa
+    """Every grid point (rows ``qy`` x columns ``qx``) inside the file's axes (past the seam of
+    a file that wraps, :meth:`_BathymetrySource.x_axis`), else ``fail``; ``span`` is the grid as
+    the message describes it (:func:`_grid_span`), the file's own first and last longitudes."""
+    ya, xa = src.ya, src.x_axis()[0]
     tol_y = 1e-6 * max(1.0, float(np.abs(ya).max()))
     tol_x = 1e-6 * max(1.0, float(np.abs(xa).max()))
     rows_in = int(((qy >= ya[0] - tol_y) & (qy <= ya[-1] + tol_y)).sum())
@@ -296,7 +327,7 @@ def _check_coverage(
         unit = "degrees" if src.geographic else "m"
         raise fail(
             f"bathymetry file '{label}' covers {src.y_name} {ya[0]:g}..{ya[-1]:g}, "
-            f"{src.x_name} {xa[0]:g}..{xa[-1]:g} ({unit}) but the model grid spans {span}; "
+            f"{src.x_name} {src.xa[0]:g}..{src.xa[-1]:g} ({unit}) but the model grid spans {span}; "
             f"{points - rows_in * cols_in} of {points} grid points lie outside",
             "extend the file or shrink/move the grid (grid.origin, grid.nx, grid.ny)",
         )
@@ -390,13 +421,14 @@ def _depth_on_grid(
     """The file's depth interpolated bilinearly onto the grid's rows x columns, (y, x), NaN
     where a source point is missing, after every check of the values: the file covers the grid,
     has no undeclared fill value and some water under it. Reads only the file's points the
-    interpolation uses (:func:`_stencil`), so config validation can afford it."""
+    interpolation uses (:func:`_stencil`), so config validation can afford it; across the seam
+    of a global file (:meth:`_BathymetrySource.x_axis`) those are its last and first columns."""
     qy, qx = _model_axes(src, x, y, lat_rows, lon_cols)
     _check_coverage(src, qy, qx, _grid_span(src, qy, qx, lon_cols), label, fail)
-    ya, xa = src.ya, src.xa
+    ya, (xa, order_x) = src.ya, src.x_axis()
     qy, qx = np.clip(qy, ya[0], ya[-1]), np.clip(qx, xa[0], xa[-1])
     rows, cols = _stencil(ya, qy), _stencil(xa, qx)
-    values = _read_points(src.depth, src.order_y[rows], src.order_x[cols])
+    values = _read_points(src.depth, src.order_y[rows], order_x[cols])
     _check_fill_values(values, label, fail)
     # on the stencil's own axes each point has the same four neighbours as on the file's
     qx2, qy2 = np.meshgrid(qx, qy)
@@ -420,8 +452,13 @@ def bathymetry_from_file(
     ``grid`` must carry ``x``, ``y`` and 2-D ``lat``, ``lon``. Interpolation is **bilinear**; a
     model point with a NaN among its four source points (a declared ``_FillValue`` reads as NaN),
     or an interpolated depth <= 0, is land (so coastlines are drawn on the conservative,
-    landward-dry side). Longitudes are matched modulo 360. Only the points the interpolation
-    uses are read.
+    landward-dry side). Longitudes are matched modulo 360. A global file (lat/lon, longitudes
+    round the whole circle at a regular step: the step from the last longitude to the first +
+    360 is that step, as -180..179 or 0..359 at 1 degree, stored ascending or descending)
+    covers a grid across its seam (the dateline, Greenwich): a point between the last longitude
+    and the first + 360 is interpolated between those two columns; a file that repeats its
+    first longitude at + 360 covers it too. Any other file must cover the grid within its own
+    longitudes. Only the points the interpolation uses are read, on either side of the seam.
 
     Every user mistake raises :class:`~wavecast.errors.ValidationError` located at
     ``config_file::config_path``: missing or unreadable file, no ``depth`` variable, depth
