@@ -136,3 +136,19 @@ def test_a_fine_global_file_is_read_only_around_the_grid(tmp_path, monkeypatch):
     assert ((read_lon >= 179.9) | (read_lon <= -170.85)).all(), read_lon
     assert 0 in read and lon.size - 1 in read  # the columns either side of the seam
     assert sum(r.stop - r.start for r in wavecast.grid._runs(read)) < 200
+
+
+def test_a_fill_value_in_the_first_column_is_counted_once(tmp_path):
+    """Under a grid across Greenwich the file's first column (0) is read for the grid's points
+    east of 0 and again, past the seam, for those west of it: the message counts it once."""
+    lon = np.arange(0.0, 360.0)
+    depth = np.full((LAT.size, lon.size), 100.0)
+    depth[:, 0] = 1e20
+    write(tmp_path / "bathy.nc", lon, depth)
+    (problem,) = bathymetry_file_problems("bathy.nc", GREENWICH, base_dir=tmp_path)
+    # rows -20..-15 (6), columns 355..359 and 0..5 (11)
+    assert problem.message == (
+        "bathymetry file 'bathy.nc': 'depth' is 1e+20 at 6 of the 66 points the grid is "
+        "interpolated from, beyond the 12000 m no sea or land reaches: fill values the file "
+        "does not declare"
+    )

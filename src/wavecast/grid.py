@@ -428,8 +428,10 @@ def _depth_on_grid(
     ya, (xa, order_x) = src.ya, src.x_axis()
     qy, qx = np.clip(qy, ya[0], ya[-1]), np.clip(qx, xa[0], xa[-1])
     rows, cols = _stencil(ya, qy), _stencil(xa, qx)
-    values = _read_points(src.depth, src.order_y[rows], order_x[cols])
-    _check_fill_values(values, label, fail)
+    file_cols = order_x[cols]
+    values = _read_points(src.depth, src.order_y[rows], file_cols)
+    # each file point counted once: past the seam the first column comes again
+    _check_fill_values(values[:, np.unique(file_cols, return_index=True)[1]], label, fail)
     # on the stencil's own axes each point has the same four neighbours as on the file's
     qx2, qy2 = np.meshgrid(qx, qy)
     depth = bilinear(ya[rows], xa[cols], values, qy2, qx2)
