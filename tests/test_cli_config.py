@@ -118,6 +118,20 @@ def test_a_json_file_is_read_as_snakemake_reads_it(work, capsys):
     )
 
 
+def test_a_json_nan_is_traced_to_its_file_not_to_the_command_line(work, capsys):
+    """JSON's NaN and Infinity are numbers there (YAML reads them as text): the problem names
+    the JSON file, not ``--config``."""
+    (work / "a.json").write_text('{"cyclone": {"rmax_km": NaN, "b": Infinity}}')
+    assert check(capsys, "a.json") == (
+        1,
+        [],
+        [
+            "a.json::cyclone.b: .inf is not a finite number; write a number",
+            "a.json::cyclone.rmax_km: .nan is not a finite number; write a number",
+        ],
+    )
+
+
 def test_an_unused_bathymetry_file_is_warned_about_as_the_workflow_does(work, capsys):
     main_file = work / "config" / "config.yaml"
     main_file.write_text(main_file.read_text().replace("  file: null", "  file: gebco.nc"))

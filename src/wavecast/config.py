@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import json
 import math
 import os
 import re
@@ -887,7 +888,7 @@ def load_workflow_config(
         data, found = yamlstrict.load_file(f, yaml11=True)  # as Snakemake read it
         problems.extend(found)
         if isinstance(data, Mapping):
-            sources.append((f, data))
+            sources.append((f, _as_snakemake_reads(f, data)))
             for key in DEPLOYMENT_KEYS:
                 if key in data:
                     problems.append(
@@ -947,6 +948,17 @@ def _command_line_text(problem: Problem, config: Mapping) -> Problem:
         fix=f"{problem.fix}; Snakemake's --config reads values inside {{...}} and [...] as "
         "text: put this setting in a file and give it with --configfile FILE",
     )
+
+
+def _as_snakemake_reads(path: str, yaml_data: Any) -> Any:
+    """The file's data as Snakemake read it: JSON first, then YAML
+    (``snakemake.common.configfile``). In JSON ``NaN`` is a number and ``3e1`` is 30.0, so a
+    problem with such a value is traced to the file that wrote it (:func:`_setter`)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return yaml_data
 
 
 def _same(a: Any, b: Any) -> bool:
