@@ -149,6 +149,6 @@ def test_a_fill_value_in_the_first_column_is_counted_once(tmp_path):
     # rows -20..-15 (6), columns 355..359 and 0..5 (11)
     assert problem.message == (
         "bathymetry file 'bathy.nc': 'depth' is 1e+20 at 6 of the 66 points the grid is "
-        "interpolated from, beyond the 12000 m no sea or land reaches: fill values the file "
-        "does not declare"
+        "interpolated from, outside -8900..11000 m (no land is higher than 8900 m, no sea "
+        "deeper than 11000 m): fill values the file does not declare"
     )

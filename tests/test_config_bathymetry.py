@@ -136,6 +136,7 @@ BAD: dict[str, Callable[[Path], None]] = {
     "fill_netcdf_default": with_depth(patched(9.96921e36, "float32"), _FillValue=None),
     "fill_int16": with_depth(patched(-32767, "int16")),
     "fill_99999": with_depth(patched(99999.0)),
+    "fill_minus_9999": with_depth(patched(-9999.0)),
     "all_land": with_depth(np.zeros((LAT.size, LON.size))),
     "all_elevations": with_depth(-depth_on(LAT, LON)),
     "all_missing": with_depth(np.full((LAT.size, LON.size), np.nan)),
@@ -233,11 +234,25 @@ def test_an_undeclared_fill_value_under_the_grid_is_refused(demo, tmp_path):
     """The grid reads 19 x 20 of the file's points (lat 12..16.5, lon -62..-57.25)."""
     assert file_problem(demo, BAD["fill_netcdf_default"], tmp_path) == (
         "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': 'depth' is "
-        "9.96921e+36 at 4 of the 380 points the grid is interpolated from, beyond the 12000 m "
-        "no sea or land reaches: fill values the file does not declare; declare the value as "
+        "9.96921e+36 at 4 of the 380 points the grid is interpolated from, outside -8900..11000 m "
+        "(no land is higher than 8900 m, no sea deeper than 11000 m): fill values the file does "
+        "not declare; declare the value as "
         "depth's _FillValue (or missing_value) attribute, or write those points as NaN; either "
         "is read as land"
     )
+
+
+def test_minus_9999_is_a_fill_value_not_a_mountain(demo, tmp_path):
+    """-9999 (the commonest undeclared fill value) would be land 9999 m high, above Everest:
+    read as land it would have moved the coast. Land up to 8,849 m is a depth, read as land."""
+    assert file_problem(demo, BAD["fill_minus_9999"], tmp_path).startswith(
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': 'depth' is -9999 at 4 "
+        "of the 380 points the grid is interpolated from, outside -8900..11000 m "
+    )
+    with_depth(patched(-8849.0))(tmp_path / "everest.nc")
+    with_depth(patched(10935.0))(tmp_path / "trench.nc")
+    for name in ("everest.nc", "trench.nc"):
+        assert problems_of(with_file(demo, name), base_dir=tmp_path) == []
 
 
 def test_a_grid_over_missing_values_only_is_refused(demo, tmp_path):

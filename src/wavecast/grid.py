@@ -53,10 +53,12 @@ from wavecast.geo import EARTH_RADIUS_M as EARTH_RADIUS_M
 from wavecast.geo import Footprint, wrap_longitude
 from wavecast.io import signals_held
 
-#: Largest depth (m, either sign) a bathymetry file may hold: the deepest sea (Challenger Deep,
-#: ~10,935 m) and the highest land (8,849 m, a depth of -8,849 m) are well inside it, so a value
-#: beyond is a fill value the file does not declare (1e20, 9.96921e36, -32767, 99999).
-MAX_ABS_DEPTH_M = 12_000.0
+#: The depths (m, positive down) a bathymetry file may hold: no sea is deeper than 11,000 m
+#: (Challenger Deep, ~10,935 m) and no land higher than 8,900 m (Everest, 8,849 m: a depth of
+#: -8,849 m). A value outside is a fill value the file does not declare (1e20, 9.96921e36,
+#: -32767, 99999, and -9999, the commonest of all, which a symmetric bound let through).
+DEEPEST_SEA_M = 11_000.0
+HIGHEST_LAND_M = 8_900.0
 
 #: ``units`` of a bathymetry file's depth read as metres (UDUNITS/CF spellings, any case); a
 #: depth without ``units`` is taken to be in metres too.
@@ -367,17 +369,20 @@ def _read_points(depth: xr.DataArray, iy: np.ndarray, ix: np.ndarray) -> np.ndar
 def _check_fill_values(
     values: np.ndarray, label: str, fail: Callable[[str, str], ValidationError]
 ) -> None:
-    """No depth beyond :data:`MAX_ABS_DEPTH_M` either way: such a value is a fill value the file
-    does not declare (xarray turns a declared ``_FillValue``/``missing_value`` into NaN)."""
-    bad = np.abs(values) > MAX_ABS_DEPTH_M  # NaN compares False
+    """No depth below -:data:`HIGHEST_LAND_M` or above :data:`DEEPEST_SEA_M`: such a value is a
+    fill value the file does not declare (xarray turns a declared ``_FillValue`` or
+    ``missing_value`` into NaN)."""
+    bad = (values < -HIGHEST_LAND_M) | (values > DEEPEST_SEA_M)  # NaN compares False
     if not bad.any():
         return
     found = np.unique(values[bad])
     shown = ", ".join(f"{v:g}" for v in found[:3]) + (", ..." if found.size > 3 else "")
     raise fail(
         f"bathymetry file '{label}': 'depth' is {shown} at {int(bad.sum())} of the "
-        f"{values.size} points the grid is interpolated from, beyond the "
-        f"{MAX_ABS_DEPTH_M:.0f} m no sea or land reaches: fill values the file does not declare",
+        f"{values.size} points the grid is interpolated from, outside "
+        f"{-HIGHEST_LAND_M:.0f}..{DEEPEST_SEA_M:.0f} m (no land is higher than "
+        f"{HIGHEST_LAND_M:.0f} m, no sea deeper than {DEEPEST_SEA_M:.0f} m): fill values the file "
+        "does not declare",
         "declare the value as depth's _FillValue (or missing_value) attribute, or write those "
         "points as NaN; either is read as land",
     )
@@ -465,8 +470,9 @@ def bathymetry_from_file(
     Every user mistake raises :class:`~wavecast.errors.ValidationError` located at
     ``config_file::config_path``: missing or unreadable file, no ``depth`` variable, depth
     positive up or not in metres, unrecognised coordinates, a file that does not cover the
-    whole model grid, a value beyond :data:`MAX_ABS_DEPTH_M` (an undeclared fill value), or no
-    water cell at all (elevations given as depth, or only missing values under the grid).
+    whole model grid, a value outside -:data:`HIGHEST_LAND_M`..:data:`DEEPEST_SEA_M` (an
+    undeclared fill value), or no water cell at all (elevations given as depth, or only
+    missing values under the grid).
     Config validation makes the same checks (:func:`bathymetry_file_problems`) before any job
     runs.
     """
