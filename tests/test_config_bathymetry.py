@@ -83,6 +83,34 @@ def too_small_xy(path: Path) -> None:
     )
 
 
+def xy_file(units: str | None, scale: float = 1.0):
+    """A writer of an x/y file covering the demo grid (x, y from -10 to 600 km), its axes
+    written in ``units`` (``scale`` per metre)."""
+
+    def write(path: Path) -> None:
+        axis = np.linspace(-10_000.0, 600_000.0, 30) * scale
+        attrs = {} if units is None else {"units": units}
+        xr.Dataset(
+            {"depth": (("y", "x"), np.full((30, 30), 30.0))},
+            coords={"x": ("x", axis, attrs), "y": ("y", axis, attrs)},
+        ).to_netcdf(path)
+
+    return write
+
+
+def lat_lon_file(lat: np.ndarray, lon: np.ndarray, units: tuple[str, str] | None = None):
+    """A writer of a lat/lon file on ``lat`` x ``lon`` (as given), with the axes' ``units``."""
+
+    def write(path: Path) -> None:
+        lat_attrs, lon_attrs = ({"units": units[0]}, {"units": units[1]}) if units else ({}, {})
+        xr.Dataset(
+            {"depth": (("lat", "lon"), np.full((lat.size, lon.size), 30.0))},
+            coords={"lat": ("lat", lat, lat_attrs), "lon": ("lon", lon, lon_attrs)},
+        ).to_netcdf(path)
+
+    return write
+
+
 def not_netcdf(path: Path) -> None:
     path.write_text("depth,lat,lon\n")
 
@@ -150,6 +178,9 @@ BAD: dict[str, Callable[[Path], None]] = {
     "missing": missing,
     "empty_axis": empty_axis,
     "missing_coordinate_value": missing_coordinate_value,
+    "xy_in_km": xy_file("km", 1e-3),
+    "lat_lon_in_radians": lat_lon_file(np.radians(LAT), np.radians(LON), ("radians", "radians")),
+    "lat_projected": lat_lon_file(np.linspace(1.2e6, 1.9e6, 23), LON),
 }
 
 
@@ -195,6 +226,10 @@ GOOD: dict[str, Callable[[Path], None]] = {
     "declared_fill_int16": with_depth(patched(-32767, "int16"), _FillValue=np.int16(-32767)),
     "declared_missing_value": with_depth(patched(1e20), {"missing_value": 1e20}),
     "far_fill": far_fill,
+    "xy_no_units": xy_file(None),
+    "xy_in_metres": xy_file("metres"),
+    "lat_lon_cf_units": lat_lon_file(LAT, LON, ("degrees_north", "degrees_east")),
+    "lat_lon_short_units": lat_lon_file(LAT, LON, ("degree_N", "degreeE")),
 }
 
 
@@ -227,6 +262,26 @@ def test_depth_in_other_units_than_metres_is_refused(demo, tmp_path):
         "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': 'depth' has units "
         "'cm', not metres; convert depth to metres and set its units to m (or, if the values "
         "already are metres, set units: m)"
+    )
+
+
+def test_axes_in_other_units_than_the_grid_reads_are_refused(demo, tmp_path):
+    """x/y in km read as metres put the grid a thousand times too far; radians, or metres
+    under the name lat, read as degrees: the file is refused, not misplaced."""
+    assert file_problem(demo, BAD["xy_in_km"], tmp_path) == (
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': coordinate 'x' has "
+        "units 'km', not metres; write x and y in metres east/north of grid.origin and set "
+        "their units to m"
+    )
+    assert file_problem(demo, BAD["lat_lon_in_radians"], tmp_path) == (
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': coordinate 'lat' has "
+        "units 'radians', not degrees; convert lat to degrees and set its units to "
+        "degrees_north"
+    )
+    assert file_problem(demo, BAD["lat_projected"], tmp_path) == (
+        "config/config.yaml::bathymetry.file: bathymetry file 'bathy.nc': coordinate 'lat' runs "
+        "1.2e+06..1.9e+06, outside the -90..90 degrees of a latitude; give latitudes in degrees "
+        "north; for a projected file name its axes x and y, in metres east/north of grid.origin"
     )
 
 

@@ -258,6 +258,7 @@ def _open_bathymetry(
                         "values",
                         "give every coordinate value (at least one, none missing)",
                     )
+            _check_axis_units(src, ya_name, xa_name, geographic, ya, label, fail)
             order_y, order_x = np.argsort(ya), np.argsort(xa)
             yield _BathymetrySource(
                 ya_name,
@@ -270,6 +271,47 @@ def _open_bathymetry(
                 depth_var.transpose(ydim, xdim),
                 wraps=geographic and _wraps(xa[order_x]),
             )
+
+
+def _check_axis_units(
+    src: xr.Dataset,
+    ya_name: str,
+    xa_name: str,
+    geographic: bool,
+    ya: np.ndarray,
+    label: str,
+    fail: Callable[[str, str], ValidationError],
+) -> None:
+    """The file's axes in the units the grid reads them in: ``x``/``y`` in metres (``units``
+    absent or a spelling of metres), latitudes and longitudes in degrees (not radians), and
+    latitudes within -90..90 (a projected axis in metres named ``lat`` is not one)."""
+    if not geographic:
+        for name in (xa_name, ya_name):
+            units = src[name].attrs.get("units")
+            if not _in_metres(units):
+                raise fail(
+                    f"bathymetry file '{label}': coordinate '{name}' has units '{units}', "
+                    "not metres",
+                    "write x and y in metres east/north of grid.origin and set their units "
+                    "to m",
+                )
+        return
+    for name in (ya_name, xa_name):
+        units = str(src[name].attrs.get("units", "")).strip().lower()
+        if units.startswith("rad"):
+            raise fail(
+                f"bathymetry file '{label}': coordinate '{name}' has units '{units}', not "
+                "degrees",
+                f"convert {name} to degrees and set its units to degrees_"
+                f"{'north' if name == ya_name else 'east'}",
+            )
+    if ya.min() < -90.0 or ya.max() > 90.0:
+        raise fail(
+            f"bathymetry file '{label}': coordinate '{ya_name}' runs {ya.min():g}..{ya.max():g}, "
+            "outside the -90..90 degrees of a latitude",
+            "give latitudes in degrees north; for a projected file name its axes x and y, in "
+            "metres east/north of grid.origin",
+        )
 
 
 def _model_axes(
