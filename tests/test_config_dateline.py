@@ -132,12 +132,12 @@ def test_grid_bounds_edges_in_the_origins_convention():
 
 
 def test_one_wrap_for_floats_and_arrays():
-    """config, the grid's projection (basin), cyclone and stations share geo.wrap_longitude;
-    numpy arrays go through."""
-    from wavecast import basin, config, cyclone, geo, stations
+    """config, the grid's projection (basin), cyclone and the stations' cells share
+    geo.wrap_longitude; numpy arrays go through."""
+    from wavecast import basin, cells, config, cyclone, geo
 
     assert config.wrap_longitude is basin.wrap_longitude is geo.wrap_longitude
-    assert cyclone.wrap_longitude is stations.wrap_longitude is geo.wrap_longitude
+    assert cyclone.wrap_longitude is cells.wrap_longitude is geo.wrap_longitude
     lons = np.array([-540.0, -180.0, -179.5, 179.5, 180.0, 181.0, 540.0])
     wrapped = geo.wrap_longitude(lons)
     assert isinstance(wrapped, np.ndarray)

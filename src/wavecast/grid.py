@@ -528,9 +528,71 @@ def bathymetry_from_file(
         depth = _depth_on_grid(
             src, grid["x"].values, grid["y"].values, lat[:, 0], lon[0, :], label, fail
         )
+    return _depth_and_land(depth)
+
+
+def _depth_and_land(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The interpolated depth with land (NaN or <= 0) at 0, and the land mask."""
     land = ~(depth > 0)  # NaN counts as land
-    depth = np.where(land, 0.0, depth)
-    return depth, land
+    return np.where(land, 0.0, depth), land
+
+
+#: :func:`bathymetry_file_depth`'s last result: {(file, size, mtime, grid): depth}, one entry.
+_last_file_depth: dict[tuple, np.ndarray] = {}
+
+
+def _file_depth_key(path: str, grid_cfg: Mapping[str, Any]) -> tuple | None:
+    """What :func:`bathymetry_file_depth`'s result depends on, or None when the file cannot be
+    looked at (the open says why)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    grid = (
+        float(grid_cfg["origin"]["lat"]),
+        float(grid_cfg["origin"]["lon"]),
+        int(grid_cfg["nx"]),
+        int(grid_cfg["ny"]),
+        float(grid_cfg["resolution_km"]),
+    )
+    return os.path.realpath(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, grid
+
+
+def bathymetry_file_depth(
+    file: str,
+    grid_cfg: Mapping[str, Any],
+    *,
+    base_dir: Path,
+    config_file: str = CONFIG_FILE,
+    config_path: str = "bathymetry.file",
+) -> np.ndarray:
+    """Depth (m, positive down, 0 on land; (y, x), read-only) of ``file`` (as written in the
+    config, relative to ``base_dir``) on the grid of ``grid_cfg``, as build_grid makes it, after
+    every check of :func:`bathymetry_from_file`: a mistake raises
+    :class:`~wavecast.errors.ValidationError`. Reads only the depth values under the grid.
+
+    The last result is kept (keyed on the file's path, size and modification time, and the
+    grid): config validation checks the file with this at workflow load, and the note on a
+    station on land (:func:`wavecast.config.station_land_notes`) takes the depth from it
+    without reading the file again.
+    """
+
+    def fail(message: str, fix: str) -> ValidationError:
+        return _problem(message, fix, config_file, config_path)
+
+    key = _file_depth_key(os.fspath(base_dir / file), grid_cfg)
+    if key is not None and key in _last_file_depth:
+        return _last_file_depth[key]
+    with _open_bathymetry(file, base_dir, fail) as src:
+        x, y, origin_lat, origin_lon = grid_axes(grid_cfg)
+        lat, _ = latlon(0.0, y, origin_lat, origin_lon)
+        _, lon = latlon(x, 0.0, origin_lat, origin_lon)
+        depth, _ = _depth_and_land(_depth_on_grid(src, x, y, lat, lon, file, fail))
+    depth.setflags(write=False)
+    _last_file_depth.clear()
+    if key is not None:
+        _last_file_depth[key] = depth
+    return depth
 
 
 def bathymetry_file_problems(
@@ -544,20 +606,20 @@ def bathymetry_file_problems(
     """What :func:`bathymetry_from_file` would reject in ``file`` (as written in the config,
     relative to ``base_dir``) for the grid of ``grid_cfg``: config validation calls this at
     workflow load, so a bad file stops the run before any job. It reads the file's layout and
-    only the depth values under the grid (those the interpolation uses), never the whole field.
+    only the depth values under the grid (those the interpolation uses), never the whole field,
+    and keeps the depth for the station note (:func:`bathymetry_file_depth`).
     ``grid_cfg`` None (the grid has problems of its own): the file's layout and units alone."""
 
     def fail(message: str, fix: str) -> ValidationError:
         return _problem(message, fix, config_file, config_path)
 
     try:
-        with _open_bathymetry(file, base_dir, fail) as src:
-            if grid_cfg is None:
+        if grid_cfg is None:
+            with _open_bathymetry(file, base_dir, fail):
                 return []
-            x, y, origin_lat, origin_lon = grid_axes(grid_cfg)
-            lat, _ = latlon(0.0, y, origin_lat, origin_lon)
-            _, lon = latlon(x, 0.0, origin_lat, origin_lon)
-            _depth_on_grid(src, x, y, lat, lon, file, fail)
+        bathymetry_file_depth(
+            file, grid_cfg, base_dir=base_dir, config_file=config_file, config_path=config_path
+        )
     except ValidationError as exc:
         return exc.problems
     return []

@@ -1,10 +1,11 @@
 """Time series at named stations (``results/extract_stations/stations.csv`` and ``.nc``).
 
 Each station takes the nearest wet grid cell (great-circle distance to cell centres). A station
-whose nearest cell is land moves to the nearest water cell; the distance to the cell actually used
-is recorded for every station. A station outside the grid (:class:`wavecast.geo.Footprint`, the
-rule config validation applies before any job runs) is a configuration mistake and raises
-:class:`wavecast.errors.ValidationError`.
+whose nearest cell is land moves to the nearest water cell (:func:`wavecast.cells.locate_stations`,
+the rule the config note on such a station applies at workflow load); the distance to the cell
+actually used is recorded for every station. A station outside the grid
+(:class:`wavecast.geo.Footprint`, the rule config validation applies before any job runs) is a
+configuration mistake and raises :class:`wavecast.errors.ValidationError`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import csv
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -22,15 +22,13 @@ import xarray as xr
 
 import wavecast
 
-from .errors import Problem, ValidationError
-from .geo import EARTH_RADIUS_M, Footprint, wrap_longitude
+from .cells import StationCell as StationCell
+from .cells import locate_stations
 from .grid import footprint
 from .io import open_netcdf, write_netcdf_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 
-CONFIG_FILE = "config/config.yaml"
-EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000.0
 VARIABLES = ("hs", "tp", "wspd", "wdir")
 #: CSV column, number of decimals for each variable.
 CSV_COLUMNS = {
@@ -54,107 +52,6 @@ VARIABLE_ATTRS = {
 }
 
 
-@dataclass(frozen=True)
-class StationCell:
-    """Where one station's time series comes from."""
-
-    name: str
-    lat: float
-    lon: float
-    iy: int
-    ix: int
-    cell_lat: float
-    cell_lon: float
-    cell_depth: float
-    distance_km: float
-    moved_to_water: bool
-
-
-def _haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat = p2 - p1
-    dlon = np.radians(lon2 - lon1)
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def locate_stations(
-    grid: Footprint,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    depth: np.ndarray,
-    stations: Sequence[Mapping[str, Any]],
-) -> list[StationCell]:
-    """Pick the grid cell for each station (pure; 2-D ``lat``/``lon``/``depth`` on (y, x)).
-
-    A station is on the grid when ``grid.contains`` it: in one of the cells, so up to half a cell
-    beyond the outermost centres, as config validation checks. Longitudes are compared modulo
-    360, so 298.5 and -61.5 are the same meridian. Raises :class:`ValidationError` listing every
-    station outside the grid (and repeated names).
-    """
-    wet = depth > 0
-    if not wet.any():
-        raise ValueError("the grid has no water cells (depth > 0) to take station series from")
-    lon_c = float(lon.mean())
-
-    problems: list[Problem] = []
-    cells: list[StationCell] = []
-    seen: dict[str, int] = {}
-    for i, station in enumerate(stations):
-        name = str(station["name"])
-        s_lat, s_lon = float(station["lat"]), float(station["lon"])
-        if name in seen:
-            problems.append(
-                Problem(
-                    CONFIG_FILE,
-                    f"stations[{i}].name",
-                    f"station name '{name}' is already used by stations[{seen[name]}]",
-                    "give every station its own name",
-                )
-            )
-        seen.setdefault(name, i)
-        if not grid.contains(s_lat, s_lon):
-            problems.append(
-                Problem(
-                    CONFIG_FILE,
-                    f"stations[{i}]",
-                    f"station '{name}' (lat {s_lat:g}, lon {s_lon:g}) lies outside the model grid "
-                    f"({grid.describe()})",
-                    "move the station inside the grid or extend the grid (grid.origin, grid.nx, "
-                    "grid.ny)",
-                )
-            )
-            continue
-        lon_near = lon_c + wrap_longitude(s_lon - lon_c)
-        dist = _haversine_km(s_lat, lon_near, lat, lon)
-        iy, ix = np.unravel_index(int(np.argmin(dist)), dist.shape)
-        moved = not bool(wet[iy, ix])
-        if moved:
-            iy, ix = np.unravel_index(int(np.argmin(np.where(wet, dist, np.inf))), dist.shape)
-            log.warning(
-                "station %s: nearest cell is land; using the nearest water cell %.2f km away",
-                name,
-                dist[iy, ix],
-            )
-        cells.append(
-            StationCell(
-                name=name,
-                lat=s_lat,
-                lon=s_lon,
-                iy=int(iy),
-                ix=int(ix),
-                cell_lat=float(lat[iy, ix]),
-                cell_lon=float(lon[iy, ix]),
-                cell_depth=float(depth[iy, ix]),
-                distance_km=float(dist[iy, ix]),
-                moved_to_water=moved,
-            )
-        )
-    if problems:
-        raise ValidationError(problems)
-    return cells
-
-
 def extract_stations(
     member_paths: Sequence[Path], stations: Sequence[Mapping[str, Any]]
 ) -> xr.Dataset:
@@ -174,6 +71,13 @@ def extract_stations(
             stations,
         )
         times = first["time"].values
+    for cell in cells:
+        if cell.moved_to_water:
+            log.warning(
+                "station %s: nearest cell is land; using the nearest water cell %.2f km away",
+                cell.name,
+                cell.distance_km,
+            )
 
     members: list[int] = []
     series: dict[str, list[np.ndarray]] = {v: [] for v in VARIABLES}

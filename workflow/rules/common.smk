@@ -16,6 +16,7 @@ from wavecast.config import (
     invalid_config_message,
     load_workflow_config,
     member_ensemble,
+    station_land_notes,
     station_plotting,
 )
 from wavecast.deployment import replaced_profile_settings
@@ -105,6 +106,13 @@ MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
 BATHYMETRY = bathymetry_in_use(SCIENCE["bathymetry"])
 if workflow.is_main_process:
     for _note in config_notes(SCIENCE):
+        logger.warning(f"config: {_note}")
+
+# A station on land gets the nearest water cell's series: said here, before any job, with the
+# cell extract_stations will use (the job's own log is read by nobody). Once, by the Snakemake
+# the user started: it builds the land mask.
+if workflow.is_main_process:
+    for _note in station_land_notes(SCIENCE):
         logger.warning(f"config: {_note}")
 
 
