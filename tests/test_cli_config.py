@@ -167,3 +167,17 @@ def test_a_distorting_grid_is_noted_by_the_workflow_and_the_check_alike(
         "places of coast, track and stations there. To stay within 5%, keep grid.ny <= 104 at "
         "this origin, or split the domain"
     ]
+
+
+def test_a_station_on_land_is_warned_about_as_the_workflow_does(work, capsys):
+    main_file = work / "config" / "config.yaml"
+    quay = "  - {name: Quay, lat: 13.0, lon: -61.8}\n"
+    main_file.write_text(main_file.read_text().replace("\npostprocess:", f"{quay}\npostprocess:"))
+    status, out, err = check(capsys)
+    assert status == 0
+    assert out == ["config/config.yaml: ok (tc-demo: 200 x 200 cells, 72 h, 8 member(s))"]
+    assert err == [
+        "warning: stations[3] 'Quay' (lat 13, lon -61.8) lies on land in the model grid; its "
+        "series will come from the nearest water cell, 18.2 km away (lat 12.989, lon -61.632, "
+        "depth 1 m); move the station onto water to choose the cell yourself"
+    ]

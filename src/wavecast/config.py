@@ -210,13 +210,6 @@ def _rows_within_scale(footprint: Footprint) -> int:
     return lo
 
 
-def config_notes(science: Mapping) -> list[str]:
-    """Warnings on a valid config: settings that run, but maybe not as the scientist meant.
-    The workflow logs them when it loads; ``wavecast config check`` prints them."""
-    notes = [unused_bathymetry_note(science["bathymetry"]), projection_note(science["grid"])]
-    return [note for note in notes if note]
-
-
 def station_cells(cfg: Mapping, base_dir: Path | None = None) -> list[StationCell]:
     """The grid cell each station's series will come from (:class:`wavecast.cells.StationCell`),
     the one extract_stations picks (:func:`wavecast.cells.locate_stations`, one rule for both)
@@ -271,6 +264,14 @@ def station_land_notes(cfg: Mapping, base_dir: Path | None = None) -> list[str]:
 def _rounded(value: float, decimals: int) -> str:
     """``value`` to ``decimals`` places without trailing zeros: 16.213, 12, 2.5."""
     return f"{round(value, decimals) + 0.0:g}"
+
+
+def config_notes(science: Mapping, base_dir: Path | None = None) -> list[str]:
+    """Warnings on a valid config: settings that run, but maybe not as the scientist meant.
+    The workflow logs them when it loads, in the Snakemake the user started only (the
+    station notes build the land mask); ``wavecast config check`` prints them."""
+    notes = [unused_bathymetry_note(science["bathymetry"]), projection_note(science["grid"])]
+    return [note for note in notes if note] + station_land_notes(science, base_dir)
 
 
 def _normalise_times(data: Any) -> Any:

@@ -292,16 +292,14 @@ def _check_axis_units(
                 raise fail(
                     f"bathymetry file '{label}': coordinate '{name}' has units '{units}', "
                     "not metres",
-                    "write x and y in metres east/north of grid.origin and set their units "
-                    "to m",
+                    "write x and y in metres east/north of grid.origin and set their units to m",
                 )
         return
     for name in (ya_name, xa_name):
         units = str(src[name].attrs.get("units", "")).strip().lower()
         if units.startswith("rad"):
             raise fail(
-                f"bathymetry file '{label}': coordinate '{name}' has units '{units}', not "
-                "degrees",
+                f"bathymetry file '{label}': coordinate '{name}' has units '{units}', not degrees",
                 f"convert {name} to degrees and set its units to degrees_"
                 f"{'north' if name == ya_name else 'east'}",
             )

@@ -16,7 +16,6 @@ from wavecast.config import (
     invalid_config_message,
     load_workflow_config,
     member_ensemble,
-    station_land_notes,
     station_plotting,
 )
 from wavecast.deployment import replaced_profile_settings
@@ -104,15 +103,11 @@ MEMBERS = [f"{m:03d}" for m in range(SCIENCE["ensemble"]["members"])]
 
 #: build_grid's bathymetry: a file an idealised basin ignores is left out, so it reruns nothing.
 BATHYMETRY = bathymetry_in_use(SCIENCE["bathymetry"])
+# Settings that run but maybe not as meant (an unused file, a distorting grid, a station on
+# land: its series comes from the nearest water cell, which the job's log alone would say).
+# Once, by the Snakemake the user started: the station notes build the land mask.
 if workflow.is_main_process:
     for _note in config_notes(SCIENCE):
-        logger.warning(f"config: {_note}")
-
-# A station on land gets the nearest water cell's series: said here, before any job, with the
-# cell extract_stations will use (the job's own log is read by nobody). Once, by the Snakemake
-# the user started: it builds the land mask.
-if workflow.is_main_process:
-    for _note in station_land_notes(SCIENCE):
         logger.warning(f"config: {_note}")
 
 
