@@ -593,10 +593,13 @@ def test_a_number_nested_in_snakemake_config_is_text_and_the_fix_says_so(two_fil
         "--config::stations[0].lon: '1' is not valid",
     ]
     assert all(text in p and p.endswith("--configfile FILE") for p in found)
-    # the same text in a file is the file's mistake: no such note
+    # nobody wrote quotes there: no advice to remove them
+    assert not any("without quotes" in p for p in found)
+    # the same text in a file is the file's mistake: no such note, but to remove the quotes
     extra.write_text("ensemble: {members: '4'}\n")
     found = problems_of_files(snakemake_config(main, extra), [str(main), str(extra)])
     assert found and not any(text in p for p in found)
+    assert found[0].endswith("expected a whole number; write 4 without quotes")
 
 
 def test_files_in_snakemakes_order(two_files):
@@ -994,7 +997,8 @@ def test_the_advice_for_a_number_yaml_11_reads_as_text(demo, written, advice):
     assert problem.endswith(
         f"expected a number; Snakemake's YAML reads {written} as text, not a number: {advice}"
         if advice
-        else "expected a number"
+        # '1.5' is a number in quotes, not YAML 1.1's trap
+        else "expected a number" + ("; write 1.5 without quotes" if written == "1.5" else "")
     )
 
 
@@ -1057,7 +1061,11 @@ def test_station_names_are_any_text_on_one_line(demo, name):
     ("name", "fix"),
     [
         (" Harbour", "write it on one line, without spaces at either end"),
-        ("Har\nbour", "write it on one line, without spaces at either end"),
+        (
+            "Har\nbour",
+            "(U+000A line feed) at position 4; write it on one line, without spaces at either "
+            "end; retype the value",
+        ),
         ("", "write it on one line, without spaces at either end"),
         (41043, 'expected text (a number to YAML); quote it: "41043"'),
     ],

@@ -41,7 +41,17 @@ import jsonschema
 import yaml
 
 from . import yamlstrict
-from .errors import Problem, ValidationError, closest, did_you_mean, dotted, merge
+from .errors import (
+    Problem,
+    ValidationError,
+    as_yaml,
+    closest,
+    did_you_mean,
+    dotted,
+    invisible_note,
+    merge,
+    unquote_fix,
+)
 from .geo import EARTH_RADIUS_M as EARTH_RADIUS_M  # re-exported, as before geo.py
 from .geo import Footprint, wrap_longitude
 
@@ -294,10 +304,7 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
     if error.validator == "additionalProperties":
         allowed = error.schema.get("properties", {}).keys()
         extra = [k for k in error.instance if k not in allowed]
-        return [
-            Problem(file, dotted(path + [key]), "unknown key", _unknown_key_fix(str(key), allowed))
-            for key in extra
-        ]
+        return [_unknown_key(file, path, key, allowed) for key in extra]
     if error.validator == "required":
         missing = error.message.split("'")[1]
         allowed = error.schema.get("properties", {}).keys()
@@ -317,6 +324,7 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
         hint = error.schema.get("x-pattern-fix", hint)
     if error.validator == "type" and (
         advice := _yaml11_text_number(error.instance, error.validator_value)
+        or unquote_fix(error.instance, _type_names(error.validator_value))
     ):
         hint += "; " + advice
     elif (
@@ -324,12 +332,23 @@ def _schema_problem(error: jsonschema.ValidationError, file: str) -> list[Proble
         and error.validator_value == "string"
         and _is_number(error.instance)
     ):
-        hint += f' (a number to YAML); quote it: "{error.instance}"'
-    value = repr(error.instance) if not isinstance(error.instance, (dict, list)) else ""
+        hint += f' (a number to YAML); quote it: "{as_yaml(error.instance)}"'
+    value = as_yaml(error.instance) if not isinstance(error.instance, (dict, list)) else ""
     what = f"{value} is not valid" if value else "not valid"
     if described:
         what += f" ({described.rstrip('.')})"
+    if isinstance(error.instance, str) and (hidden := invisible_note(error.instance)):
+        what, hint = f"{what}: {hidden}", f"{hint}; retype the value"
     return [Problem(file, where, what, hint)]
+
+
+def _unknown_key(file: str, path: list, key: Any, allowed: Iterable[str]) -> Problem:
+    """An unknown key's problem; one with an invisible character (a zero-width space pasted
+    with it) says where, and to retype it, before the suggestion."""
+    what, fix = "unknown key", _unknown_key_fix(str(key), allowed)
+    if hidden := invisible_note(str(key)):
+        what, fix = f"{what}: {hidden}", f"retype the key; {fix}"
+    return Problem(file, dotted([*path, key]), what, fix)
 
 
 def _is_number(value: Any) -> bool:
@@ -488,8 +507,7 @@ def _non_finite(data: Any, path: list) -> Iterator[tuple[list, str]]:
         for i, value in enumerate(data):
             yield from _non_finite(value, [*path, i])
     elif isinstance(data, float) and not math.isfinite(data):
-        written = ".nan" if math.isnan(data) else f"{'-' if data < 0 else ''}.inf"
-        yield path, f"{written} is not a finite number"
+        yield path, f"{as_yaml(data)} is not a finite number"
     elif isinstance(data, int) and not isinstance(data, bool) and abs(data) > sys.float_info.max:
         digits, largest = len(str(abs(data))), f"{sys.float_info.max:.1e}"
         beyond = f"is beyond the largest the model computes with ({largest})"
@@ -656,7 +674,7 @@ def _cyclone_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
             Problem(
                 file,
                 "cyclone.start",
-                f"'{cyc['start']}' is not an ISO 8601 time in the years 1 to 9999 (UTC)",
+                f"{as_yaml(cyc['start'])} is not an ISO 8601 time in the years 1 to 9999 (UTC)",
                 "write it like 2026-09-01T00:00:00",
             )
         )
@@ -668,7 +686,7 @@ def _cyclone_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
                 Problem(
                     file,
                     f"cyclone.track[{i}].time",
-                    f"'{fix['time']}' is not an ISO 8601 time in the years 1 to 9999 (UTC)",
+                    f"{as_yaml(fix['time'])} is not an ISO 8601 time in the years 1 to 9999 (UTC)",
                     "write it like 2026-09-01T00:00:00",
                 )
             )
@@ -734,7 +752,7 @@ def _station_problems(
                 Problem(
                     file,
                     f"stations[{i}]",
-                    f"station '{station['name']}' at "
+                    f"station {as_yaml(station['name'])} at "
                     f"({station['lat']}, {station['lon']}) is outside the grid "
                     f"({footprint.describe()})",
                     "move the station or enlarge the grid",
@@ -750,7 +768,7 @@ def _station_problems(
                 Problem(
                     file,
                     f"stations[{i}].name",
-                    f"station name '{name}' is used twice",
+                    f"station name {as_yaml(name)} is used twice",
                     "give each station its own name",
                 )
             )
@@ -772,7 +790,7 @@ def colormap_problems(name: str, file: str) -> list[Problem]:
         if close
         else "use a name from matplotlib.colormaps, e.g. viridis, cividis, magma, Blues"
     )
-    return [Problem(file, "plotting.cmap", f"'{name}' is not a Matplotlib colour map", fix)]
+    return [Problem(file, "plotting.cmap", f"{as_yaml(name)} is not a Matplotlib colour map", fix)]
 
 
 def _hours(start: dt.datetime, hours: int) -> Iterable[dt.datetime]:
@@ -1005,11 +1023,14 @@ def _command_line_text(problem: Problem, config: Mapping) -> Problem:
     parts = _path_parts(problem.path)
     if problem.file != COMMAND_LINE or len(parts) < 2 or not problem.fix.startswith("expected "):
         return problem
-    if not isinstance(_get(config, parts), str):
+    value = _get(config, parts)
+    if not isinstance(value, str):
         return problem
+    advice = unquote_fix(value, ("integer", "number", "boolean"))
+    fix = problem.fix.removesuffix(f"; {advice}") if advice else problem.fix
     return dataclasses.replace(
         problem,
-        fix=f"{problem.fix}; Snakemake's --config reads values inside {{...}} and [...] as "
+        fix=f"{fix}; Snakemake's --config reads values inside {{...}} and [...] as "
         "text: put this setting in a file and give it with --configfile FILE",
     )
 
@@ -1069,21 +1090,34 @@ def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default:
 _MISSING = object()
 
 
-_PART = re.compile(r"'((?:[^']|'')*)'|([^.\[\]']+)|\[(\d+)\]")
+_PART = re.compile(r"""'((?:[^']|'')*)'|"((?:[^"\\]|\\.)*)"|([^.\[\]'"]+)|\[(\d+)\]""")
+
+#: YAML's escapes in double quotes that :func:`wavecast.errors.dotted` writes.
+_UNESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+_SHORT = {"t": "\t", "n": "\n", "r": "\r"}
 
 
 def _path_parts(path: str) -> list[str | int]:
-    """``stations[2].name`` -> ``["stations", 2, "name"]``, ``'grid.nx'`` -> ``["grid.nx"]``:
-    the inverse of :func:`wavecast.errors.dotted`."""
+    """``stations[2].name`` -> ``["stations", 2, "name"]``, ``'grid.nx'`` -> ``["grid.nx"]``,
+    ``"name\\u200b"`` -> ``["name\\u200b"]``: the inverse of :func:`wavecast.errors.dotted`."""
     parts: list[str | int] = []
-    for quoted, plain, index in _PART.findall(path):
+    for quoted, escaped, plain, index in _PART.findall(path):
         if index:
             parts.append(int(index))
         elif plain:
             parts.append(plain)
+        elif escaped:
+            parts.append(_UNESCAPE.sub(_unescape, escaped))
         else:
             parts.append(quoted.replace("''", "'"))
     return parts
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1)
+    if len(code) > 1:
+        return chr(int(code[1:], 16))
+    return _SHORT.get(code, code)
 
 
 def _get(data: Any, path: list) -> Any:
