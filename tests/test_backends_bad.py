@@ -206,6 +206,16 @@ EXPECTED: dict[str, list[str]] = {
         "retries: 'yes' is read as a boolean by YAML 1.1 parsers (Snakemake's among them); write true/false for a switch, or quote it (\"yes\") for a string",
         "jobs: 0 is out of range; use a value at least 1",
     ],
+    "values_as_yaml_writes_them.yaml": [
+        "jobs: expected a whole number, got '50'; write 50 without quotes",
+        "retries: expected a whole number, got empty (null); write e.g. 4",
+        "timeout: expected a whole number, got true; write whole seconds from 60 to 86400, e.g. 3600 for an hour",
+        "requeue: expected true or false, got 'true'; write true without quotes",
+    ],
+    "invisible_character_in_key.yaml": [
+        "partition: required key is missing; add it",
+        '"partitio\\u200bn": unknown key "partitio\\u200bn": it contains an invisible character (U+200B zero width space) at position 9; retype the key; did you mean \'partition\'?',
+    ],
     "unknown_key.yaml": [
         "retires: unknown key 'retires'; did you mean 'retries'?",
     ],

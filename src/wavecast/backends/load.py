@@ -18,7 +18,16 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from ..errors import Problem, ValidationError, closest, did_you_mean, dotted
+from ..errors import (
+    Problem,
+    ValidationError,
+    as_yaml,
+    closest,
+    did_you_mean,
+    dotted,
+    invisible_note,
+    unquote_fix,
+)
 from ..rules import RULE_NAMES
 from ..yamlstrict import load_checked
 from .checks import check_backend
@@ -69,25 +78,32 @@ def _problem(file: str, model: type[BaseModel], err: dict) -> Problem:
             close = hint if hint.startswith("did you mean") else ""
             known = "known stages: " + ", ".join(RULE_NAMES)
             return Problem(file, path, f"unknown stage '{key}'", f"{close} {known}".strip())
-        return Problem(file, path, f"unknown key '{key}'", did_you_mean(key, choices))
+        what, fix = f"unknown key {as_yaml(key)}", did_you_mean(key, choices)
+        if hidden := invisible_note(key):
+            what, fix = f"{what}: {hidden}", f"retype the key; {fix}"
+        return Problem(file, path, what, fix)
     if kind == "missing":
         return Problem(file, path, "required key is missing", "add it")
     if kind == "value_error":
         text = str(ctx.get("error", err["msg"]))
         message, _, fix = text.partition("; ")
         return Problem(file, path, message, fix or "correct it")
+    got = as_yaml(value)
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return Problem(file, path, f"expected a whole number, got {value!r}", _int_hint(loc))
+        fix = unquote_fix(value, ["integer"]) or _int_hint(loc)
+        return Problem(file, path, f"expected a whole number, got {got}", fix)
     if kind in ("float_type", "float_parsing"):
-        return Problem(file, path, f"expected a number, got {value!r}", "write e.g. 0.95")
+        fix = unquote_fix(value, ["number"]) or "write e.g. 0.95"
+        return Problem(file, path, f"expected a number, got {got}", fix)
     if kind in ("string_type",):
-        return Problem(file, path, f"expected text, got {value!r}", "quote it")
+        return Problem(file, path, f"expected text, got {got}", "quote it")
     if kind in ("bool_type", "bool_parsing"):
-        return Problem(file, path, f"expected true or false, got {value!r}", "write true or false")
+        fix = unquote_fix(value, ["boolean"]) or "write true or false"
+        return Problem(file, path, f"expected true or false, got {got}", fix)
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return Problem(file, path, f"expected a mapping, got {value!r}", "write 'key: value' lines")
+        return Problem(file, path, f"expected a mapping, got {got}", "write 'key: value' lines")
     if kind == "list_type":
-        return Problem(file, path, f"expected a list, got {value!r}", "write '- item' lines")
+        return Problem(file, path, f"expected a list, got {got}", "write '- item' lines")
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         words = {
             "greater_than_equal": ("at least", "ge"),
@@ -96,14 +112,12 @@ def _problem(file: str, model: type[BaseModel], err: dict) -> Problem:
             "less_than": ("below", "lt"),
         }[kind]
         bound = ctx.get(words[1])
-        return Problem(file, path, f"{value!r} is out of range", f"use a value {words[0]} {bound}")
+        return Problem(file, path, f"{got} is out of range", f"use a value {words[0]} {bound}")
     if kind == "literal_error":
-        return Problem(
-            file, path, f"{value!r} is not allowed", f"use one of {ctx.get('expected', '')}"
-        )
+        return Problem(file, path, f"{got} is not allowed", f"use one of {ctx.get('expected', '')}")
     if kind == "string_pattern_mismatch":
         return Problem(
-            file, path, f"{value!r} does not have the expected form", f"match {ctx.get('pattern')}"
+            file, path, f"{got} does not have the expected form", f"match {ctx.get('pattern')}"
         )
     if kind == "string_too_short":
         return Problem(file, path, "the value is empty", "write a value or remove the key")
@@ -156,7 +170,7 @@ def validate_data(data: Any, file: str) -> Backend:
     if not isinstance(kind, str) or kind not in BACKEND_MODELS:
         close = closest(str(kind), BACKEND_MODELS)
         fix = f"did you mean '{close}'?" if close else f"use one of {TYPE_CHOICES}"
-        problems.append(Problem(file, "type", f"unknown backend type {kind!r}", fix))
+        problems.append(Problem(file, "type", f"unknown backend type {as_yaml(kind)}", fix))
         if not close:
             raise ValidationError(problems)  # nothing to judge the other keys by
         kind, data = close, {**data, "type": close}  # the rest, read as that type

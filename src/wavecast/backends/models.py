@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
+from ..errors import as_yaml
 from ..rules import RULE_NAMES
 from .units import MEMORY_HINT, MEMORY_PATTERN, parse_memory
 
@@ -72,13 +73,13 @@ def _size(what: str):
     def check(value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, str):
             raise ValueError(
-                f"{value!r} has no unit; {what} is text with a unit ({MEMORY_HINT}); a bare "
+                f"{as_yaml(value)} has no unit; {what} is text with a unit ({MEMORY_HINT}); a bare "
                 "number is ambiguous"
             )
         try:
             parse_memory(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a {what} size; {MEMORY_HINT}") from None
+            raise ValueError(f"{as_yaml(value)} is not a {what} size; {MEMORY_HINT}") from None
         return value
 
     return check
@@ -103,8 +104,8 @@ def _image(value: Any) -> Any:
     if isinstance(value, str) and value.endswith(".sif"):
         if shlex.quote(value) != value:
             raise ValueError(
-                f"the .sif path {value!r} has a space or a character the shell acts on: Snakemake "
-                "refuses an image path with a space, and puts the path unquoted into the "
+                f"the .sif path {as_yaml(value)} has a space or a character the shell acts on: "
+                "Snakemake refuses an image path with a space, and puts the path unquoted into the "
                 "apptainer command line; rename or move the file to a path of letters, digits "
                 "and _ - . / only"
             )
@@ -114,13 +115,13 @@ def _image(value: Any) -> Any:
     both = _TAG_AND_DIGEST_RE.fullmatch(value) if isinstance(value, str) else None
     if both and DOCKER_REF_RE.fullmatch(digest_only := both["name"] + both["digest"]):
         raise ValueError(
-            f"{value!r} has both a tag and a digest, which apptainer refuses (its docker:// pull "
-            "reads references with containers/image: 'Docker references with both a tag and "
-            f"digest are currently not supported'); keep the digest: '{digest_only}'"
+            f"{as_yaml(value)} has both a tag and a digest, which apptainer refuses (its "
+            "docker:// pull reads references with containers/image: 'Docker references with "
+            f"both a tag and digest are currently not supported'); keep the digest: '{digest_only}'"
         )
     raise ValueError(
-        f"{value!r} is neither a docker reference with a tag or digest nor a .sif path; write "
-        "e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0' or 'images/wavecast.sif' (pin a tag)"
+        f"{as_yaml(value)} is neither a docker reference with a tag or digest nor a .sif path; "
+        "write e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0' or 'images/wavecast.sif' (pin a tag)"
     )
 
 
@@ -132,7 +133,7 @@ def _docker_image(value: Any) -> Any:
     ):
         return value
     raise ValueError(
-        f"{value!r} is not a docker reference with a tag or digest; write e.g. "
+        f"{as_yaml(value)} is not a docker reference with a tag or digest; write e.g. "
         "'ghcr.io/wavecast/wavecast:0.1.0' (no docker:// prefix, pin a tag)"
     )
 
@@ -140,7 +141,7 @@ def _docker_image(value: Any) -> Any:
 def _volume(value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError(
-            f"{value!r} is not text; write 'host:container:mode', e.g. '/data:/data:ro'"
+            f"{as_yaml(value)} is not text; write 'host:container:mode', e.g. '/data:/data:ro'"
         )
     if "," in value:
         raise ValueError(
@@ -179,7 +180,7 @@ def claim_and_path(entry: str) -> tuple[str, str]:
 def _persistent_volume(value: Any) -> Any:
     if not isinstance(value, str) or ":" not in value:
         raise ValueError(
-            f"{value!r} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'"
+            f"{as_yaml(value)} is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'"
         )
     name, path = claim_and_path(value)
     if not K8S_NAME_RE.fullmatch(name):
@@ -211,7 +212,7 @@ def _name_matching(pattern: re.Pattern[str], what: str, how: str) -> Callable[[A
     def check(value: Any) -> Any:
         if isinstance(value, str) and pattern.fullmatch(value):
             return value
-        raise ValueError(f"{value!r} is not {what}; use {how}")
+        raise ValueError(f"{as_yaml(value)} is not {what}; use {how}")
 
     return check
 
