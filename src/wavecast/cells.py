@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, as_yaml
 from .geo import EARTH_RADIUS_M, Footprint, wrap_longitude
 
 CONFIG_FILE = "config/config.yaml"
@@ -92,7 +92,7 @@ def locate_stations(
                 Problem(
                     CONFIG_FILE,
                     f"stations[{i}].name",
-                    f"station name '{name}' is already used by stations[{seen[name]}]",
+                    f"station name {as_yaml(name)} is already used by stations[{seen[name]}]",
                     "give every station its own name",
                 )
             )
@@ -102,8 +102,8 @@ def locate_stations(
                 Problem(
                     CONFIG_FILE,
                     f"stations[{i}]",
-                    f"station '{name}' (lat {s_lat:g}, lon {s_lon:g}) lies outside the model grid "
-                    f"({grid.describe()})",
+                    f"station {as_yaml(name)} (lat {s_lat:g}, lon {s_lon:g}) lies outside the "
+                    f"model grid ({grid.describe()})",
                     "move the station inside the grid or extend the grid (grid.origin, grid.nx, "
                     "grid.ny)",
                 )

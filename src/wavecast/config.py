@@ -260,8 +260,8 @@ def station_land_notes(cfg: Mapping, base_dir: Path | None = None) -> list[str]:
     series from the nearest water cell instead (:func:`station_cells`), named with how far away
     it is, its longitude written as the station's is (-61.4 or 298.6)."""
     return [
-        f"stations[{i}] '{cell.name}' (lat {cell.lat:g}, lon {cell.lon:g}) lies on land in the "
-        "model grid; its series will come from the nearest water cell, "
+        f"stations[{i}] {as_yaml(cell.name)} (lat {cell.lat:g}, lon {cell.lon:g}) lies on land "
+        "in the model grid; its series will come from the nearest water cell, "
         f"{cell.distance_km:.1f} km away (lat {_rounded(cell.cell_lat, 3)}, lon "
         f"{_rounded(cell.lon + wrap_longitude(cell.cell_lon - cell.lon), 3)}, depth "
         f"{_rounded(cell.cell_depth, 1)} m); move the station onto water to choose the cell "
