@@ -210,6 +210,7 @@ EXPECTED: dict[str, list[str]] = {
         "jobs: expected a whole number, got '50'; write 50 without quotes",
         "retries: expected a whole number, got empty (null); write e.g. 4",
         "timeout: expected a whole number, got true; write whole seconds from 60 to 86400, e.g. 3600 for an hour",
+        "defaults.memory: true is not a memory size; write a number and a unit m, g or t, like '512m', '2g' or '1.5t'",
         "requeue: expected true or false, got 'true'; write true without quotes",
     ],
     "invisible_character_in_key.yaml": [

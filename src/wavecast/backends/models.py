@@ -71,7 +71,9 @@ def _size(what: str):
     """A validator of sizes with a unit ('2g'), naming ``what`` (memory, disk) in its errors."""
 
     def check(value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, str):
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ValueError(f"{as_yaml(value)} is not a {what} size; {MEMORY_HINT}")
+        if not isinstance(value, str):
             raise ValueError(
                 f"{as_yaml(value)} has no unit; {what} is text with a unit ({MEMORY_HINT}); a bare "
                 "number is ambiguous"
