@@ -1060,13 +1060,13 @@ def test_station_names_are_any_text_on_one_line(demo, name):
 @pytest.mark.parametrize(
     ("name", "fix"),
     [
-        (" Harbour", "write it on one line, without spaces at either end"),
+        (" Harbour", "write it on one line, without spaces at either end or invisible characters"),
         (
             "Har\nbour",
             "(U+000A line feed) at position 4; write it on one line, without spaces at either "
-            "end; retype the value",
+            "end or invisible characters; retype the value",
         ),
-        ("", "write it on one line, without spaces at either end"),
+        ("", "write it on one line, without spaces at either end or invisible characters"),
         (41043, 'expected text (a number to YAML); quote it: "41043"'),
     ],
 )

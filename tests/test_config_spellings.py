@@ -89,7 +89,18 @@ def test_text_with_invisible_characters_is_shown_escaped_with_their_positions():
     demo["stations"][2]["name"] = "Anse\u00a0Bertrand\t"
     assert problems_of(demo) == [
         "config/config.yaml::scenario: \"base\\u200b\" is not valid (Short name of the scenario, used in plot titles and the archive manifest): it contains an invisible character (U+200B zero width space) at position 5; use letters, digits, '_', '.', '-'; retype the value",
-        'config/config.yaml::stations[2].name: "Anse\\u00a0Bertrand\\t" is not valid (Station name: text on one line, e.g. Pointe-à-Pitre (used in the station files and plots)): it contains invisible characters at positions 5 (U+00A0 no-break space) and 14 (U+0009 tab); write it on one line, without spaces at either end; retype the value',
+        'config/config.yaml::stations[2].name: "Anse\\u00a0Bertrand\\t" is not valid (Station name: text on one line, e.g. Pointe-à-Pitre (used in the station files and plots)): it contains invisible characters at positions 5 (U+00A0 no-break space) and 14 (U+0009 tab); write it on one line, without spaces at either end or invisible characters; retype the value',
+    ]
+
+
+def test_a_station_name_with_a_zero_width_character_inside_is_refused():
+    """A zero-width space inside a name (pasted from a web page) would make a second station
+    name that looks the same in the files and plots; a no-break space is a visible space."""
+    demo = demo_config()
+    demo["stations"][0]["name"] = f"Har{ZWSP}bour"
+    demo["stations"][1]["name"] = "Pointe\u00a0\u00e0\u00a0Pitre"
+    assert problems_of(demo) == [
+        'config/config.yaml::stations[0].name: "Har\\u200bbour" is not valid (Station name: text on one line, e.g. Pointe-à-Pitre (used in the station files and plots)): it contains an invisible character (U+200B zero width space) at position 4; write it on one line, without spaces at either end or invisible characters; retype the value',
     ]
 
 
