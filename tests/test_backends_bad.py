@@ -192,6 +192,9 @@ EXPECTED: dict[str, list[str]] = {
     "slurm_missing_partition.yaml": [
         "partition: required key is missing; add it",
     ],
+    "slurm_partition_misspelt.yaml": [
+        "partiton: unknown key 'partiton'; did you mean 'partition'?",
+    ],
     "list_key.yaml": [
         "line 3: not valid YAML: found unhashable key (column 3; while constructing a mapping from line 1); write the key as plain text, not a list or a mapping",
     ],
@@ -214,7 +217,6 @@ EXPECTED: dict[str, list[str]] = {
         "requeue: expected true or false, got 'true'; write true without quotes",
     ],
     "invisible_character_in_key.yaml": [
-        "partition: required key is missing; add it",
         '"partitio\\u200bn": unknown key "partitio\\u200bn": it contains an invisible character (U+200B zero width space) at position 9; retype the key; did you mean \'partition\'?',
     ],
     "unknown_key.yaml": [

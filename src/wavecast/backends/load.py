@@ -178,7 +178,8 @@ def validate_data(data: Any, file: str) -> Backend:
     try:
         backend = model.model_validate(data)
     except PydanticError as exc:
-        problems += _merged(_problem(file, model, e) for e in exc.errors())
+        errors = _without_suggested_missing(model, exc.errors())
+        problems += _merged(_problem(file, model, e) for e in errors)
         problems += _checks_without_invalid(model, data, exc, file)
         raise ValidationError(problems) from None
     problems += check_backend(backend, file)
@@ -265,6 +266,21 @@ def _concerns(problem: Problem, removed: list[str], replaced: list[str]) -> bool
         if section == top or any({section, top} <= group for group in _CHECKED_TOGETHER):
             return True
     return False
+
+
+def _without_suggested_missing(model: type[BaseModel], errors: list[dict]) -> list[dict]:
+    """``errors`` less a missing key that an unknown key beside it is a misspelling of
+    (``partiton:`` for partition): the unknown key's problem says "did you mean 'partition'?",
+    and a second line, "partition: required key is missing", would send the user to add it."""
+    suggested = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = _error_loc(err)
+            holder = _model_at(model, loc[:-1])
+            close = closest(str(loc[-1]), holder.model_fields) if holder else None
+            if close:
+                suggested.add((*loc[:-1], close))
+    return [e for e in errors if e["type"] != "missing" or _error_loc(e) not in suggested]
 
 
 def _merged(problems) -> list[Problem]:
