@@ -54,6 +54,7 @@ from .errors import (
 )
 from .geo import EARTH_RADIUS_M as EARTH_RADIUS_M  # re-exported, as before geo.py
 from .geo import Footprint, wrap_longitude
+from .io import file_stamp
 
 if TYPE_CHECKING:
     from .cells import StationCell
@@ -125,16 +126,6 @@ def normalise_numbers(schema: Mapping, data: Any, floats: bool = True) -> Any:
     if floats and "number" in types and isinstance(data, int) and abs(data) <= sys.float_info.max:
         return float(data)
     return data
-
-
-def file_stamp(path: str | os.PathLike[str]) -> dict | None:
-    """A file's size and modification time (ns), or None when it cannot be read: what tells a
-    replaced file from the one a result was made from, whichever time the new one carries."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 def bathymetry_in_use(bathymetry: Mapping) -> dict:

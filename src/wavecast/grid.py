@@ -51,7 +51,7 @@ from wavecast.basin import xy_from_latlon as xy_from_latlon
 from wavecast.errors import Problem, ValidationError
 from wavecast.geo import EARTH_RADIUS_M as EARTH_RADIUS_M
 from wavecast.geo import Footprint, wrap_longitude
-from wavecast.io import signals_held
+from wavecast.io import file_stamp, signals_held
 
 #: The depths (m, positive down) a bathymetry file may hold: no sea is deeper than 11,000 m
 #: (Challenger Deep, ~10,935 m) and no land higher than 8,900 m (Everest, 8,849 m: a depth of
@@ -540,20 +540,13 @@ _last_file_depth: dict[tuple, np.ndarray] = {}
 
 
 def _file_depth_key(path: str, grid_cfg: Mapping[str, Any]) -> tuple | None:
-    """What :func:`bathymetry_file_depth`'s result depends on, or None when the file cannot be
-    looked at (the open says why)."""
-    try:
-        stat = os.stat(path)
-    except OSError:
+    """What :func:`bathymetry_file_depth`'s result depends on: the file (its path and
+    :func:`~wavecast.io.file_stamp`, the identity build_grid's rerun param uses) and the grid;
+    None when the file cannot be looked at (the open says why)."""
+    stamp = file_stamp(path)
+    if stamp is None:
         return None
-    grid = (
-        float(grid_cfg["origin"]["lat"]),
-        float(grid_cfg["origin"]["lon"]),
-        int(grid_cfg["nx"]),
-        int(grid_cfg["ny"]),
-        float(grid_cfg["resolution_km"]),
-    )
-    return os.path.realpath(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, grid
+    return os.path.realpath(path), *stamp.values(), Footprint.from_config(grid_cfg)
 
 
 def bathymetry_file_depth(

@@ -86,6 +86,18 @@ def open_netcdf(path: str | os.PathLike[str]) -> Iterator[xr.Dataset]:
         yield ds
 
 
+def file_stamp(path: str | os.PathLike[str]) -> dict | None:
+    """A file's size and modification time (ns), or None when it cannot be read: what tells a
+    replaced file from the one a result was made from, whichever time the new one carries
+    (build_grid's rerun param, :func:`wavecast.config.bathymetry_in_use`, and the file depth
+    kept at load, :func:`wavecast.grid.bathymetry_file_depth`)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
