@@ -59,6 +59,17 @@ def latlon(
     return lat, lon
 
 
+def row_col_latlon(
+    x: np.ndarray, y: np.ndarray, origin_lat: float, origin_lon: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The latitude of each row (ny,) and longitude of each column (nx,): on the
+    equirectangular grid (:func:`latlon`) latitude depends on the row only and longitude on the
+    column only, so these are every value of the grid's 2-D ``lat`` and ``lon``."""
+    lat, _ = latlon(0.0, y, origin_lat, origin_lon)
+    _, lon = latlon(x, 0.0, origin_lat, origin_lon)
+    return lat, lon
+
+
 def xy_from_latlon(
     lat: np.ndarray | float, lon: np.ndarray | float, origin_lat: float, origin_lon: float
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -226,7 +226,7 @@ def station_cells(cfg: Mapping, base_dir: Path | None = None) -> list[StationCel
     """
     import numpy as np
 
-    from .basin import grid_axes, idealised_bathymetry, idealised_settings, latlon
+    from .basin import grid_axes, idealised_bathymetry, idealised_settings, row_col_latlon
     from .cells import locate_stations
 
     if not cfg["stations"]:
@@ -241,9 +241,14 @@ def station_cells(cfg: Mapping, base_dir: Path | None = None) -> list[StationCel
         settings = idealised_settings(bathy["idealised"])
         depth, _ = idealised_bathymetry(x, y, origin_lat, origin_lon, **settings)
     # latitude by row, longitude by column: the values of grid.nc's 2-D lat and lon
-    lat, _ = latlon(0.0, y[:, np.newaxis], origin_lat, origin_lon)
-    _, lon = latlon(x[np.newaxis, :], 0.0, origin_lat, origin_lon)
-    return locate_stations(Footprint.from_config(cfg["grid"]), lat, lon, depth, cfg["stations"])
+    lat, lon = row_col_latlon(x, y, origin_lat, origin_lon)
+    return locate_stations(
+        Footprint.from_config(cfg["grid"]),
+        lat[:, np.newaxis],
+        lon[np.newaxis, :],
+        depth,
+        cfg["stations"],
+    )
 
 
 def station_land_notes(cfg: Mapping, base_dir: Path | None = None) -> list[str]:

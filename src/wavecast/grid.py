@@ -45,7 +45,13 @@ import xarray as xr
 from wavecast.basin import COAST_SIDES as COAST_SIDES
 from wavecast.basin import DEFAULT_SLOPE_WIDTH_KM as DEFAULT_SLOPE_WIDTH_KM
 from wavecast.basin import MIN_WATER_DEPTH_M as MIN_WATER_DEPTH_M
-from wavecast.basin import grid_axes, idealised_bathymetry, idealised_settings, latlon
+from wavecast.basin import (
+    grid_axes,
+    idealised_bathymetry,
+    idealised_settings,
+    latlon,
+    row_col_latlon,
+)
 from wavecast.basin import make_axes as make_axes
 from wavecast.basin import xy_from_latlon as xy_from_latlon
 from wavecast.errors import Problem, ValidationError
@@ -576,8 +582,7 @@ def bathymetry_file_depth(
         return _last_file_depth[key]
     with _open_bathymetry(file, base_dir, fail) as src:
         x, y, origin_lat, origin_lon = grid_axes(grid_cfg)
-        lat, _ = latlon(0.0, y, origin_lat, origin_lon)
-        _, lon = latlon(x, 0.0, origin_lat, origin_lon)
+        lat, lon = row_col_latlon(x, y, origin_lat, origin_lon)
         depth, _ = _depth_and_land(_depth_on_grid(src, x, y, lat, lon, file, fail))
     depth.setflags(write=False)
     _last_file_depth.clear()
