@@ -204,6 +204,53 @@ def test_a_rule_log_a_later_run_rewrote_says_so(local_workdir, capsys):
     assert line.endswith(", after this attempt: a later run's")
 
 
+def test_files_a_run_a_minute_later_rewrote_are_not_the_earlier_runs(local_workdir, capsys):
+    """A second run (runlog_local_rerun.log) reran work m=001 at 15:04, a minute after the
+    first one ran it: Snakemake rewrote the job's benchmark file and log. Collecting the first
+    run must not take the second run's figures as its own (they were written well within two
+    minutes of the first run's job), and `wavecast logs --run <first>` must say whose the log
+    is; the second run's records take them."""
+    import os
+    from datetime import datetime
+
+    first, second = "29dc68c7-1e17-4858-b246-32c4d77379b5", "7e41b2d0-5c3a-4f7e-9d52-0b8e6a1c3f90"
+    (local_workdir / ".snakemake" / "log" / "2026-11-21T150400.104512.snakemake.log").write_text(
+        (DATA / "runlog_local_rerun.log").read_text()
+    )
+    bench = local_workdir / "logs" / "benchmarks" / "work" / "001.tsv"
+    bench.write_text((DATA / "bench_extended.tsv").read_text().replace("\t44.93\t", "\t512.00\t"))
+    log = local_workdir / "logs" / "work" / "001.log"
+    written = datetime(2026, 11, 21, 15, 4, 2).timestamp()  # as the second run's job ended
+    for path in (bench, log):
+        os.utime(path, (written, written))
+
+    def work_001(run):
+        assert main(["metrics", "collect", "--workdir", str(local_workdir), "--run", run]) == 0
+        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        return next(r for r in rows if r["rule"] == "work" and r["wildcards"] == {"m": "001"})
+
+    old = work_001(first)
+    assert old["peak_memory_gb"] is None and old["cpu_seconds"] is None and old["partial"]
+    assert old["notes"] == [
+        f"logs/benchmarks/work/001.tsv: rewritten by a later run, {second}; not used"
+    ]
+    new = work_001(second)
+    assert new["peak_memory_gb"] == 0.5 and new["notes"] == [] and not new["partial"]
+    argv = ["logs", "work", "m=001", "--list", "--workdir", str(local_workdir)]
+    assert main([*argv, "--run", first]) == 0
+    assert capsys.readouterr().out == (
+        f"{log}\trule log, attempt 1; written 2026-11-21 15:04:02, after this attempt: a later "
+        f"run's ({second})\n"
+    )
+    assert main([*argv, "--run", second]) == 0
+    assert capsys.readouterr().out == f"{log}\trule log, attempt 1\n"
+    # the first run's m=000, which no later run ran, keeps its own figures
+    assert main(["metrics", "collect", "--workdir", str(local_workdir), "--run", first]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (m000,) = [r for r in rows if r["wildcards"] == {"m": "000"}]
+    assert m000["peak_memory_gb"] == pytest.approx(44.93 / 1024) and not m000["partial"]
+
+
 def test_a_log_of_a_job_the_run_did_not_run_says_whose_it_is(local_workdir, capsys):
     """The run ran work for m=000 and 001 only; a logs/work/002.log there is another run's."""
     log = local_workdir / "logs" / "work" / "002.log"

@@ -356,6 +356,36 @@ def test_missing_and_truncated_benchmark_files_mark_records_partial(local_run, t
     assert by["m=000"].wall_time_seconds is not None  # the run log still gives times
 
 
+@pytest.mark.slow
+def test_a_rerun_soon_after_does_not_lend_its_benchmarks_to_the_first_run(local_run, tmp_path):
+    """A second real run in the same directory, right after the first, reruns `work`:
+    Snakemake rewrites those jobs' benchmark files. The first run's records of `work` must not
+    show the second run's figures (less than two minutes apart, mtimes alone cannot tell);
+    the second run's records do; `quick`, which only the first run ran, keeps its own."""
+    shutil.copytree(local_run, tmp_path / "w")  # copy2: the files keep their times
+    w = tmp_path / "w"
+    first = select_run(w).run_id
+    done = subprocess.run(
+        [SNAKEMAKE, "-c1", "--benchmark-extended", "--forcerun", "work", "--", "out/000.txt"],
+        cwd=w,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    second = select_run(w).run_id
+    assert second != first
+    old = {r.wildcards_str(): r for r in collect(w, first).records if r.rule in ("work", "quick")}
+    assert old["m=000"].notes == [
+        f"logs/benchmarks/work/000.tsv: rewritten by a later run, {second}; not used"
+    ]
+    assert old["m=000"].peak_memory_gb is None and old["m=000"].partial
+    assert old["m=001"].peak_memory_gb is not None  # not rerun: still the first run's file
+    assert not any("later run" in n for n in old[""].notes)  # quick
+    (new,) = collect(w, second).records
+    assert new.peak_memory_gb > 30 / 1024 and not new.partial
+
+
 def test_run_in_progress_is_a_snapshot(tmp_path):
     logs = tmp_path / ".snakemake" / "log"
     logs.mkdir(parents=True)

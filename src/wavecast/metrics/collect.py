@@ -28,7 +28,7 @@ from .local import (
     requested_from_log,
 )
 from .record import JobRecord, derive, drop_notes, info, job_key, note
-from .runlog import LoggedAttempt, RunLog, run_in_progress, select_run
+from .runlog import LoggedAttempt, RunLog, mark_rewritten, run_in_progress, select_run
 
 BACKENDS = ("auto", "local", "slurm", "kubernetes")
 SLURM_LOG_DIR = Path(".snakemake") / "slurm_logs"
@@ -97,6 +97,7 @@ def collect(
     where the Kubernetes backend's Jobs are read from (None: ``default``)."""
     progress = progress or Progress(None)
     runlog = select_run(workdir, run)
+    mark_rewritten(workdir, runlog)  # a later run's benchmark files are not this run's
     newest = runlog.path == str(max((workdir / ".snakemake" / "log").glob("*.snakemake.log")))
     in_progress = not runlog.ended and newest and run_in_progress(workdir)
     chosen = detect_backend(runlog) if backend == "auto" else backend

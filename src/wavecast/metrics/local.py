@@ -13,13 +13,14 @@ import ast
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from .. import deadline
 from ..backends.units import mib_of_decimal_mb
 from ..errors import Problem
 from .record import JobRecord, derive, info, note, stopped_at_limit
-from .runlog import LoggedAttempt, RunLog
+from .runlog import LoggedAttempt, RunLog, rewritten_by
 from .units import GIB, duration_seconds
 
 MIB = 1024**2
@@ -35,7 +36,8 @@ FAST_SAMPLING_ENDS = 15.0  # the 31st sample: BENCHMARK_INTERVAL × BENCHMARK_IN
 #: A job that ended this soon after a 30-s sample time may have ended before that late sample
 #: (the delay grows with the job's memory and processes: ≈ 0.55 s at 15 s for 1 GB here).
 LATE_SAMPLE_SECONDS = 5.0
-#: A benchmark file written this long after the run log says the job ended belongs to a later run.
+#: A benchmark file written this long after the run log says the job ended belongs to a later run
+#: (whose run log is gone: one still there says so sooner, see runlog.later_writes).
 STALE_AFTER_SECONDS = 120.0
 
 
@@ -323,6 +325,11 @@ def fill_from_benchmark(record: JobRecord, attempt: LoggedAttempt, workdir: Path
         return
     try:
         stat = path.stat()
+        modified = datetime.fromtimestamp(stat.st_mtime).astimezone()
+        later = rewritten_by(attempt.rewritten.get(attempt.benchmark), modified)
+        if later is not None:
+            note(record, f"{attempt.benchmark}: rewritten by a later run, {later}; not used")
+            return
         if attempt.end and stat.st_mtime > attempt.end.timestamp() + STALE_AFTER_SECONDS:
             note(record, f"{attempt.benchmark}: rewritten by a later run; not used")
             return

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import Problem, ValidationError, closest
 from ..rules import LOCAL_RULES, RULE_NAMES
-from .runlog import RunLog, select_run
+from .runlog import RunLog, Writers, later_writes, rewritten_by, select_run
 
 SLURM_LOGS = Path(".snakemake") / "slurm_logs"
 K8S_LOGS = Path(".snakemake") / "auxiliary" / "kubernetes-logs"
@@ -61,6 +61,7 @@ def find_logs(
         runlog = None
     found: list[FoundLog] = []
     of_job = []
+    later = later_writes(workdir, runlog) if runlog is not None else {}
     if runlog is not None:
         of_job = [
             a
@@ -71,11 +72,15 @@ def find_logs(
     last: dict[int, int] = {}  # jobid -> its last attempt, whose rule log the file holds
     for a in of_job:
         last[a.jobid] = max(last.get(a.jobid, 0), a.attempt)
-    grouped = _grouped_logs(workdir, runlog, rule, wildcards, attempt) if runlog is not None else []
+    grouped = (
+        _grouped_logs(workdir, runlog, rule, wildcards, attempt, later)
+        if runlog is not None
+        else []
+    )
     found += grouped
     for a in matches:
         if a.attempt == last[a.jobid]:  # every attempt rewrites the rule's log
-            found += [_rule_log(workdir / p, a.attempt, a.end) for p in a.logs]
+            found += [_rule_log(workdir / p, a.attempt, a.end, later.get(p)) for p in a.logs]
         if a.backend_log:
             found.append(FoundLog(_within(workdir, a.backend_log), "SLURM job log", a.attempt))
         if a.external_id and a.external_id.startswith("snakejob-"):
@@ -138,19 +143,30 @@ def find_logs(
 _LATE = timedelta(minutes=2)
 
 
-def _rule_log(path: Path, attempt: int, ended: datetime | None) -> FoundLog:
+def _rule_log(
+    path: Path, attempt: int, ended: datetime | None, later: Writers | None = None
+) -> FoundLog:
     """The rule's log of an attempt, noting when it was written after the attempt ended: a
-    later run of the same job rewrote it, and it is that run's."""
+    later run of the same job rewrote it, and it is that run's. ``later``: when later runs in
+    the directory started the job again, and their ids (:func:`.runlog.later_writes`)."""
     note = ""
-    if ended is not None and path.is_file():
+    if path.is_file():
         written = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        if written > ended + _LATE:
-            note = f"written {written:%Y-%m-%d %H:%M:%S}, after this attempt: a later run's"
+        when = f"written {written:%Y-%m-%d %H:%M:%S}, after this attempt: a later run's"
+        if (by := rewritten_by(later, written)) is not None:
+            note = f"{when} ({by})"
+        elif ended is not None and written > ended + _LATE:
+            note = when
     return FoundLog(path, "rule log", attempt, note)
 
 
 def _grouped_logs(
-    workdir: Path, runlog: RunLog, rule: str, wildcards: dict[str, str], attempt: int | None
+    workdir: Path,
+    runlog: RunLog,
+    rule: str,
+    wildcards: dict[str, str],
+    attempt: int | None,
+    later: dict[str, Writers],
 ) -> list[FoundLog]:
     """Logs of the job where it ran in a SLURM group job: the group job's log (one per group
     attempt, under ``slurm_logs/group_<group>_<rules>/``) and, for its last, the rule's log."""
@@ -169,7 +185,7 @@ def _grouped_logs(
         if attempt is not None and n != attempt:
             continue
         if n == last[j.key]:  # the rule's log is rewritten by every attempt
-            found += [_rule_log(workdir / p, n, None) for p in j.logs]
+            found += [_rule_log(workdir / p, n, None, later.get(p)) for p in j.logs]
         if j.slurm_job in runlog.slurm_group_logs:
             path = _within(workdir, runlog.slurm_group_logs[j.slurm_job])
             found.append(FoundLog(path, "SLURM group job log", n))

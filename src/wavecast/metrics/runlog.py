@@ -59,6 +59,10 @@ _STATE_RE = re.compile(r"status is: '(\w+)'")
 _END_RE = re.compile(r"^(Complete log\(s\):|Nothing to be done|Elapsed time:)")
 
 
+#: The jobs of later runs that write one file: when each started, and its run's id; oldest first.
+Writers = list[tuple[datetime, str]]
+
+
 @dataclass
 class LoggedAttempt:
     """One scheduled attempt of one Snakemake job, as the run log tells it."""
@@ -79,6 +83,9 @@ class LoggedAttempt:
     resources: dict[str, str] = field(default_factory=dict)
     external_id: str | None = None
     backend_log: str | None = None
+    #: Its files (benchmark, logs) that jobs of later runs in the same directory write
+    #: again: path → when each such job started, with its run's id (:func:`later_writes`).
+    rewritten: dict[str, Writers] = field(default_factory=dict)
 
 
 @dataclass
@@ -354,6 +361,44 @@ def find_run_logs(workdir: Path) -> list[Path]:
     if not directory.is_dir():
         return []
     return sorted(directory.glob("*.snakemake.log"))
+
+
+def later_writes(workdir: Path, run: RunLog) -> dict[str, Writers]:
+    """The files (benchmarks, logs) that jobs of the runs after ``run`` in ``workdir`` write
+    again, each with when those jobs started (for a job in a group job, whose block has no
+    time, when its run started) and their runs' ids. Snakemake rewrites a job's benchmark and
+    log files each time it runs the job, so a file of ``run``'s jobs modified at or after the
+    first of those times is a later run's (:func:`rewritten_by`), however soon it came."""
+    logs = find_run_logs(workdir)
+    names = [str(p) for p in logs]
+    if run.path not in names:
+        return {}
+    out: dict[str, Writers] = {}
+    for path in logs[names.index(run.path) + 1 :]:
+        later = parse_run_log(path.read_text(errors="replace"), str(path))
+        jobs = [(a.start, [a.benchmark, *a.logs]) for a in later.attempts]
+        jobs += [(None, job.logs) for job in later.grouped_jobs]
+        for start, files in jobs:
+            when = start or later.started
+            for name in files:
+                if name and when:
+                    out.setdefault(name, []).append((when, later.run_id))
+    return {name: sorted(writers) for name, writers in out.items()}
+
+
+def rewritten_by(writers: Writers | None, modified: datetime) -> str | None:
+    """The later run whose job wrote a file last modified at ``modified``: the last to start
+    one by then (run log times are whole seconds, rounded down); None: no later run had."""
+    ids = [run_id for when, run_id in writers or [] if when <= modified]
+    return ids[-1] if ids else None
+
+
+def mark_rewritten(workdir: Path, run: RunLog) -> None:
+    """Give each attempt of ``run`` its files that later runs wrote again (``rewritten``)."""
+    later = later_writes(workdir, run)
+    for attempt in run.attempts:
+        files = (attempt.benchmark, *attempt.logs)
+        attempt.rewritten = {f: later[f] for f in files if f and f in later}
 
 
 def run_in_progress(workdir: Path) -> bool:
