@@ -3,8 +3,9 @@
 A benchmark file (TSV, or JSON lines when its path ends in ``.jsonl``) holds what Snakemake
 measured for the attempt that succeeded: ``s`` wall seconds, ``max_rss`` MiB, ``cpu_time``
 seconds and, with ``--benchmark-extended``, jobid, rule, wildcards, threads and resources.
-Snakemake removes it when the attempt fails, so failed attempts keep only what the run log says
-(start, end, exit status) and are marked partial. :func:`parse_benchmark` is pure.
+Snakemake writes it only when the attempt succeeds (one an earlier run wrote stays in place),
+so failed attempts keep only what the run log says (start, end, exit status) and are marked
+partial. :func:`parse_benchmark` is pure.
 """
 
 from __future__ import annotations
