@@ -125,6 +125,13 @@ EXPECTED: dict[str, list[str]] = {
         "persistent_volumes[4]: '/workdir/.' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'data:/data'",
         "persistent_volumes[5]: '//workdir' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'x:/data'",
     ],
+    "kubernetes_required_missing.yaml": [
+        "namespace: required key is missing; add it",
+        "container_image: required key is missing; add it",
+        "storage.provider: required key is missing; add it",
+        "storage.prefix: required key is missing; add it",
+        "jobs: required for a kubernetes backend: Snakemake needs the most jobs it may have queued or running at once; add e.g. jobs: 50",
+    ],
     "kubernetes_volume_twice.yaml": [
         "persistent_volumes[1]: the mount path '/data' is also in persistent_volumes[0]; Kubernetes refuses a pod with two volumes of one name or two mounts at one path; list each claim once, at a path of its own",
         "persistent_volumes[2]: the claim 'wavecast-data' is also in persistent_volumes[0]; Kubernetes refuses a pod with two volumes of one name or two mounts at one path; list each claim once, at a path of its own",

@@ -6,7 +6,8 @@ errors are rewritten into the project's ``file::dotted.path: message; fix`` form
 
 One pass reports everything: a misspelt ``type`` is read as the type it is closest to, and
 when fields are invalid the cross-field checks still run on the file without them
-(:func:`_without`), leaving out what a removed value would have decided.
+(:func:`_without`; a required key gets a stand-in), leaving out what a removed value would
+have decided.
 """
 
 from __future__ import annotations
@@ -191,19 +192,29 @@ def validate_data(data: Any, file: str) -> Backend:
 #: Rounds of removing invalid values before the cross-field checks give up.
 _MAX_ROUNDS = 5
 
+#: Valid values put in place of a required key that is missing or invalid, so that the checks
+#: across fields still run; the key is in doubt, so a check that reads it is held back.
+_STAND_INS: dict[str, Any] = {
+    "partition": "stand-in",
+    "namespace": "stand-in",
+    "container_image": "stand-in/stand-in:0",
+    "storage.provider": "s3",
+    "storage.prefix": "s3://stand-in/stand-in",
+}
+
 
 def _checks_without_invalid(
     model: type[BaseModel], data: dict, exc: PydanticError, file: str
 ) -> list[Problem]:
-    """The cross-field problems of ``data`` with its invalid values removed, except those that
-    may read a removed value (they would judge a default the user did not write); none when
-    the rest does not validate (a required key is missing or was invalid)."""
+    """The cross-field problems of ``data`` with its invalid values removed (a required key's
+    replaced by its :data:`_STAND_INS`), except those that may read a removed value (they would
+    judge a default the user did not write); none when the rest does not validate."""
     removed: list[str] = []  # unknown keys: their removal changes no other value
     replaced: list[str] = []  # invalid values: the model's default takes their place
     for _ in range(_MAX_ROUNDS):
         errors = exc.errors()
         locs = [_key_loc(_error_loc(e)) for e in errors]
-        if any(not loc for loc in locs) or any(e["type"] == "missing" for e in errors):
+        if not all(locs):
             return []
         data = _without(data, locs)
         for err, loc in zip(errors, locs, strict=True):
@@ -227,19 +238,25 @@ _CHECKED_TOGETHER = (
 )
 
 
+def _holder(data: Any, loc: tuple) -> dict | None:
+    """The mapping in ``data`` that holds the key at ``loc``, or None."""
+    for part in loc[:-1]:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else None
+
+
 def _without(data: Any, locs: list[tuple]) -> Any:
-    """A copy of ``data`` without the values at ``locs``. A bad list item takes its whole list
-    along: removing the item alone would renumber the items after it, and the checks would
-    then name the wrong ones."""
+    """A copy of ``data`` without the values at ``locs``, or with their :data:`_STAND_INS`. A bad
+    list item takes its whole list along: removing the item alone would renumber the items
+    after it, and the checks would then name the wrong ones."""
     data = copy.deepcopy(data)
     for loc in locs:
-        holder = data
-        for part in loc[:-1]:
-            if not isinstance(holder, dict) or part not in holder:
-                holder = None
-                break
-            holder = holder[part]
-        if isinstance(holder, dict):
+        holder = _holder(data, loc)
+        if holder is None:
+            continue
+        if dotted(loc) in _STAND_INS:
+            holder[loc[-1]] = _STAND_INS[dotted(loc)]
+        else:
             holder.pop(loc[-1], None)
     return data
 
