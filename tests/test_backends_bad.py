@@ -18,6 +18,24 @@ BAD = Path(__file__).parent / "backends_bad"
 GOOD = Path(__file__).parents[1] / "config" / "backends" / "localdev.yaml"
 
 EXPECTED: dict[str, list[str]] = {
+    "all_at_once_held_back.yaml": [
+        "defaults.cpu: expected a whole number, got 'many'; write a whole number of cores from 1 to 128, e.g. 4",
+        "jbos: unknown key 'jbos'; did you mean 'jobs'?",
+        "stages.summarise_ensemble.cpu: 128 is above limits.cpu 64; lower it or raise limits.cpu",
+    ],
+    "all_at_once_independent.yaml": [
+        "jobs: -3 is out of range; use a value at least 1",
+        "retries: expected a whole number, got 'many'; write e.g. 4",
+        "timeout: expected a whole number, got '1h'; write whole seconds from 60 to 86400, e.g. 3600 for an hour",
+        "defaults.cpu: 0 is out of range; use a value at least 1",
+        "defaults.memory: '4x' is not a memory size; write a number and a unit m, g or t, like '512m', '2g' or '1.5t'",
+        "stages.run_membr: unknown stage 'run_membr'; did you mean 'run_member'? known stages: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run",
+        "container.volumes[0]: the mode 'rx' in '/data:/data:rx' is not ro or rw; use ':ro' or ':rw'",
+        "container.volumes[1]: 'relative:/x' has no mode; append ':ro' (read-only, recommended for inputs) or ':rw'",
+        "partition: 5 is not a SLURM partition; use a name without spaces (a list of partitions is written 'a,b')",
+        "stages.summarise_ensemble.cpu: 128 is above limits.cpu 64; lower it or raise limits.cpu",
+        "groups.member[1]: unknown rule 'run_membr'; known rules: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run",
+    ],
     "all_at_once_list_items.yaml": [
         "groups.member[1]: expected text, got 7; quote it",
         "extra: repeats an option the SLURM plugin manages (memory); use partition/account/qos/constraint, stages or defaults instead",
@@ -27,6 +45,7 @@ EXPECTED: dict[str, list[str]] = {
         "defaults.memroy: unknown key 'memroy'; did you mean 'memory'?",
         "stages.run_membr: unknown stage 'run_membr'; did you mean 'run_member'? known stages: build_grid, make_forcing, run_member, summarise_ensemble, extract_stations, plot_maps, plot_stations, archive_run",
         "cores: 0 is out of range; use a value at least 1, or use one of 'all'",
+        "stages.run_member.memory: 64g (65536 MiB) is above limits.memory 8g (8192 MiB); lower it or raise limits.memory",
         "jobs: the local executor runs as many jobs as fit in 'cores'; remove jobs and set cores",
     ],
     "all_at_once_type_misspelt.yaml": [

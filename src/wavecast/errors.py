@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -24,6 +24,9 @@ class Problem:
     path: str
     message: str
     fix: str
+    #: The other keys (dotted paths) the check read to find it, beside ``path`` itself: a
+    #: problem is only as sure as the values it read (see wavecast.backends.load).
+    reads: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         where = f"{self.file}::{self.path}" if self.path else f"{self.file}::<top>"

@@ -22,7 +22,9 @@ from .units import format_mib, parse_memory
 
 
 def check_backend(backend: BackendBase, file: str) -> list[Problem]:
-    """Every cross-field problem of a backend that passed field validation."""
+    """Every cross-field problem of a backend that passed field validation. Each problem lists
+    in ``reads`` the keys its check read besides its own path: validation with invalid keys
+    (:mod:`wavecast.backends.load`) holds back those that read one, so a check must list them."""
     problems: list[Problem] = []
     problems += _check_env(backend, file)
     problems += _check_container(backend, file)
@@ -92,6 +94,10 @@ def _check_kubernetes(backend: KubernetesBackend, file: str) -> list[Problem]:
     return problems
 
 
+#: What decides whether the container keys apply (apptainer) or have no effect (none).
+_RUNTIME = "container.runtime"
+
+
 def uses_apptainer(backend: BackendBase) -> bool:
     return backend.container is not None and backend.container.runtime == "apptainer"
 
@@ -139,6 +145,7 @@ def _check_env(backend: BackendBase, file: str) -> list[Problem]:
                     "a literal value reaches jobs only through apptainer --env, and this backend "
                     "runs no apptainer container (a Snakemake profile cannot set variables)",
                     f"write '${{{name}}}' and export {name} where snakemake runs",
+                    reads=(_RUNTIME,),
                 )
             )
     return problems
@@ -189,6 +196,7 @@ def _check_container(backend: BackendBase, file: str) -> list[Problem]:
                     f"container.{key}",
                     "has no effect with runtime: none (jobs run on the host)",
                     "set runtime: apptainer or remove it",
+                    reads=(_RUNTIME,),
                 )
             )
         return problems
@@ -199,6 +207,7 @@ def _check_container(backend: BackendBase, file: str) -> list[Problem]:
                 "container.image",
                 "image and dockerfile are both given",
                 "keep one: image to pull, or dockerfile to build",
+                reads=(_RUNTIME, "container.dockerfile"),
             )
         )
     if not c.image and not c.dockerfile:
@@ -208,6 +217,7 @@ def _check_container(backend: BackendBase, file: str) -> list[Problem]:
                 "container.image",
                 "runtime apptainer needs an image or a dockerfile",
                 "add image: docker://ghcr.io/wavecast/wavecast:0.1.0",
+                reads=(_RUNTIME, "container.dockerfile"),
             )
         )
     if not c.dockerfile:
@@ -219,6 +229,7 @@ def _check_container(backend: BackendBase, file: str) -> list[Problem]:
                         f"container.{key}",
                         "is only used to build from a dockerfile",
                         "add dockerfile or remove it",
+                        reads=(_RUNTIME, "container.dockerfile"),
                     )
                 )
     if c.user not in (None, "root"):
@@ -228,6 +239,7 @@ def _check_container(backend: BackendBase, file: str) -> list[Problem]:
                 "container.user",
                 f"apptainer runs jobs as the submitting user and cannot switch to '{c.user}'",
                 "remove it, or use 'root' (apptainer --fakeroot)",
+                reads=(_RUNTIME,),
             )
         )
     return problems
@@ -253,12 +265,18 @@ def _check_stages(backend: BackendBase, file: str) -> list[Problem]:
 
         for res in resolve(backend):
             if res.mpi and res.cpu < 2:
+                stage = getattr(backend.stages, res.rule)
+                falls_back = {  # what resolve() read where the stage gives none
+                    "defaults.cpu": not (stage and stage.cpu),
+                    "container.mpiexec": not (stage and stage.mpiexec),
+                }
                 problems.append(
                     Problem(
                         file,
                         f"stages.{res.rule}.cpu",
                         "an MPI job on SLURM runs cpu tasks and needs at least 2",
                         "set cpu: 2 or more, or remove mpiexec",
+                        reads=(f"stages.{res.rule}", *(k for k, v in falls_back.items() if v)),
                     )
                 )
     return problems
@@ -277,6 +295,7 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
                     f"{path}cpu",
                     f"{cpu} is above limits.cpu {lim.cpu}",
                     "lower it or raise limits.cpu",
+                    reads=("limits.cpu",),
                 )
             )
         if memory is not None and parse_memory(memory) > lim_mem:
@@ -287,6 +306,7 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
                     f"{memory} ({parse_memory(memory)} MiB) is above limits.memory "
                     f"{format_mib(lim_mem)}",
                     "lower it or raise limits.memory",
+                    reads=("limits.memory",),
                 )
             )
         if timeout is not None and timeout > lim.timeout:
@@ -296,6 +316,7 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
                     f"{path}timeout",
                     f"{timeout} s is above limits.timeout {lim.timeout} s",
                     "lower it or raise limits.timeout",
+                    reads=("limits.timeout",),
                 )
             )
 
@@ -306,6 +327,7 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
                 "defaults.timeout",
                 "the default timeout is given twice (timeout and defaults.timeout)",
                 "keep one of them",
+                reads=("timeout",),
             )
         )
     over("", None, None, backend.timeout)
@@ -484,6 +506,7 @@ def _check_groups(backend: SlurmBackend, file: str) -> list[Problem]:
                         path,
                         f"'{rule}' is already in group '{seen[rule]}'; a rule runs in one group",
                         f"remove it from '{group}' or from '{seen[rule]}'",
+                        reads=("groups",),
                     )
                 )
             else:
@@ -496,6 +519,7 @@ def _check_groups(backend: SlurmBackend, file: str) -> list[Problem]:
                             f"'{rule}' is also in array_jobs; a SLURM job array cannot hold "
                             "group jobs",
                             f"remove '{rule}' from array_jobs or from groups.{group}",
+                            reads=("groups", "array_jobs"),
                         )
                     )
     for group in backend.group_components:
@@ -506,6 +530,7 @@ def _check_groups(backend: SlurmBackend, file: str) -> list[Problem]:
                     f"group_components.{group}",
                     f"no group '{group}' in groups",
                     "name a group defined under groups: " + (", ".join(backend.groups) or "none"),
+                    reads=("groups",),
                 )
             )
     return problems

@@ -178,6 +178,10 @@ def _after(rule: str) -> set[str]:
     return {other for other in DEPENDS if rule in _before(other)}
 
 
+#: What a group job's size is made of, beside its group's stages (:func:`resolve`).
+_SIZE_READS = ("defaults", "timeout", "limits", "container.mpiexec")
+
+
 def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
     """A group job larger than ``limits`` would be refused by SLURM or never start; a group
     job that depends on itself (:func:`outside_paths`) is refused by Snakemake."""
@@ -196,6 +200,7 @@ def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
                         "depend on the group's own rules: the group job would wait for itself "
                         "(Snakemake refuses it when the run starts)",
                         f"add {', '.join(between)} to groups.{group}, or take {rule} out",
+                        reads=(f"group_components.{group}",),
                     )
                 )
     if problems:
@@ -215,6 +220,7 @@ def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
         if size.runtime > cap_min:
             over.append(f"{size.runtime} min > limits.timeout {cap_min} min")
         if over:
+            stages = (f"stages.{rule}" for rule in backend.groups[group])
             problems.append(
                 Problem(
                     file,
@@ -223,6 +229,7 @@ def group_problems(backend: SlurmBackend, file: str) -> list[Problem]:
                     f"Snakemake sizes it from its rules as {size.describe()}",
                     "lower those stages' resources, raise limits, or group fewer rules"
                     + _fewer_copies(size),
+                    reads=(*_SIZE_READS, f"group_components.{group}", *stages),
                 )
             )
     return problems

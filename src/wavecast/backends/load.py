@@ -6,8 +6,13 @@ errors are rewritten into the project's ``file::dotted.path: message; fix`` form
 
 One pass reports everything: a misspelt ``type`` is read as the type it is closest to, and
 when fields are invalid the cross-field checks still run on the file without them
-(:func:`_without`; a required key gets a stand-in), leaving out what a removed value would
-have decided.
+(:func:`_without`; a required key gets a stand-in). Held back are only the cross-field
+problems whose check read a key in doubt (each check names what it read besides its own key,
+:attr:`~wavecast.errors.Problem.reads`): an invalid or missing key, the key an unknown key
+most likely misspells when the file lacks it (``jbos`` for jobs), every key the file lacks
+beside an unknown key like none, or a key inside or around one of these. A stage above
+``limits.cpu`` is reported beside an invalid ``defaults.cpu``; an MPI stage's cpu, which falls
+back to ``defaults.cpu``, is not.
 """
 
 from __future__ import annotations
@@ -189,7 +194,7 @@ def validate_data(data: Any, file: str) -> Backend:
     return backend  # type: ignore[return-value]
 
 
-#: Rounds of removing invalid values before the cross-field checks give up.
+#: Rounds of taking invalid values out before the cross-field checks give up.
 _MAX_ROUNDS = 5
 
 #: Valid values put in place of a required key that is missing or invalid, so that the checks
@@ -206,36 +211,58 @@ _STAND_INS: dict[str, Any] = {
 def _checks_without_invalid(
     model: type[BaseModel], data: dict, exc: PydanticError, file: str
 ) -> list[Problem]:
-    """The cross-field problems of ``data`` with its invalid values removed (a required key's
-    replaced by its :data:`_STAND_INS`), except those that may read a removed value (they would
-    judge a default the user did not write); none when the rest does not validate."""
-    removed: list[str] = []  # unknown keys: their removal changes no other value
-    replaced: list[str] = []  # invalid values: the model's default takes their place
+    """The cross-field problems of ``data`` with its invalid values taken out (the model's
+    defaults and :data:`_STAND_INS` take their place), less those whose check read a key in
+    doubt (:func:`_in_doubt`, :func:`_reads_doubt`): such a problem would judge a value the
+    user did not write, and could change or go when a reported problem is fixed. None when the
+    rest does not validate within :data:`_MAX_ROUNDS`."""
+    doubt: set[str] = set()
     for _ in range(_MAX_ROUNDS):
         errors = exc.errors()
         locs = [_key_loc(_error_loc(e)) for e in errors]
         if not all(locs):
             return []
+        doubt |= _in_doubt(model, data, errors, locs)
         data = _without(data, locs)
-        for err, loc in zip(errors, locs, strict=True):
-            (removed if err["type"] == "extra_forbidden" else replaced).append(dotted(loc))
         try:
             backend = model.model_validate(data)
         except PydanticError as again:
             exc = again
             continue
-        return [p for p in check_backend(backend, file) if not _concerns(p, removed, replaced)]
+        return [p for p in check_backend(backend, file) if not _reads_doubt(p, doubt)]
     return []
 
 
-#: Keys whose checks read each other: a problem in one group is not reported when a value in
-#: the same group was invalid (container.runtime decides what container.image and literal
-#: env_vars may be; defaults and limits bound the stages; groups name group_components').
-_CHECKED_TOGETHER = (
-    {"container", "env_vars"},
-    {"groups", "group_components", "array_jobs", "stages"},
-    {"defaults", "stages", "limits", "timeout"},
-)
+def _in_doubt(model: type[BaseModel], data: Any, errors: list[dict], locs: list[tuple]) -> set[str]:
+    """The keys whose values the checks cannot go by: each invalid or missing one; for an
+    unknown key (which no check reads), the key it most likely misspells when ``data`` lacks
+    that key (a default stands in for what the user wrote: ``jbos: 10`` for jobs), and for one
+    like no known key every known key ``data`` lacks there (which one it means cannot be told)."""
+    doubt = set()
+    for err, loc in zip(errors, locs, strict=True):
+        holder = _model_at(model, loc[:-1])
+        if err["type"] != "extra_forbidden":
+            doubt.add(dotted(loc))
+        elif holder is None:  # which keys there it stands for cannot be told: all of them
+            doubt.add(dotted(loc[:-1]))
+        else:
+            written = _holder(data, loc) or {}
+            missing = [k for k in holder.model_fields if k not in written]
+            meant = closest(str(loc[-1]), holder.model_fields)
+            doubt |= {dotted((*loc[:-1], k)) for k in missing if meant in (k, None)}
+    return doubt
+
+
+def _reads_doubt(problem: Problem, doubt: set[str]) -> bool:
+    """Whether ``problem``'s check read (its own path, :attr:`Problem.reads`) a key in doubt,
+    a key inside one or one around it."""
+    paths = (problem.path, *problem.reads)
+    return any(_inside(a, b) or _inside(b, a) for a in paths for b in doubt)
+
+
+def _inside(path: str, key: str) -> bool:
+    """``path`` is ``key`` or a key or item inside it."""
+    return path == key or path.startswith((key + ".", key + "["))
 
 
 def _holder(data: Any, loc: tuple) -> dict | None:
@@ -266,23 +293,6 @@ def _key_loc(loc: tuple) -> tuple:
     while loc and isinstance(loc[-1], int):
         loc = loc[:-1]
     return loc
-
-
-def _concerns(problem: Problem, removed: list[str], replaced: list[str]) -> bool:
-    """A problem at, above or below a removed key, naming one by its dotted path, or among
-    the keys checked together with an invalid value (:data:`_CHECKED_TOGETHER`)."""
-    top = problem.path.split(".")[0].split("[")[0]
-    for path in [*removed, *replaced]:
-        inside = problem.path == path or problem.path.startswith((path + ".", path + "["))
-        above = path.startswith((problem.path + ".", problem.path + "["))
-        named = "." in path and (path in problem.message or path in problem.fix)
-        if inside or above or named:
-            return True
-    for path in replaced:
-        section = path.split(".")[0]
-        if section == top or any({section, top} <= group for group in _CHECKED_TOGETHER):
-            return True
-    return False
 
 
 def _without_suggested_missing(model: type[BaseModel], errors: list[dict]) -> list[dict]:
