@@ -183,6 +183,11 @@ EXPECTED: dict[str, list[str]] = {
     "mpiexec_wrong_rule.yaml": [
         "stages.plot_maps.mpiexec: rule plot_maps does not use an MPI launcher; only run_member can have mpiexec",
     ],
+    "defaults_unwritten_above_limits.yaml": [
+        "timeout: the default 3600 s is above limits.timeout 600 s; write timeout: 600 or less, or raise limits.timeout",
+        "defaults.cpu: 4 is above limits.cpu 2; lower it or raise limits.cpu",
+        "defaults.memory: the default 2g (2048 MiB) is above limits.memory 1g (1024 MiB); write defaults.memory: 1g or less, or raise limits.memory",
+    ],
     "override_above_limits.yaml": [
         "stages.run_member.memory: 64g (65536 MiB) is above limits.memory 32g (32768 MiB); lower it or raise limits.memory",
     ],

@@ -287,38 +287,38 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
     lim = backend.limits
     lim_mem = parse_memory(lim.memory)
 
-    def over(path: str, cpu: int | None, memory: str | None, timeout: int | None) -> None:
+    def over(
+        path: str, cpu: int | None, memory: str | None, timeout: int | None, written: set[str]
+    ) -> None:
+        def add(key: str, value: str, limit: str) -> None:
+            # A default the file does not write cannot be lowered, only written lower.
+            if key in written:
+                what, fix = value, f"lower it or raise limits.{key}"
+            else:
+                what = f"the default {value}"
+                fix = f"write {path}{key}: {limit} or less, or raise limits.{key}"
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}{key}",
+                    f"{what} is above limits.{key} {limit_text[key]}",
+                    fix,
+                    reads=(f"limits.{key}",),
+                )
+            )
+
         if cpu is not None and cpu > lim.cpu:
-            problems.append(
-                Problem(
-                    file,
-                    f"{path}cpu",
-                    f"{cpu} is above limits.cpu {lim.cpu}",
-                    "lower it or raise limits.cpu",
-                    reads=("limits.cpu",),
-                )
-            )
+            add("cpu", str(cpu), str(lim.cpu))
         if memory is not None and parse_memory(memory) > lim_mem:
-            problems.append(
-                Problem(
-                    file,
-                    f"{path}memory",
-                    f"{memory} ({parse_memory(memory)} MiB) is above limits.memory "
-                    f"{format_mib(lim_mem)}",
-                    "lower it or raise limits.memory",
-                    reads=("limits.memory",),
-                )
-            )
+            add("memory", f"{memory} ({parse_memory(memory)} MiB)", lim.memory)
         if timeout is not None and timeout > lim.timeout:
-            problems.append(
-                Problem(
-                    file,
-                    f"{path}timeout",
-                    f"{timeout} s is above limits.timeout {lim.timeout} s",
-                    "lower it or raise limits.timeout",
-                    reads=("limits.timeout",),
-                )
-            )
+            add("timeout", f"{timeout} s", str(lim.timeout))
+
+    limit_text = {
+        "cpu": str(lim.cpu),
+        "memory": format_mib(lim_mem),
+        "timeout": f"{lim.timeout} s",
+    }
 
     if "timeout" in backend.model_fields_set and backend.defaults.timeout is not None:
         problems.append(
@@ -330,13 +330,13 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
                 reads=("timeout",),
             )
         )
-    over("", None, None, backend.timeout)
+    over("", None, None, backend.timeout, backend.model_fields_set)
     d = backend.defaults
-    over("defaults.", d.cpu, d.memory, d.timeout)
+    over("defaults.", d.cpu, d.memory, d.timeout, d.model_fields_set)
     for rule in RULE_NAMES:
         stage = getattr(backend.stages, rule)
         if stage is not None:
-            over(f"stages.{rule}.", stage.cpu, stage.memory, stage.timeout)
+            over(f"stages.{rule}.", stage.cpu, stage.memory, stage.timeout, stage.model_fields_set)
     return problems
 
 
