@@ -387,10 +387,10 @@ def test_tune_where_the_backend_yaml_is_not(tmp_path, capsys):
     the repository: tune in DIR says where to run it and how to bring the records along."""
     assert main(["tune", "--env", "localdev", "--workdir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (
-        f"{tmp_path}/config/backends/localdev.yaml::<top>: no backend YAML for environment "
-        "'localdev' here; run tune in the directory that holds config/backends/ (the "
-        "repository); for runs made in another directory (snakemake -d DIR), pass --input with "
-        "the records of 'wavecast metrics collect --workdir DIR -o FILE'\n"
+        "config/backends/localdev.yaml::<top>: the file does not exist: there is no "
+        f"config/backends/ in {tmp_path.resolve()}; run wavecast in the repository's directory "
+        "(where config/backends/ is); for runs made in another directory (snakemake -d DIR), "
+        "pass --input with the records of 'wavecast metrics collect --workdir DIR -o FILE'\n"
     )
 
 

@@ -114,7 +114,9 @@ def test_build_names_the_yml_file_it_did_not_read(tmp_path: Path, capsys) -> Non
     (backends / "production.yaml").rename(backends / "production.yml")
     assert main(["profiles", "build", "production", "--root", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (
-        "config/backends/production.yaml::<top>: the file does not exist; check the path\n"
+        "config/backends/production.yaml::<top>: no environment 'production' (environments: "
+        "localdev, staging); name one of them, or create it: wavecast backends create --type "
+        "local|slurm|kubernetes -o config/backends/production.yaml\n"
         "config/backends/production.yml::<top>: not read: wavecast knows an environment's "
         "backend YAML only as config/backends/ENV.yaml; rename it to "
         "config/backends/production.yaml\n"
@@ -124,6 +126,31 @@ def test_build_names_the_yml_file_it_did_not_read(tmp_path: Path, capsys) -> Non
     out, err = capsys.readouterr()
     assert out == "profiles/staging/profile.yaml: written\n"
     assert err.startswith("warning: config/backends/production.yml::<top>: not read: ")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["profiles", "build", "prod", "--root", "{root}"],
+        ["profiles", "install", "--user", "prod", "--root", "{root}"],
+        ["images", "check", "prod", "--root", "{root}"],
+        ["tune", "--env", "prod", "--workdir", "{root}"],
+    ],
+)
+def test_an_unknown_env_names_the_known_ones(argv, tmp_path: Path, monkeypatch, capsys):
+    """A mistyped environment: what exists, and how to create one. `install` said "run
+    wavecast profiles build prod", which fails the same way."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    shutil.copytree(ROOT / "config" / "backends", tmp_path / "config" / "backends")
+    shutil.copytree(ROOT / "profiles", tmp_path / "profiles")
+    assert main([a.format(root=tmp_path) for a in argv]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "config/backends/prod.yaml::<top>: no environment 'prod' (environments: localdev, "
+        "production, staging); name one of them, or create it: wavecast backends create "
+        "--type local|slurm|kubernetes -o config/backends/prod.yaml\n",
+    )
+    assert not (tmp_path / "home").exists()
 
 
 def test_rendering_is_deterministic_and_build_is_idempotent(tmp_path: Path, capsys) -> None:

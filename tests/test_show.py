@@ -170,8 +170,19 @@ def test_env_flag_beats_variable(monkeypatch, capsys) -> None:
 
 def test_unknown_env_is_a_clear_error(capsys) -> None:
     assert main(["show", "--env", "nowhere", "--root", ROOT]) == 1
-    err = capsys.readouterr().err
-    assert (
-        err.strip()
-        == "config/backends/nowhere.yaml::<top>: the file does not exist; check the path"
+    assert capsys.readouterr().err == (
+        "config/backends/nowhere.yaml::<top>: no environment 'nowhere' (environments: "
+        "localdev, production, staging); name one of them, or create it: wavecast backends "
+        "create --type local|slurm|kubernetes -o config/backends/nowhere.yaml\n"
+    )
+
+
+def test_outside_the_repository_says_where_to_run(tmp_path: Path, capsys) -> None:
+    """`wavecast show` from a directory without config/backends/: the user named no path, so
+    "check the path" would not help; where to run does."""
+    assert main(["show", "--env", "production", "--root", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "config/backends/production.yaml::<top>: the file does not exist: there is no "
+        f"config/backends/ in {tmp_path}; run wavecast in the repository's directory "
+        "(where config/backends/ is)\n"
     )

@@ -331,10 +331,39 @@ def load_backend(path: str | Path, display: str | None = None) -> BackendBase:
 
 
 def load_env_backend(env: str, root: Path = Path(".")) -> BackendBase:
-    """``config/backends/ENV.yaml`` under ``root``, problems labelled with that relative path."""
+    """``config/backends/ENV.yaml`` under ``root``, problems labelled with that relative path;
+    a missing file is :func:`missing_env`."""
     from ..images import source_path
 
+    if not (root / source_path(env)).exists():
+        raise ValidationError([missing_env(env, root)])
     return load_backend(root / source_path(env), display=source_path(env))
+
+
+def missing_env(env: str, root: Path = Path(".")) -> Problem:
+    """Why ``config/backends/ENV.yaml`` is not under ``root``: wavecast runs outside the
+    repository (no ``config/backends/`` at all), or no environment has that name. The user
+    named an environment, not a path, so "check the path" would not say what to do."""
+    from ..images import source_path
+
+    source, backends = source_path(env), root / "config" / "backends"
+    if not backends.is_dir():
+        return Problem(
+            source,
+            "",
+            f"the file does not exist: there is no config/backends/ in {root.resolve()}",
+            "run wavecast in the repository's directory (where config/backends/ is)",
+        )
+    known = sorted(p.stem for p in backends.glob("*.yaml"))
+    create = f"create it: wavecast backends create --type {'|'.join(BACKEND_MODELS)} -o {source}"
+    if not known:
+        return Problem(source, "", f"no environment '{env}' (no config/backends/*.yaml)", create)
+    return Problem(
+        source,
+        "",
+        f"no environment '{env}' (environments: {', '.join(known)})",
+        f"name one of them, or {create}",
+    )
 
 
 def env_name(path: str | Path) -> str:

@@ -8,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..backends.load import load_env_backend
+from ..backends.load import load_env_backend, missing_env
 from ..backends.render import render_profile, source_path
 from ..errors import Problem, ValidationError
 from ..io import write_text_atomic
@@ -251,6 +251,9 @@ def stale_installs(root: Path) -> list[str]:
 def cmd_install(args: argparse.Namespace) -> int:
     root = Path(args.root)
     envs = args.envs or all_envs(root)
+    unknown = [missing_env(e, root) for e in envs if not (root / source_path(e)).exists()]
+    if unknown:  # not "run wavecast profiles build", which would fail the same way
+        raise ValidationError(unknown)
     target = install_dir(args.site)
     diffs = drift(root)
     if diffs:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..backends.groups import group_jobs, group_parts
-from ..backends.load import load_backend
+from ..backends.load import load_env_backend
 from ..backends.models import KubernetesBackend, LocalBackend, SlurmBackend
 from ..backends.preview import apptainer_command, pod_resources, pod_spec, sbatch_command
 from ..backends.render import build_commands, container_image, source_path
@@ -35,7 +35,7 @@ def register(sub) -> None:
 def cmd_show(args: argparse.Namespace) -> int:
     env = resolve_env(args.env)
     source = source_path(env)
-    backend = load_backend(Path(args.root) / source, display=source)
+    backend = load_env_backend(env, Path(args.root))
     print(f"environment: {env} ({source}, type {backend.type})")
     image = container_image(backend, env)
     if image:

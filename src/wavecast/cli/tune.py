@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import math
 import sys
 from pathlib import Path
 
-from ..backends.load import load_backend
-from ..errors import Problem, ValidationError
+from ..backends.load import load_backend, missing_env
+from ..errors import ValidationError
 from ..io import write_text_atomic
 from ..metrics.collect import Progress, collect
 from ..metrics.recordio import load_records
@@ -67,19 +68,15 @@ def _past_records(workdir: Path, resources: EnvResources):
 def cmd_tune(args: argparse.Namespace) -> int:
     env = resolve_env(args.env)
     path = backend_path(env, args.workdir)
-    if not path.is_file():  # e.g. tune run in a `snakemake -d DIR` run directory
-        raise ValidationError(
-            [
-                Problem(
-                    str(path),
-                    "",
-                    f"no backend YAML for environment '{env}' here",
-                    "run tune in the directory that holds config/backends/ (the repository); "
-                    "for runs made in another directory (snakemake -d DIR), pass --input "
-                    "with the records of 'wavecast metrics collect --workdir DIR -o FILE'",
-                )
-            ]
-        )
+    if not path.exists():
+        problem = missing_env(env, args.workdir)
+        if not (args.workdir / "config" / "backends").is_dir():  # e.g. a `snakemake -d DIR` run
+            problem = dataclasses.replace(
+                problem,
+                fix=f"{problem.fix}; for runs made in another directory (snakemake -d DIR), pass "
+                "--input with the records of 'wavecast metrics collect --workdir DIR -o FILE'",
+            )
+        raise ValidationError([problem])
     resources = load_env(path)
     records = load_records(args.input) if args.input else _past_records(args.workdir, resources)
     records = [r for r in records if r.backend == resources.kind]
