@@ -261,6 +261,43 @@ def test_a_run_stops_while_the_backend_yaml_is_newer_than_its_profile(tmp_path: 
     assert run().returncode == 0
 
 
+def test_a_run_stops_while_its_installed_profile_is_older(tmp_path: Path, monkeypatch) -> None:
+    """`snakemake --profile ENV` reads the copy `wavecast profiles install` made: after the
+    backend YAML is edited and the profile rebuilt, but not installed again, the real workflow
+    stops before any job instead of running the old copy; `--profile profiles/ENV` runs."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "profiles", tmp_path / "profiles")
+    root = ["--root", str(tmp_path)]
+    assert main(["profiles", "install", "--user", "localdev", *root]) == 0
+    snakemake = [str(Path(sys.executable).parent / "snakemake"), "-s", str(ROOT / "Snakefile")]
+
+    def run(profile: str) -> subprocess.CompletedProcess:
+        argv = [*snakemake, "--profile", profile, "-n", "-d", str(tmp_path)]
+        done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        done.stderr += done.stdout  # Snakemake prints the workflow's error on stdout
+        return done
+
+    backend = tmp_path / "config" / "backends" / "localdev.yaml"
+    backend.write_text(backend.read_text().replace("retries: 1", "retries: 3"))
+    assert main(["profiles", "build", "localdev", *root]) == 0
+    stopped = run("localdev")
+    assert stopped.returncode != 0 and "Job stats" not in stopped.stdout
+    installed = tmp_path / "xdg" / "snakemake" / "localdev" / "profile.yaml"
+    assert (
+        "the installed profile differs from the repository's; nothing was run:\n"
+        f"{installed}::<top>: this run reads this installed copy, which differs from "
+        "profiles/localdev/profile.yaml; run: wavecast profiles install localdev (or run with "
+        "--profile profiles/localdev)"
+    ) in stopped.stderr
+    assert run("profiles/localdev").returncode == 0
+    assert main(["profiles", "install", "--user", "localdev", *root]) == 0
+    assert run("localdev").returncode == 0
+
+
 @pytest.mark.parametrize("name", ["profile.v9+.yaml", "config.v8+.yaml"])
 def test_check_reports_a_file_snakemake_reads_instead_of_the_profile(
     name: str, tmp_path: Path, capsys

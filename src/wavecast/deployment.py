@@ -73,6 +73,26 @@ def _find_profile(profile: str, start: Path) -> Path | None:
     return None
 
 
+def _parsed_command_line(argv: Sequence[str]):
+    """``argv`` read by Snakemake's own parser (``$SNAKEMAKE_PROFILE`` included), None when it
+    refuses it (Snakemake itself has reported the command line). Building the parser costs
+    0.1 s: callers ask only when the answer may matter."""
+    from snakemake.cli import get_argument_parser
+
+    try:
+        return get_argument_parser().parse_known_args(list(argv))[0]
+    except SystemExit:
+        return None
+
+
+def given_profiles(argv: Sequence[str], start: Path) -> list[Path]:
+    """The files of the run's ``--profile`` (else ``$SNAKEMAKE_PROFILE``) profiles as
+    Snakemake found them from ``start``; a profile this lookup misses is left out."""
+    args = _parsed_command_line(argv)
+    names = [str(p) for p in (args.profile or [] if args else []) if str(p) != "none"]
+    return [path for name in names if (path := _find_profile(name, start)) is not None]
+
+
 def _workflow_profile(given: str | None, start: Path, snakefile: Path) -> Path | None:
     """The workflow profile Snakemake used: ``--workflow-profile`` (a file, or a directory or
     name looked for as itself, under ``profiles/`` and under the Snakefile's ``profiles/``),
@@ -109,13 +129,8 @@ def replaced_profile_settings(
         return Replaced()
     if not any(_MAY_GIVE_CONFIG.fullmatch(arg) for arg in argv):
         return Replaced()
-    from snakemake.cli import get_argument_parser
-
-    try:
-        args, _ = get_argument_parser().parse_known_args(list(argv))
-    except SystemExit:  # Snakemake itself has reported the command line
-        return Replaced()
-    if args.config is None:
+    args = _parsed_command_line(argv)
+    if args is None or args.config is None:
         return Replaced()
     out = Replaced()
     found: list[Path] = []

@@ -9,6 +9,7 @@ nothing heavy, so that costs nothing when the pair is unchanged.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import Problem
@@ -77,4 +78,41 @@ def stale_profile_problems(env: str, root: Path) -> list[Problem]:
             "the profile",
             f"run: {regenerate_command(env)} (or undo the edit)",
         )
+    ]
+
+
+def stale_install_problems(env: str, root: Path, argv: Sequence[str], start: Path) -> list[Problem]:
+    """The installed copy of ENV's profile (``wavecast profiles install``), when this run read
+    it and it differs from ``root``'s ``profiles/ENV/profile.yaml``: a backend YAML edited,
+    rebuilt and committed, but not installed again, would otherwise run as it was. Costs a few
+    ``stat`` calls unless an installed wavecast copy differs; only then is the command line
+    (``argv``, Snakemake started in ``start``) read for the profile the run used."""
+    committed = root / profile_path(env)
+    if not committed.is_file():
+        return []
+    from snakemake.common import get_appdirs
+
+    dirs = get_appdirs()
+    text = committed.read_text(encoding="utf-8")
+    differing = {}
+    for where in (dirs.user_config_dir, dirs.site_config_dir):
+        installed = Path(where) / env / "profile.yaml"
+        if installed.is_file():
+            copy = installed.read_text(encoding="utf-8", errors="replace")
+            if GENERATED_MARK in copy and copy != text:
+                differing[installed.resolve()] = Path(where) == Path(dirs.site_config_dir)
+    if not differing:
+        return []
+    from .deployment import given_profiles
+
+    return [
+        Problem(
+            str(used),
+            "",
+            f"this run reads this installed copy, which differs from {profile_path(env)}",
+            f"run: wavecast profiles install{' --site' if differing[used] else ''} {env} "
+            f"(or run with --profile profiles/{env})",
+        )
+        for used in dict.fromkeys(p.resolve() for p in given_profiles(argv, start))
+        if used in differing
     ]

@@ -22,7 +22,7 @@ from wavecast.deployment import replaced_profile_settings
 from wavecast.errors import ValidationError
 from wavecast.hooks import release_exit_timers, skip_final_collection
 from wavecast.images import built_image_path, check_workflow_image
-from wavecast.profilesync import stale_profile_problems
+from wavecast.profilesync import stale_install_problems, stale_profile_problems
 
 try:
     SCIENCE, DEPLOYMENT = load_workflow_config(
@@ -83,6 +83,11 @@ if workflow.is_main_process and "wavecast_env" in DEPLOYMENT:
         _heading = "the environment's backend YAML and its profile differ"
     except ValidationError as _exc:
         _stale, _heading = _exc.problems, "the environment's backend YAML is invalid"
+    if not _stale:  # `--profile ENV`: the installed copy may be older than profiles/ENV
+        _stale = stale_install_problems(
+            WAVECAST_ENV, Path.cwd(), sys.argv[1:], Path(workflow.rundir)
+        )
+        _heading = "the installed profile differs from the repository's"
     if _stale:
         raise WorkflowError(
             f"{_heading}; nothing was run:\n{ValidationError(_stale).report()}"
