@@ -140,6 +140,22 @@ def test_runs_tells_a_lint_log_from_an_unfinished_run(local_workdir, capsys):
     assert lines[2].endswith("ended")
 
 
+def test_runs_names_an_interrupted_run_and_its_unfinished_job(tmp_path, capsys):
+    """A real localdev run of the small case stopped with Ctrl-C (SIGINT to snakemake) during
+    its second run_member: Snakemake writes its final message, so the run read as `ended`,
+    and the run_member it never logged as finished was counted nowhere."""
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    (logs / "2026-11-23T075148.755452.snakemake.log").write_text(
+        (DATA / "runlog_local_interrupted.log").read_text()
+    )
+    assert main(["metrics", "runs", "--workdir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == (
+        "23c4707b-011b-4403-9dbe-38c42ebe0ecd  2026-11-23 07:51:48  local      "
+        "     5 attempts  0 failed  1 unfinished  interrupted\n"
+    )
+
+
 def test_logs_prints_rule_log(local_workdir, capsys):
     assert main(["logs", "work", "m=001", "--workdir", str(local_workdir)]) == 0
     out = capsys.readouterr().out

@@ -213,7 +213,15 @@ def cmd_runs(args: argparse.Namespace) -> int:
     for run in reversed(runs):
         failed = sum(a.status == "failed" for a in run.attempts) + run.failed_group_jobs
         attempts = len(run.attempts) + len(run.slurm_group_jobs)  # a group job: one attempt
-        if run.ended:
+        # once Snakemake has ended (or was interrupted), a job it never logged as finished or
+        # failed did not finish in this run
+        unfinished = sum(a.status == "running" for a in run.attempts)
+        counts = f"{failed} failed" + (
+            f"  {unfinished} unfinished" if unfinished and (run.ended or run.interrupted) else ""
+        )
+        if run.interrupted:
+            state = "interrupted"
+        elif run.ended:
             state = "ended"
         elif run.ran_jobs or run.workflow_id:
             state = "unfinished"
@@ -221,7 +229,5 @@ def cmd_runs(args: argparse.Namespace) -> int:
             state = "no workflow run"
         backend = "slurm" if run.slurm_run_id else "kubernetes" if run.kubernetes else "local"
         when = f"{run.started:%Y-%m-%d %H:%M:%S}" if run.started else "?"
-        print(
-            f"{run.run_id}  {when}  {backend:10}  {attempts:5} attempts  {failed} failed  {state}"
-        )
+        print(f"{run.run_id}  {when}  {backend:10}  {attempts:5} attempts  {counts}  {state}")
     return 0

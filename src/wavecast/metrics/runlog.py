@@ -6,6 +6,8 @@ scheduled (``rule X:`` block with jobid, wildcards, benchmark, log, threads and 
 asked for), which backend id it got (``Job N has been submitted with SLURM jobid M``, ``kubectl
 describe job snakejob-...``) and how it ended (``Finished jobid: N``, ``Error in rule X:``,
 ``... returned non-zero exit status N``, or ``... died with <Signals.SIGKILL: 9>``: 128+N).
+A Ctrl-C shows as ``Terminating processes on user request`` before the final message; a job
+running then may get no ``Finished`` or ``Error`` line at all, so it stays unfinished.
 Retries reuse the jobid, so the n-th block for a jobid is attempt n. A group job (backend
 ``groups``) is logged as ``Group job <name> ...:`` followed by one indented ``rule X:`` block
 per Snakemake job in it (:class:`GroupedJob`: rule, wildcards, input and output files), then one
@@ -57,6 +59,8 @@ _SLURM_ARRAY_RE = re.compile(
 _K8S_JOB_RE = re.compile(r"kubectl describe job (snakejob-[0-9a-f-]+)")
 _STATE_RE = re.compile(r"status is: '(\w+)'")
 _END_RE = re.compile(r"^(Complete log\(s\):|Nothing to be done|Elapsed time:)")
+# what Snakemake's scheduler prints once a Ctrl-C (SIGINT) reached it (9.27, job_scheduler.py)
+_INTERRUPT_RE = re.compile(r"^Terminating processes on user request")
 
 
 #: The jobs of later runs that write one file: when each started, and its run's id; oldest first.
@@ -124,6 +128,8 @@ class RunLog:
     started: datetime | None = None
     host: str | None = None
     ended: bool = False
+    #: The user stopped it (Ctrl-C) and Snakemake terminated the jobs still running.
+    interrupted: bool = False
     nothing_to_do: bool = False
     kubernetes: bool = False
     kubernetes_jobs: list[str] = field(default_factory=list)
@@ -306,6 +312,8 @@ def parse_run_log(text: str, path: str = "<run log>") -> RunLog:
             run.kubernetes_jobs.append(m.group(1))
         elif "for Kubernetes jobs" in line:
             run.kubernetes = True
+        elif _INTERRUPT_RE.match(line):
+            run.interrupted = True
         elif _END_RE.match(line):
             run.ended = True
             run.nothing_to_do = run.nothing_to_do or line.startswith("Nothing to be done")
