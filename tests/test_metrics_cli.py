@@ -290,6 +290,22 @@ def test_runs_without_run_logs_says_so(tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "what"), [(["runs"], "list"), (["summary"], "collect"), (["collect"], "collect")]
+)
+def test_a_workdir_that_does_not_exist_is_named_as_such(tmp_path, capsys, argv, what):
+    """Not "run the workflow from this directory first": there is no such directory."""
+    missing = tmp_path / "no-such-dir"
+    assert main(["metrics", *argv, "--workdir", str(missing)]) == 1
+    assert capsys.readouterr().err == (
+        f"<command line>::--workdir: {missing} does not exist, so no run to {what}; pass the "
+        "directory the workflow ran in (the one that holds .snakemake/)\n"
+    )
+    (tmp_path / "a-file").write_text("")
+    assert main(["metrics", *argv, "--workdir", str(tmp_path / "a-file")]) == 1
+    assert f"{tmp_path / 'a-file'} is not a directory, so" in capsys.readouterr().err
+
+
 def test_logs_without_run_log_match_whole_wildcard_values(tmp_path, capsys):
     logs = tmp_path / "logs" / "run_member"
     logs.mkdir(parents=True)

@@ -459,6 +459,20 @@ def select_run(workdir: Path, run: str = "latest") -> RunLog:
 
 
 def no_runs_error(workdir: Path, what: str = "collect") -> ValidationError:
+    """No run log in ``workdir``; when ``workdir`` itself is missing (a mistyped ``--workdir``),
+    that is what the user needs to hear, not to run the workflow there."""
+    if not workdir.is_dir():
+        wrong = "is not a directory" if workdir.exists() else "does not exist"
+        return ValidationError(
+            [
+                Problem(
+                    "<command line>",
+                    "--workdir",
+                    f"{workdir} {wrong}, so no run to {what}",
+                    "pass the directory the workflow ran in (the one that holds .snakemake/)",
+                )
+            ]
+        )
     return ValidationError(
         [
             Problem(
