@@ -306,6 +306,28 @@ def test_a_workdir_that_does_not_exist_is_named_as_such(tmp_path, capsys, argv, 
     assert f"{tmp_path / 'a-file'} is not a directory, so" in capsys.readouterr().err
 
 
+def test_logs_in_a_directory_without_a_run_says_so(tmp_path, capsys):
+    """Not "check the rule name": there is no run here to look in. A misspelt rule is still
+    named, after that."""
+    assert main(["logs", "run_member", "member=000", "--workdir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"{tmp_path}/.snakemake/log::<top>: no Snakemake run logs here, so no run to find logs "
+        "in; run the workflow from this directory first, or pass --workdir\n"
+    )
+    assert main(["logs", "run_membr", "--workdir", str(tmp_path)]) == 1
+    first, second = capsys.readouterr().err.splitlines()
+    assert first.endswith("so no run to find logs in; run the workflow from this directory "
+                          "first, or pass --workdir")  # fmt: skip
+    assert second.startswith(f"{tmp_path}::run_membr: no log found for run_membr (looked in ")
+    assert "; did you mean 'run_member'? rules: " in second
+    missing = tmp_path / "no-such-dir"
+    assert main(["logs", "run_member", "--workdir", str(missing)]) == 1
+    assert capsys.readouterr().err == (
+        f"<command line>::--workdir: {missing} does not exist, so no run to find logs in; pass "
+        "the directory the workflow ran in (the one that holds .snakemake/)\n"
+    )
+
+
 def test_logs_without_run_log_match_whole_wildcard_values(tmp_path, capsys):
     logs = tmp_path / "logs" / "run_member"
     logs.mkdir(parents=True)

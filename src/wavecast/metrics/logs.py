@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import Problem, ValidationError, closest
 from ..rules import LOCAL_RULES, RULE_NAMES
-from .runlog import RunLog, Writers, later_writes, rewritten_by, select_run
+from .runlog import RunLog, Writers, later_writes, no_runs_error, rewritten_by, select_run
 
 SLURM_LOGS = Path(".snakemake") / "slurm_logs"
 K8S_LOGS = Path(".snakemake") / "auxiliary" / "kubernetes-logs"
@@ -52,6 +52,8 @@ def find_logs(
     attempt: int | None = None,
 ) -> list[FoundLog]:
     """Existing log files of the job, newest attempt last; ValidationError when none."""
+    if not workdir.is_dir():
+        raise no_runs_error(workdir, "find logs in")
     runlog: RunLog | None
     try:
         runlog = select_run(workdir, run)
@@ -125,15 +127,20 @@ def find_logs(
         what = f"{rule} {' '.join(f'{k}={v}' for k, v in wildcards.items())}".strip()
         if attempt:
             what += f" attempt {attempt}"
+        hint = _hint(workdir, rule, wildcards, runlog)
+        # no run log at all: that is the news, not the rule name (a misspelt one is still said)
+        first = no_runs_error(workdir, "find logs in").problems if runlog is None else []
+        if first and not hint:
+            raise ValidationError(first)
         raise ValidationError(
             [
+                *first,
                 Problem(
                     str(workdir),
                     rule,
                     f"no log found for {what} (looked in {looked})",
-                    _hint(workdir, rule, wildcards, runlog)
-                    or "check the rule name and wildcards, or pass --run with the run's id",
-                )
+                    hint or "check the rule name and wildcards, or pass --run with the run's id",
+                ),
             ]
         )
     return existing
