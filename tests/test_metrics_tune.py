@@ -5,11 +5,13 @@ from pathlib import Path
 import pytest
 
 from wavecast.errors import ValidationError
+from wavecast.metrics.local import apply_benchmark, parse_benchmark
 from wavecast.metrics.record import JobRecord, derive
 from wavecast.metrics.requested import EnvResources, load_env
 from wavecast.metrics.tune import changes_of, edit_stages, propose
 
 ROOT = Path(__file__).parents[1]
+DATA = Path(__file__).parent / "metrics_data"
 
 
 def rec(rule, peak_gb, wall, cpu_s, status="completed"):
@@ -236,3 +238,36 @@ def test_a_rule_that_only_timed_out_is_told_which_limit_to_raise():
         "(the longest had 86400 s, limits.timeout); raise limits.timeout and "
         "stages.run_member.timeout, or make the stage shorter, and run again; left as is"
     )
+
+
+def test_a_job_shorter_than_a_second_is_not_said_to_take_0_s():
+    """A real localdev run_member of the small case: its benchmark file says 0.48 s, which
+    read "longest 0 s × 1.2". A whole-second clock's 0 s (sacct) was no wall time at all, so
+    the rule's timeout was left as is; it is under a second, and sized as one."""
+    e = env(run_member={"cpu": 1.0, "mem_mb": 4096.0, "runtime_min": 60.0})
+    local = JobRecord(run_id="r", rule="run_member", backend="local", status="completed",
+                      raw_state="finished")  # fmt: skip
+    rows = parse_benchmark((DATA / "bench_subsecond.tsv").read_text(), "b.tsv")
+    apply_benchmark(local, rows, "b.tsv")
+    assert local.wall_time_seconds == 0.48
+    proposals, _ = propose([derive(local)], e, 1.2)
+    (timeout,) = [p for p in proposals if p.key == "timeout"]
+    assert (timeout.current, timeout.proposed, timeout.reason) == (
+        "3600",
+        "300",
+        "longest 0.48 s × 1.2",
+    )
+    proposals, notes = propose([rec("run_member", 0.1, 0, None)], e, 1.2)
+    (timeout,) = [p for p in proposals if p.key == "timeout"]
+    assert (timeout.proposed, timeout.reason) == (
+        "300",
+        "longest < 1 s (timed in whole seconds), taken as 1 s × 1.2",
+    )
+    assert not any("wall time" in n for n in notes)
+    # a whole-second time from 1 s up reads as before; a benchmark's 1.49 s is not "1 s"
+    assert [p.reason for p in propose([rec("run_member", 0.1, 7, None)], e, 1.2)[0]
+            if p.key == "timeout"] == ["longest 7 s × 1.2"]  # fmt: skip
+    local.wall_time_seconds = 1.49
+    assert [p.reason for p in propose([local], e, 1.2)[0] if p.key == "timeout"] == [
+        "longest 1.5 s × 1.2"
+    ]

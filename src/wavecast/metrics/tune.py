@@ -8,7 +8,7 @@ Rules (each proposal says which applied):
   ever lowered (a job that uses all its CPUs may use more if given more, which the metrics
   cannot tell), never below what was used;
 - timeout = longest successful wall time × headroom, rounded up to 5 min below 1 h, 15 min
-  below 6 h, 1 h above; at least 60 s;
+  below 6 h, 1 h above; at least 60 s (a job a whole-second clock timed as 0 s counts as 1 s);
 - nothing above ``limits``: when the floor itself is above a limit the rule is reported, not
   changed. Rules with no successful attempt are left alone (those whose attempts ran out of
   time get a note saying where to raise the timeout). Rules run inside a SLURM group job
@@ -165,7 +165,7 @@ def _clock_step(record: JobRecord) -> float:
 
 
 def _timeout(rule, group, current, env, headroom, notes) -> list[Proposal]:
-    walls = [r.wall_time_seconds for r in group if r.wall_time_seconds]
+    walls = [r.wall_time_seconds for r in group if r.wall_time_seconds is not None]
     if not walls:
         notes.append(f"{rule}: no wall time measured; timeout left as is")
         return []
@@ -173,15 +173,27 @@ def _timeout(rule, group, current, env, headroom, notes) -> list[Proposal]:
     if longest > env.limit_timeout:
         notes.append(f"{rule}: ran {longest:.0f} s, above limits.timeout; left as is")
         return []
-    want = max(60, int(_round_up(longest * headroom, timeout_step(longest * headroom))))
+    # 0 s is a whole-second clock's (run log, sacct, Kubernetes) reading of a shorter job:
+    # sized as the second it may have lasted, like a benchmark file's 0.5 s
+    sized = longest or 1.0
+    want = max(60, int(_round_up(sized * headroom, timeout_step(sized * headroom))))
     value = max(min(want, env.limit_timeout), math.ceil(longest))
     # shown as the YAML writes it (125), not the minutes it becomes (3 → 180); a value that
     # becomes the same minutes (180) changes nothing
     now = int(current.get("timeout_s") or current["runtime_min"] * 60)
     if runtime_minutes(value) == runtime_minutes(now):
         return []
-    why = f"longest {longest:.0f} s × {headroom:g}"
+    if longest:
+        why = f"longest {_seconds(longest)} × {headroom:g}"
+    else:
+        why = f"longest < 1 s (timed in whole seconds), taken as 1 s × {headroom:g}"
     return [Proposal(rule, "timeout", str(now), str(value), why)]
+
+
+def _seconds(value: float) -> str:
+    """A wall time as it was measured: whole seconds from 10 s, two significant digits below
+    (a benchmark file times to the millisecond: 0.48 s is not "0 s", 1.5 s not "2 s")."""
+    return f"{value:.0f} s" if value >= 10 else f"{value:.2g} s"
 
 
 _TOP_RE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):(?P<rest>.*)$")
