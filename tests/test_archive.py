@@ -92,6 +92,22 @@ def test_manifest_records_hashes_config_and_provenance(run: dict, tmp_path: Path
     assert first["content"]["start"] == "2024-09-01"  # YAML date -> ISO text
 
 
+def test_manifest_keeps_each_config_file_as_written(run: dict, tmp_path: Path) -> None:
+    """A comment or the order of keys reruns the archive (docs/scientists.md: "the archive
+    keeps the file as written"): the manifest holds the text itself, not only its parsed
+    content, so the file can be written back byte for byte and checked against its sha256."""
+    written = "# storm B, for the report\nensemble: {members: 3}   # three\nscenario: b\n"
+    run["config"].write_text(written)
+    manifest = make_archive(run, tmp_path / "out")
+    first = manifest["config"]["files"][0]
+    assert first["text"] == written
+    assert hashlib.sha256(first["text"].encode()).hexdigest() == first["sha256"]
+    assert first["content"] == {"ensemble": {"members": 3}, "scenario": "b"}
+    with tarfile.open(tmp_path / "out" / "wavecast_products.tar.gz") as tar:
+        archived = json.load(tar.extractfile("manifest.json"))
+    assert archived["config"]["files"][0]["text"] == written
+
+
 APPTAINER = {"runtime": "apptainer", "image": IMAGE, "image_file": SIF}
 
 

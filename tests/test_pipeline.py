@@ -83,12 +83,13 @@ def test_products_are_complete(finished):
         assert (results / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert verify_manifest(results / "archive_run/manifest.json", results) == []
     manifest = json.loads((results / "archive_run/manifest.json").read_text())
-    assert manifest["manifest_version"] == 3
+    assert manifest["manifest_version"] == 4
     # localdev runs no container: the manifest must not name the default image as if it had
     assert manifest["container"] is None
     (config,) = manifest["config"]["files"]
     assert config["path"] == "config/config.yaml"
     assert config["content"]["ensemble"]["members"] == 2
+    assert config["text"] == (finished / "config/config.yaml").read_text()
 
 
 def test_the_archive_records_every_config_file(finished, tmp_path):

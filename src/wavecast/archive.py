@@ -1,9 +1,10 @@
 """Archive a run's products with a provenance manifest (``results/archive_run/``).
 
 ``manifest.json`` records the sha256 and size of every product (paths relative to ``base_dir``),
-every config file's path, sha256 and content (``config/config.yaml`` and any ``--configfile``),
-the effective science config they add up to, the software versions and the container the jobs
-ran in (``container``: runtime and image reference; ``null`` on the host, e.g. localdev). The
+every config file's path, sha256, text as written (comments kept) and parsed content
+(``config/config.yaml`` and any ``--configfile``), the effective science config they add up to,
+the software versions and the container the jobs ran in (``container``: runtime and image
+reference; ``null`` on the host, e.g. localdev). The
 ``.tar.gz`` holds ``manifest.json`` first, then the products in path order, so it describes itself;
 tar entries carry a fixed mtime (the manifest's creation time), uid/gid 0, empty user/group names
 and mode 0644, and the gzip header carries no file name, so archiving the same products with the
@@ -33,8 +34,9 @@ from .io import temp_path_next_to, write_text_atomic
 
 MANIFEST_NAME = "manifest.json"
 #: 2: config.files (every config file) replaces config.path/sha256/content;
-#: 3: container ({runtime, image} or null) replaces container_image (named even on the host).
-MANIFEST_VERSION = 3
+#: 3: container ({runtime, image} or null) replaces container_image (named even on the host);
+#: 4: config.files[].text, each file as written (its sha256 is of that text), beside its content.
+MANIFEST_VERSION = 4
 _CHUNK = 1 << 20
 
 
@@ -143,10 +145,12 @@ def build_manifest(
 
 def _config_file(path: Path) -> dict[str, Any]:
     raw = path.read_bytes()
+    text = raw.decode("utf-8")
     return {
         "path": path.as_posix(),
         "sha256": hashlib.sha256(raw).hexdigest(),
-        "content": _plain(yaml.safe_load(raw.decode("utf-8"))),
+        "text": text,
+        "content": _plain(yaml.safe_load(text)),
     }
 
 
