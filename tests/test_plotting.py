@@ -192,3 +192,25 @@ def test_station_names_are_drawn_as_written(tmp_path: Path) -> None:
         50,
     )
     assert plotting.literal(name) == "Quai \\$\\b\\$ 5"
+
+
+def test_titles_count_one_member_in_the_singular(tmp_path: Path, monkeypatch) -> None:
+    """`ensemble.members: 1` (a control run alone): "1 member", not "1 members"."""
+    paths = write_member_files(tmp_path / "members", 1, nt=NT, ny=NY, nx=NX)
+    ens, _ = summarise_ensemble(paths, {"percentile": 90})
+    _, _, lat, lon = grid_lat_lon(NY, NX)
+    sta = extract_stations(
+        paths, [{"name": "Buoy", "lat": float(lat[5, 10]), "lon": float(lon[5, 10])}]
+    )
+    titles = []
+    save = plotting._save
+
+    def save_and_note_title(fig, out_png, dpi):
+        titles.append(fig.get_suptitle())
+        return save(fig, out_png, dpi)
+
+    monkeypatch.setattr(plotting, "_save", save_and_note_title)
+    plotting.plot_max_hs_map(ens, None, [], tmp_path / "map.png", CFG, figsize=(8, 4))
+    plotting.plot_station_series(sta, tmp_path / "sta.png", CFG, figsize=(7, 3))
+    assert titles[0].splitlines()[1].startswith("1 member, ")
+    assert titles[1].splitlines()[1] == "1 ensemble member"

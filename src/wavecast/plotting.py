@@ -103,6 +103,11 @@ def _time_span(ds: xr.Dataset) -> str:
     return f"{fmt(start)} to {fmt(end)} UTC"
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and the noun, singular for one: "1 member", "3 members"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _suptitle(fig: Figure, what: str, cfg: Mapping[str, Any], detail: str) -> None:
     scenario = cfg.get("scenario")
     head = f"{scenario}: {what}" if scenario else what[:1].upper() + what[1:]
@@ -228,7 +233,7 @@ def plot_max_hs_map(
         aspect=40,
     )
     n = ensemble_ds.sizes.get("member", 0)
-    detail = ", ".join(s for s in (f"{n} members" if n else "", _time_span(ensemble_ds)) if s)
+    detail = ", ".join(s for s in (_count(n, "member") if n else "", _time_span(ensemble_ds)) if s)
     _suptitle(fig, "maximum significant wave height", c, detail)
     return _save(fig, out_png, int(c["dpi"]))
 
@@ -353,5 +358,5 @@ def plot_station_series(
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     axes[-1].set_xlabel("Time (UTC)")
     n = stations_ds.sizes.get("member", 0)
-    _suptitle(fig, "significant wave height at stations", c, f"{n} ensemble members")
+    _suptitle(fig, "significant wave height at stations", c, _count(n, "ensemble member"))
     return _save(fig, out_png, int(c["dpi"]))
