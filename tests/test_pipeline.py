@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -258,6 +259,38 @@ def test_adding_a_member_runs_only_the_new_one(finished):
         jobs = planned_jobs(finished)
     assert jobs["make_forcing"] == 1 and jobs["run_member"] == 1
     assert "build_grid" not in jobs
+
+
+def test_fewer_members_and_stations_leave_nothing_stale_in_the_products(finished, tmp_path):
+    """A member dropped and a station removed or renamed: the summary, the station files and
+    the archive (manifest and the copy of each product in the tar.gz) hold only what the
+    config now names, although the dropped member's own files stay in results/."""
+    work = tmp_path / "work"
+    shutil.copytree(finished, work, symlinks=True)
+    config = work / "config/config.yaml"
+    text = config.read_text().replace("members: 2", "members: 1")
+    text = text.replace("  - {name: Harbour, lat: 13.1, lon: -61.3}\n", "")
+    config.write_text(text.replace("name: Offshore", "name: Far Buoy"))
+    snakemake(work, "--cores", "2")
+
+    results = work / "results"
+    assert (results / "run_member/member_001.nc").exists()  # documented: left, unread
+    with tarfile.open(results / "archive_run/wavecast_products.tar.gz") as tar:
+        archived = {name: tar.extractfile(name).read() for name in tar.getnames()}
+    for product in ("summarise_ensemble/summary.json", "extract_stations/stations.csv"):
+        assert archived[product] == (results / product).read_bytes(), product
+    assert json.loads(archived["manifest.json"]) == json.loads(
+        (results / "archive_run/manifest.json").read_text()
+    )
+    summary = json.loads(archived["summarise_ensemble/summary.json"])
+    assert summary["members"] == ["000"] and list(summary["member_max_hs_m"]) == ["000"]
+    rows = archived["extract_stations/stations.csv"].decode().splitlines()[1:]
+    assert {tuple(row.split(",")[:2]) for row in rows} == {("Far Buoy", "000")}
+    with xr.open_dataset(results / "extract_stations/stations.nc") as ds:
+        assert list(ds["station"].values) == ["Far Buoy"] and list(ds["member"].values) == [0]
+    with xr.open_dataset(results / "summarise_ensemble/ensemble.nc") as ds:
+        assert list(ds["member"].values) == [0]
+    assert verify_manifest(results / "archive_run/manifest.json", results) == []
 
 
 POSTPROCESS = {
