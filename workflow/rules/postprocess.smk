@@ -71,7 +71,7 @@ rule plot_maps:
 
 
 rule plot_stations:
-    """PNG of Hs, Tp and wind time series at every station, all members.
+    """PNG of Hs time series at every station: members as thin lines, ensemble mean bold.
 
     Its own job so it runs beside plot_maps instead of after it.
     """
