@@ -183,6 +183,9 @@ EXPECTED: dict[str, list[str]] = {
     "mpiexec_wrong_rule.yaml": [
         "stages.plot_maps.mpiexec: rule plot_maps does not use an MPI launcher; only run_member can have mpiexec",
     ],
+    "defaults_timeout_invalid_under_limits.yaml": [
+        "defaults.timeout: expected a whole number, got '5m'; write whole seconds from 60 to 86400, e.g. 3600 for an hour",
+    ],
     "defaults_unwritten_above_limits.yaml": [
         "timeout: the default 3600 s is above limits.timeout 600 s; write timeout: 600 or less, or raise limits.timeout",
         "defaults.cpu: 4 is above limits.cpu 2; lower it or raise limits.cpu",

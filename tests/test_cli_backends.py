@@ -264,6 +264,13 @@ def test_top_level_timeout_is_the_default_and_both_is_an_error() -> None:
         validate_data({"type": "local", "timeout": 120, "defaults": {"timeout": 60}}, "x")
 
 
+def test_an_unwritten_top_level_timeout_under_defaults_timeout_is_not_held_to_limits() -> None:
+    """defaults.timeout replaces the top-level default: its 3600 s is no job's, so limits.timeout
+    below it is no problem (and writing timeout lower would only be 'given twice')."""
+    data = {"type": "local", "defaults": {"timeout": 300}, "limits": {"timeout": 600}}
+    assert validate_data(data, "x").defaults.timeout == 300
+
+
 @pytest.mark.parametrize(
     ("kind", "key"),
     [(kind, key) for kind, keys in REQUIRED_BY_CHECKS.items() for key in keys],

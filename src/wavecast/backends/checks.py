@@ -288,22 +288,31 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
     lim_mem = parse_memory(lim.memory)
 
     def over(
-        path: str, cpu: int | None, memory: str | None, timeout: int | None, written: set[str]
+        path: str,
+        cpu: int | None,
+        memory: str | None,
+        timeout: int | None,
+        written: set[str],
+        default_reads: tuple[str, ...] = (),
     ) -> None:
+        """``default_reads``: what decides whether an unwritten default is used at all."""
+
         def add(key: str, value: str, limit: str) -> None:
             # A default the file does not write cannot be lowered, only written lower.
+            reads = (f"limits.{key}",)
             if key in written:
                 what, fix = value, f"lower it or raise limits.{key}"
             else:
                 what = f"the default {value}"
                 fix = f"write {path}{key}: {limit} or less, or raise limits.{key}"
+                reads += default_reads
             problems.append(
                 Problem(
                     file,
                     f"{path}{key}",
                     f"{what} is above limits.{key} {limit_text[key]}",
                     fix,
-                    reads=(f"limits.{key}",),
+                    reads=reads,
                 )
             )
 
@@ -330,7 +339,9 @@ def _check_limits(backend: BackendBase, file: str) -> list[Problem]:
                 reads=("timeout",),
             )
         )
-    over("", None, None, backend.timeout, backend.model_fields_set)
+    if "timeout" in backend.model_fields_set or backend.defaults.timeout is None:
+        # unwritten, the top-level timeout is no job's when defaults.timeout is given
+        over("", None, None, backend.timeout, backend.model_fields_set, ("defaults.timeout",))
     d = backend.defaults
     over("defaults.", d.cpu, d.memory, d.timeout, d.model_fields_set)
     for rule in RULE_NAMES:
