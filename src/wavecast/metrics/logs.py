@@ -63,7 +63,7 @@ def find_logs(
         runlog = None
     found: list[FoundLog] = []
     of_job = []
-    later = later_writes(workdir, runlog) if runlog is not None else {}
+    rewrites = later_writes(workdir, runlog) if runlog is not None else {}
     if runlog is not None:
         of_job = [
             a
@@ -75,14 +75,14 @@ def find_logs(
     for a in of_job:
         last[a.jobid] = max(last.get(a.jobid, 0), a.attempt)
     grouped = (
-        _grouped_logs(workdir, runlog, rule, wildcards, attempt, later)
+        _grouped_logs(workdir, runlog, rule, wildcards, attempt, rewrites)
         if runlog is not None
         else []
     )
     found += grouped
     for a in matches:
         if a.attempt == last[a.jobid]:  # every attempt rewrites the rule's log
-            found += [_rule_log(workdir / p, a.attempt, a.end, later.get(p)) for p in a.logs]
+            found += [_rule_log(workdir / p, a.attempt, a.end, rewrites.get(p)) for p in a.logs]
         if a.backend_log:
             found.append(FoundLog(_within(workdir, a.backend_log), "SLURM job log", a.attempt))
         if a.external_id and a.external_id.startswith("snakejob-"):
@@ -173,7 +173,7 @@ def _grouped_logs(
     rule: str,
     wildcards: dict[str, str],
     attempt: int | None,
-    later: dict[str, Writers],
+    rewrites: dict[str, Writers],
 ) -> list[FoundLog]:
     """Logs of the job where it ran in a SLURM group job: the group job's log (one per group
     attempt, under ``slurm_logs/group_<group>_<rules>/``) and, for its last, the rule's log."""
@@ -192,7 +192,7 @@ def _grouped_logs(
         if attempt is not None and n != attempt:
             continue
         if n == last[j.key]:  # the rule's log is rewritten by every attempt
-            found += [_rule_log(workdir / p, n, None, later.get(p)) for p in j.logs]
+            found += [_rule_log(workdir / p, n, None, rewrites.get(p)) for p in j.logs]
         if j.slurm_job in runlog.slurm_group_logs:
             path = _within(workdir, runlog.slurm_group_logs[j.slurm_job])
             found.append(FoundLog(path, "SLURM group job log", n))
