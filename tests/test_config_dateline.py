@@ -6,6 +6,7 @@ east, written -177.4 in the -180..180 convention scientists use in the Pacific.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ from wavecast.config import EARTH_RADIUS_M, validate
 from wavecast.errors import ValidationError
 from wavecast.geo import Footprint
 
-from .demo_config import problems_of
+from .demo_config import demo_config, problems_of
 
 SHIFT = 240.0  # -62 (the demo's origin) + 240 = 178
 
@@ -143,3 +144,26 @@ def test_one_wrap_for_floats_and_arrays():
     assert isinstance(wrapped, np.ndarray)
     np.testing.assert_array_equal(wrapped, [-180.0, -180.0, -179.5, 179.5, -180.0, -179.0, -180.0])
     assert [geo.wrap_longitude(float(v)) for v in lons] == wrapped.tolist()
+
+
+def test_a_longitude_east_of_180_is_the_grids_spelling_for_the_rules(demo):
+    """298.7 is -61.3 on the demo's grid at -62: stations, islands and track fixes reach the
+    rules as the grid's own lon writes them, so spelling one either way reruns nothing."""
+    as_written = validate(copy.deepcopy(demo))
+    for place in (
+        demo["bathymetry"]["idealised"]["islands"] + demo["cyclone"]["track"] + demo["stations"]
+    ):
+        place["lon"] += 360.0
+    respelt = validate(demo)
+    assert respelt == as_written
+    assert respelt["stations"][0]["lon"] == -61.3
+    assert [f["lon"] for f in respelt["cyclone"]["track"]] == [-57.8, -59.6, -61.0]
+
+
+def test_a_longitude_takes_the_side_of_the_grids_origin(pacific):
+    """On a grid from 178 east, -179 is 181 (grid.nc's lon runs 178 .. 182.6); on the demo's
+    grid with its origin written 298, the stations' -61.3 is 298.7."""
+    assert validate(pacific)["stations"][2]["lon"] == 181.0
+    demo = demo_config()
+    demo["grid"]["origin"]["lon"] = 298.0
+    assert validate(demo)["stations"][0]["lon"] == 298.7

@@ -56,11 +56,12 @@ def with_file(demo: dict, tmp_path: Path) -> dict:
 
 
 def test_an_idealised_station_on_land_is_named_with_the_water_cell_used(demo):
+    """Cove's 298.95 is quoted as the grid (-62 .. -57.4), the rules and stations.nc write it."""
     demo["stations"] = [HARBOUR, QUAY, COVE]
     assert station_land_notes(validate(demo)) == [
         QUAY_ON_STRIP,
-        "stations[2] 'Cove' (lat 13.6, lon 298.95) lies on land in the model grid; its series "
-        "will come from the nearest water cell, 3.3 km away (lat 13.596, lon 298.919, depth "
+        "stations[2] 'Cove' (lat 13.6, lon -61.05) lies on land in the model grid; its series "
+        "will come from the nearest water cell, 3.3 km away (lat 13.596, lon -61.081, depth "
         "45 m); move the station onto water to choose the cell yourself",
     ]
 

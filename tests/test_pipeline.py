@@ -240,6 +240,19 @@ def test_a_number_spelt_another_way_reruns_no_stage(finished):
         assert planned_jobs(finished) == ARCHIVE_TAIL
 
 
+def test_a_longitude_written_east_of_180_reruns_no_stage(finished):
+    """298.7 for -61.3: a station's, an island's or a track fix's longitude reaches the rules
+    as the grid's own lon writes it (the grid is at -62), so the respelling reruns only the
+    archive of the edited config, not the stations, the grid or the forcing."""
+    config = finished / "config/config.yaml"
+    with (
+        edited(config, "lat: 13.1, lon: -61.3", "lat: 13.1, lon: 298.7"),
+        edited(config, "lat: 13.6, lon: -60.9", "lat: 13.6, lon: 299.1"),
+        edited(config, "lat: 14.0, lon: -60.0", "lat: 14.0, lon: 300.0"),
+    ):
+        assert planned_jobs(finished) == ARCHIVE_TAIL
+
+
 def test_grid_setting_reruns_everything(finished):
     with edited(finished / "config/config.yaml", "resolution_km: 10.0", "resolution_km: 9.0"):
         assert planned_jobs(finished) == {**BATHYMETRY_RERUNS, "make_forcing": 2}

@@ -53,7 +53,7 @@ from .errors import (
     unquote_fix,
 )
 from .geo import EARTH_RADIUS_M as EARTH_RADIUS_M  # re-exported, as before geo.py
-from .geo import Footprint, wrap_longitude
+from .geo import Footprint, grid_longitude, wrap_longitude
 from .io import file_stamp
 
 if TYPE_CHECKING:
@@ -254,7 +254,8 @@ def station_cells(cfg: Mapping, base_dir: Path | None = None) -> list[StationCel
 def station_land_notes(cfg: Mapping, base_dir: Path | None = None) -> list[str]:
     """A warning for each station whose nearest grid cell is land: extract_stations takes its
     series from the nearest water cell instead (:func:`station_cells`), named with how far away
-    it is, its longitude written as the station's is (-61.4 or 298.6)."""
+    it is, its longitude written as the station's is: as the grid writes it, for a ``cfg`` from
+    :func:`validate` (-61.4 on a grid at -62, 298.6 on one at 298)."""
     return [
         f"stations[{i}] {as_yaml(cell.name)} (lat {cell.lat:g}, lon {cell.lon:g}) lies on land "
         "in the model grid; its series will come from the nearest water cell, "
@@ -852,8 +853,11 @@ def canonical(cfg: Mapping) -> dict:
     as text) change only when a value does: mappings with their keys sorted at every level
     (reordered keys, or a default written out, rerun nothing), and the cyclone's times as
     ``YYYY-MM-DDTHH:MM:SS`` in UTC (``...T00:00Z`` and ``...T00:00:00`` are one time), the
-    bathymetry file's path normalised (``./data/b.nc`` is ``data/b.nc``), and a
-    ``duration_limit_hours`` of 0 written as null (both switch the limit off).
+    bathymetry file's path normalised (``./data/b.nc`` is ``data/b.nc``), a
+    ``duration_limit_hours`` of 0 written as null (both switch the limit off), and the
+    longitudes of the stations, islands and track fixes written as the grid's own ``lon``
+    writes them (:func:`wavecast.geo.grid_longitude`: ``298.7`` is ``-61.3`` on a grid at
+    ``-62``). ``grid.origin.lon`` keeps its spelling: it sets that of grid.nc's ``lon``.
     Lists keep their order."""
 
     def sort(value: Any) -> Any:
@@ -873,6 +877,10 @@ def canonical(cfg: Mapping) -> dict:
         bathymetry["file"] = os.path.normpath(bathymetry["file"])
     if out["model"].get("duration_limit_hours") == 0:
         out["model"]["duration_limit_hours"] = None
+    origin_lon = out["grid"]["origin"]["lon"]
+    islands = bathymetry.get("idealised", {}).get("islands", [])
+    for place in (*out["stations"], *islands, *cyclone["track"]):
+        place["lon"] = grid_longitude(place["lon"], origin_lon)
     return out
 
 

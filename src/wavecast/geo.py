@@ -32,6 +32,13 @@ def wrap_longitude(delta: Any) -> Any:
     return (delta + 180.0) % 360.0 - 180.0
 
 
+def grid_longitude(lon: float, origin_lon: float) -> float:
+    """``lon`` written as the grid's own ``lon`` writes it: within 180 degrees of the origin's
+    longitude as the origin is written (298.7 and -61.3 are -61.3 on a grid at -62, 61.3 is
+    298.7 on one at 298), rounded to 10 decimals so that both spellings give one number."""
+    return round(origin_lon + wrap_longitude(lon - origin_lon), 10) + 0.0
+
+
 @dataclass(frozen=True)
 class Footprint:
     """The area a model grid covers: its ``nx`` by ``ny`` cells of side ``dx_m`` (module doc)."""
