@@ -156,6 +156,41 @@ def test_runs_names_an_interrupted_run_and_its_unfinished_job(tmp_path, capsys):
     )
 
 
+def test_collect_names_the_interrupt_for_the_job_it_stopped(tmp_path, capsys):
+    """The same real run: its unfinished run_member was noted 'still running' and 'the run log
+    ends before this job did (Snakemake was stopped?)', though the log says the user
+    interrupted it; a log cut short without the interrupt keeps the guess."""
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    run_log = logs / "2026-11-23T075148.755452.snakemake.log"
+    text = (DATA / "runlog_local_interrupted.log").read_text()
+    run_log.write_text(text)
+
+    def unfinished() -> list[dict]:
+        assert main(["metrics", "collect", "--workdir", str(tmp_path)]) == 0
+        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        return [(r["rule"], r["wildcards"], r["notes"]) for r in rows if r["end"] is None]
+
+    assert unfinished() == [
+        (
+            "run_member",
+            {"member": "001"},
+            [
+                "the run was interrupted before this job finished (the run log says "
+                "'Terminating processes on user request')"
+            ],
+        )
+    ]
+    run_log.write_text(text[: text.index("Terminating processes")])
+    assert unfinished() == [
+        (
+            "run_member",
+            {"member": "001"},
+            ["the run log ends before this job did (Snakemake was stopped?)"],
+        )
+    ]
+
+
 def test_logs_prints_rule_log(local_workdir, capsys):
     assert main(["logs", "work", "m=001", "--workdir", str(local_workdir)]) == 0
     out = capsys.readouterr().out

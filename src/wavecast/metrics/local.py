@@ -303,13 +303,25 @@ def local_records(
         record = record_from_attempt(run, attempt)
         record.node = node
         apply_requested(record, requested_from_log(attempt), (requested or {}).get(attempt.rule))
-        fill_from_benchmark(record, attempt, workdir)
         if record.status == "running" and not in_progress:
             record.raw_state = "unfinished"
-            note(record, "the run log ends before this job did (Snakemake was stopped?)")
+            note(record, unfinished_note(run))
+        else:
+            fill_from_benchmark(record, attempt, workdir)
         derive(record)
         records.append(record)
     return records
+
+
+def unfinished_note(run: RunLog) -> str:
+    """Why a job of a run that is over has no end: the user interrupted the run, when its log
+    says so, else the log stops (Snakemake killed, or the machine went down)."""
+    if run.interrupted:
+        return (
+            "the run was interrupted before this job finished (the run log says "
+            "'Terminating processes on user request')"
+        )
+    return "the run log ends before this job did (Snakemake was stopped?)"
 
 
 def fill_from_benchmark(record: JobRecord, attempt: LoggedAttempt, workdir: Path) -> None:
