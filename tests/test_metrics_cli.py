@@ -1,5 +1,6 @@
 """wavecast metrics / tune / logs, in-process through main(argv), inputs in tmp_path."""
 
+import argparse
 import json
 import shutil
 from pathlib import Path
@@ -498,6 +499,25 @@ def test_help_has_examples(argv, capsys):
     with pytest.raises(SystemExit):
         main(argv)
     assert "examples:" in capsys.readouterr().out
+
+
+def test_every_command_group_names_its_subcommands_command(capsys):
+    """`wavecast metrics --help` said SUBCOMMAND where wavecast and the other groups say
+    COMMAND."""
+    from wavecast.cli.main import build_parser
+
+    (commands,) = (a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    groups = sorted(
+        name
+        for name, parser in commands.choices.items()
+        if any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+    )
+    assert groups == ["backends", "config", "images", "metrics", "profiles"]
+    for name in groups:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        usage = capsys.readouterr().out.splitlines()[0]
+        assert usage == f"usage: wavecast {name} [-h] COMMAND ..."
 
 
 def test_logs_of_a_job_that_ran_in_a_slurm_group_job(tmp_path, capsys):

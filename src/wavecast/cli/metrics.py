@@ -34,7 +34,7 @@ def register(sub) -> None:
         "  wavecast metrics report -o report.html\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    msub = group.add_subparsers(dest="metrics_command", metavar="SUBCOMMAND")
+    msub = group.add_subparsers(dest="metrics_command", metavar="COMMAND")
     group.set_defaults(func=lambda args: (group.print_help(), 2)[1])
 
     p = subcommand(
