@@ -30,7 +30,7 @@ from wavecast.images import (
     record_path,
 )
 
-from .common import make_workdir, snakemake
+from .common import REPO, make_workdir, snakemake
 
 ENV = "hpc"
 BACKEND = {
@@ -191,6 +191,32 @@ def test_cli_prints_the_commands_and_checks(root, capsys):
     assert capsys.readouterr().out.splitlines() == build_commands(backend_of(root), ENV)
     assert main(["images", "check", ENV, "--root", str(root)]) == 1
     assert "is not built" in capsys.readouterr().err
+
+
+def test_the_help_examples_use_no_shipped_environment(capsys):
+    """They built `production`, which pulls its image: nothing to build. ENV stands for one
+    that names a dockerfile, as in docs/operators.md."""
+    assert main(["images", "build", "production", "--print", "--root", str(REPO)]) == 1
+    assert capsys.readouterr().err == (
+        "config/backends/production.yaml::container: this environment does not build an image "
+        "(no container.dockerfile with runtime apptainer); nothing to build: the profile uses "
+        "container.image as it is\n"
+    )
+    with pytest.raises(SystemExit):
+        main(["images", "--help"])
+    assert capsys.readouterr().out.split("examples:\n")[1] == (
+        "  # ENV: an environment whose backend YAML has container.dockerfile (none of the shipped\n"
+        "  # ones: production and staging pull their image, localdev uses none)\n"
+        "  wavecast images build ENV --print   # the docker build + apptainer build commands\n"
+        "  wavecast images build ENV           # runs them; the old image stays till both succeed\n"
+        "  wavecast images check ENV           # exit 1: missing, or built from other inputs\n"
+    )
+    for command in ("build", "check"):
+        with pytest.raises(SystemExit):
+            main(["images", command, "--help"])
+        examples = capsys.readouterr().out.split("examples:\n")[1]
+        commands = [line for line in examples.splitlines() if "wavecast images" in line]
+        assert commands and all(f"wavecast images {command} ENV" in c for c in commands)
 
 
 def test_the_workflow_stops_before_any_job_without_the_image(root):

@@ -12,6 +12,13 @@ from ..errors import ValidationError
 from ..images import build_image, builds_its_image, built_image_path, image_problems
 from .common import command_group, subcommand
 
+#: What ENV stands for in the examples: no shipped environment builds its image, so none of
+#: their names would do (``images build production`` says there is nothing to build).
+ENV_NOTE = (
+    "  # ENV: an environment whose backend YAML has container.dockerfile (none of the shipped\n"
+    "  # ones: production and staging pull their image, localdev uses none)\n"
+)
+
 
 def register(sub) -> None:
     inner = command_group(
@@ -19,9 +26,10 @@ def register(sub) -> None:
         "images",
         "build the Apptainer image of an environment whose backend names a dockerfile, and "
         "check that it is built from the current dockerfile and build args",
-        "  wavecast images build production\n"
-        "  wavecast images build production --print   # the commands only\n"
-        "  wavecast images check production\n",
+        f"{ENV_NOTE}"
+        "  wavecast images build ENV --print   # the docker build + apptainer build commands\n"
+        "  wavecast images build ENV           # runs them; the old image stays till both succeed\n"
+        "  wavecast images check ENV           # exit 1: missing, or built from other inputs\n",
     )
 
     p = subcommand(
@@ -29,7 +37,8 @@ def register(sub) -> None:
         "build",
         "docker build, then apptainer build into .wavecast/images/ENV.sif, with a record of "
         "what it was built from (the old image stays until both succeed)",
-        "  wavecast images build production\n",
+        f"{ENV_NOTE}  wavecast images build ENV --print   # the commands only\n"
+        "  wavecast images build ENV\n",
     )
     p.add_argument("env", metavar="ENV", help="environment name (config/backends/ENV.yaml)")
     p.add_argument("--print", action="store_true", help="print the commands, run nothing")
@@ -41,7 +50,7 @@ def register(sub) -> None:
         "check",
         "exit 1 when the environment's image is missing or built from other inputs (what the "
         "workflow checks when it loads)",
-        "  wavecast images check production\n",
+        f"{ENV_NOTE}  wavecast images check ENV\n",
     )
     p.add_argument("env", metavar="ENV", help="environment name")
     p.add_argument("--root", default=".", help=argparse.SUPPRESS)
