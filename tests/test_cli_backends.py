@@ -116,6 +116,33 @@ def test_install_refuses_stale_profiles(tmp_path: Path, monkeypatch, capsys) -> 
     assert not install_dir(site=False).exists()  # $XDG_CONFIG_HOME/snakemake (conftest)
 
 
+def test_install_env_needs_only_its_own_profile_current(tmp_path: Path, monkeypatch, capsys):
+    """Another environment's stale profile, or its broken backend YAML, refused the install of
+    production too; now it is a warning, and the stale one is still refused."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "profiles", tmp_path / "profiles")
+    (tmp_path / "profiles" / "localdev" / "profile.yaml").write_text("executor: local\n")
+    (tmp_path / "config" / "backends" / "staging.yaml").write_text("type: local\njobs: many\n")
+    root = ["--root", str(tmp_path)]
+    assert main(["profiles", "install", "production", *root]) == 0
+    out, err = capsys.readouterr()
+    installed = tmp_path / "xdg" / "snakemake" / "production" / "profile.yaml"
+    assert out == f"installed {installed} (snakemake --profile production)\n"
+    assert err.splitlines() == [
+        "warning: profiles/localdev/profile.yaml: out of date with config/backends/localdev.yaml "
+        "(not installed); regenerate with: wavecast profiles build localdev",
+        "warning: config/backends/staging.yaml::jobs: expected a whole number, got 'many'; "
+        "write e.g. 4",
+    ]
+    assert installed.read_bytes() == (ROOT / "profiles/production/profile.yaml").read_bytes()
+    assert main(["profiles", "install", "localdev", *root]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("--- profiles/localdev/profile.yaml (committed)\n")
+    assert err == "profiles are out of date; build them before installing\n"
+    assert not (tmp_path / "xdg" / "snakemake" / "localdev").exists()
+
+
 def test_install_refuses_and_check_warns_about_a_file_read_instead(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
