@@ -1,0 +1,48 @@
+"""The docs' claims that can be checked by reading: links, the package map, quoted benchmarks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .common import REPO
+
+DOCS = [REPO / "README.md", REPO / "benchmarks" / "README.md", *sorted(REPO.glob("docs/*.md"))]
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def prose_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, line) outside fenced code blocks, where Markdown links and headings live."""
+    lines, fenced = [], False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            lines.append((number, line))
+    return lines
+
+
+def anchors(path: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    return {
+        re.sub(r"[^\w\- ]", "", match.group(1).strip().lower()).replace(" ", "-")
+        for _, line in prose_lines(path)
+        if (match := re.match(r"#+\s+(.*)", line))
+    }
+
+
+def test_relative_links_and_images_resolve():
+    broken = []
+    for doc in DOCS:
+        for number, line in prose_lines(doc):
+            for target in LINK.findall(line):
+                if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:
+                    continue
+                path, _, anchor = target.partition("#")
+                file = (doc.parent / path).resolve() if path else doc
+                where = f"{doc.relative_to(REPO)}:{number}: ({target})"
+                if not file.exists():
+                    broken.append(f"{where} no such file")
+                elif anchor and file.suffix == ".md" and anchor not in anchors(file):
+                    broken.append(f"{where} no heading #{anchor} in {file.relative_to(REPO)}")
+    assert not broken, "\n".join(broken)
