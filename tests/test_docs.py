@@ -46,3 +46,12 @@ def test_relative_links_and_images_resolve():
                 elif anchor and file.suffix == ".md" and anchor not in anchors(file):
                     broken.append(f"{where} no heading #{anchor} in {file.relative_to(REPO)}")
     assert not broken, "\n".join(broken)
+
+
+def test_the_package_map_names_every_module():
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = REPO / "src" / "wavecast"
+    modules = [f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()]
+    modules += [p.name for p in package.glob("*.py") if p.name != "__init__.py"]
+    missing = sorted(m for m in modules if f"`{m}`" not in text)
+    assert not missing, f"docs/architecture.md's package map does not name: {missing}"
