@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -55,3 +56,21 @@ def test_the_package_map_names_every_module():
     modules += [p.name for p in package.glob("*.py") if p.name != "__init__.py"]
     missing = sorted(m for m in modules if f"`{m}`" not in text)
     assert not missing, f"docs/architecture.md's package map does not name: {missing}"
+
+
+def test_readme_quotes_the_latest_demo_measurement():
+    """README's Performance section quotes benchmarks/results/demo_walltime.json (the file is
+    the source of truth): its commit as the latest measurement, its median wall time and ratios."""
+    result = json.loads((REPO / "benchmarks/results/demo_walltime.json").read_text())
+    summary, walls = result["summary"], [run["wall_s"] for run in result["runs"]]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    performance = readme.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    latest = re.findall(r"latest measurement \(git (\w+)", performance)
+    assert latest == [result["git"]["head"]], latest
+    for figure in (
+        f"{min(walls):.1f}–{max(walls):.1f} s",
+        f"median {summary['wall_s_median']:.1f} s",
+        f"{summary['ratio_median']:.2f} with job CPU from the benchmark files",
+        f"**{summary['ratio_rusage_median']:.2f}** with the exact job CPU",
+    ):
+        assert figure in performance, figure
