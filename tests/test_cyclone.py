@@ -100,6 +100,27 @@ def test_from_direction_convention() -> None:
     assert from_direction(np.array([0.0]), np.array([0.0]))[0] == 0.0
 
 
+def test_from_direction_stays_below_360_for_a_wind_from_due_north() -> None:
+    """-1e-17 degrees % 360 is 360.0 in floating point; the documented range is [0, 360)."""
+    got = from_direction(np.array([1e-20, 1.7e-15, -1e-20]), np.array([-7.0, -7.0, -7.0]))
+    np.testing.assert_allclose(got, [0.0, 0.0, 0.0], atol=1e-12)
+    assert np.all((got >= 0.0) & (got < 360.0))
+
+
+def test_background_wind_from_360_is_written_as_north(
+    grid, cyclone_cfg: dict[str, Any], ensemble_cfg: dict[str, Any]
+) -> None:
+    """The schema allows direction_deg 360; sin(2 pi) = -2.4e-16 made the file say 360.0."""
+    calm_storm = {
+        **cyclone_cfg,
+        "pressure_deficit_hpa": 0.0,
+        "background_wind": {"speed_ms": 7.0, "direction_deg": 360.0},
+    }
+    ds = make_forcing(grid, calm_storm, ensemble_cfg, 0)
+    np.testing.assert_array_equal(ds["wdir"].values, 0.0)
+    np.testing.assert_allclose(ds["wspd"].values, 7.0, rtol=1e-6)
+
+
 def test_track_interpolation_linear_in_time() -> None:
     track = [
         {"time": "2026-09-01T00:00:00", "lat": 10.0, "lon": -50.0},

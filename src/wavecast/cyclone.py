@@ -241,6 +241,9 @@ def wind_uv(
 def from_direction(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Direction (degrees in [0, 360)) the wind blows FROM, clockwise from north; 0 when calm."""
     d = np.degrees(np.arctan2(-u, -v)) % 360.0
+    # A wind from a hair west of north (arctan2 -> -1e-17 degrees, e.g. a background wind
+    # "from 360", whose sin(2 pi) is not 0) gives -1e-17 % 360 == 360.0 in floating point.
+    d = np.where(d >= 360.0, 0.0, d)
     return np.where((u == 0) & (v == 0), 0.0, d)
 
 
