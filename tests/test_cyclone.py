@@ -25,15 +25,19 @@ DP, RMAX, B, RHO = 6_000.0, 30_000.0, 1.6, 1.15
 
 
 def holland_reference(r: float, dp: float, rmax: float, b: float, lat: float, rho: float) -> float:
-    """Holland (1980) gradient wind as printed, one radius at a time."""
-    f = 2 * OMEGA * math.sin(math.radians(lat))
+    """Holland (1980) gradient wind as printed, one radius at a time.
+
+    Holland writes it for cyclonic flow with f > 0 (northern hemisphere); cyclonic flow in the
+    southern hemisphere has the same balance with |f| (f < 0 there, the flow turns clockwise).
+    """
+    f = 2 * OMEGA * abs(math.sin(math.radians(lat)))
     x = (rmax / r) ** b
     return math.sqrt((b / rho) * x * dp * math.exp(-x) + (r * f / 2) ** 2) - r * f / 2
 
 
 def test_gradient_wind_matches_the_formula() -> None:
     radii = np.geomspace(100.0, 800_000.0, 200)
-    for lat in (5.0, 20.0, 35.0):
+    for lat in (5.0, 20.0, 35.0, -20.0, -35.0):
         got = holland_gradient_wind(radii, DP, RMAX, B, lat, RHO)
         expected = [holland_reference(r, DP, RMAX, B, lat, RHO) for r in radii]
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
