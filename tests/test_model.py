@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from tests.test_growth import reference_yv
 from wavecast.cyclone import make_forcing
 from wavecast.grid import build_grid, grid_coordinates, grid_dataset, make_axes
-from wavecast.growth import duration_limited_fetch, young_verhagen
 from wavecast.io import write_bytes_atomic, write_netcdf_atomic, write_text_atomic
 from wavecast.model import run_member
 
@@ -46,7 +47,7 @@ def test_west_wind_matches_growth_curve_with_fetch_from_the_coast() -> None:
     cfg = {"boundary_fetch_km": 300.0, "duration_limit_hours": None}
     out = run_member(grid, uniform_forcing(grid, 15.0, 270.0), cfg)
     fetch = (np.arange(NX) - 0.5) * DX  # shoreline at the edge of the land column
-    hs, tp = young_verhagen(15.0, fetch[1:], 40.0)
+    hs, tp = np.array([reference_yv(15.0, f, 40.0) for f in fetch[1:]]).T
     expected = np.broadcast_to(hs, (NT, NY, NX - 1))
     np.testing.assert_allclose(out["hs"].values[:, :, 1:], expected, rtol=1e-6)
     np.testing.assert_allclose(out["tp"].values[1, 3, 1:], tp, rtol=1e-6)
@@ -57,8 +58,25 @@ def test_east_wind_adds_boundary_fetch() -> None:
     cfg = {"boundary_fetch_km": 100.0, "duration_limit_hours": 0}
     out = run_member(grid, uniform_forcing(grid, 10.0, 90.0), cfg)
     fetch = (NX - np.arange(NX) - 0.5) * DX + 100_000.0
-    hs, _ = young_verhagen(10.0, fetch[1:], 40.0)
+    hs = [reference_yv(10.0, f, 40.0)[0] for f in fetch[1:]]
     np.testing.assert_allclose(out["hs"].values[0, 0, 1:], hs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("boundary_km", [0.0, 250.0])
+def test_diagonal_wind_reaches_the_coast_or_the_open_boundary(boundary_km: float) -> None:
+    """From the south-west (225): cell (j, i) meets the land column after i diagonal steps if
+    i <= j, else leaves the grid's south edge after j + 1; the shoreline or the edge is half a
+    step (dx sqrt 2 / 2) short of the last step, and the edge adds the boundary fetch."""
+    grid = box_grid()
+    cfg = {"boundary_fetch_km": boundary_km, "duration_limit_hours": None}
+    out = run_member(grid, uniform_forcing(grid, 25.0, 225.0), cfg)
+    step = DX * math.sqrt(2.0)
+    for j in range(NY):
+        for i in range(1, NX):
+            fetch = (i - 0.5) * step if i <= j else (j + 0.5) * step + boundary_km * 1000.0
+            hs, tp = reference_yv(25.0, fetch, 40.0)
+            assert out["hs"].values[0, j, i] == pytest.approx(hs, rel=1e-6), (j, i)
+            assert out["tp"].values[0, j, i] == pytest.approx(tp, rel=1e-6), (j, i)
 
 
 def test_duration_limit_reduces_hs() -> None:
@@ -68,8 +86,24 @@ def test_duration_limit_reduces_hs() -> None:
     short = run_member(grid, forcing, {"boundary_fetch_km": 500.0, "duration_limit_hours": 2.0})
     water = grid["land"].values == 0
     assert np.all(short["hs"].values[:, water] < free["hs"].values[:, water])
-    expected, _ = young_verhagen(20.0, duration_limited_fetch(20.0, 2 * 3600.0), 500.0)
+    # CEM (2002) Eq. II-2-35, t = 77.23 F^0.67 / (U^0.34 g^0.33), solved for F: 12.25 km
+    fetch_2h = (2 * 3600.0 * 20.0**0.34 * 9.81**0.33 / 77.23) ** (1 / 0.67)
+    expected, _ = reference_yv(20.0, fetch_2h, 500.0)
     np.testing.assert_allclose(short["hs"].values[:, water], expected, rtol=1e-6)
+
+
+def test_duration_limit_caps_only_fetches_longer_than_the_duration_fetch() -> None:
+    """West wind, 20 m/s for 2 h: F_t = 12.25 km (CEM Eq. II-2-35). Cells 1 and 2 (fetch 2.5
+    and 7.5 km) grow as without the limit; from cell 3 (12.5 km) on, Hs stays at F_t's."""
+    grid = box_grid(depth_m=60.0)
+    cfg = {"boundary_fetch_km": 0.0, "duration_limit_hours": 2}
+    out = run_member(grid, uniform_forcing(grid, 20.0, 270.0), cfg)
+    fetch_2h = (2 * 3600.0 * 20.0**0.34 * 9.81**0.33 / 77.23) ** (1 / 0.67)
+    fetch = np.minimum((np.arange(1, NX) - 0.5) * DX, fetch_2h)
+    assert fetch[1] == 7_500.0 and fetch[2] == fetch_2h
+    expected = [reference_yv(20.0, f, 60.0) for f in fetch]
+    np.testing.assert_allclose(out["hs"].values[0, 4, 1:], [e[0] for e in expected], rtol=1e-6)
+    np.testing.assert_allclose(out["tp"].values[0, 4, 1:], [e[1] for e in expected], rtol=1e-6)
 
 
 def test_land_is_nan_and_calm_water_is_zero() -> None:
