@@ -59,11 +59,70 @@ def test_every_problem_of_every_file_names_its_file(work, capsys):
     status, out, err = check(capsys, "extra.yaml")
     assert (status, out) == (1, [])
     assert err == [
+        "config/config.yaml::ensemble.membres: unknown key; did you mean 'members'?",
         "extra.yaml::container_image: a deployment setting in the science config; set "
         "container.image in config/backends/<env>.yaml and run `wavecast profiles build`",
         f"extra.yaml::{RMAX}",
-        "config/config.yaml::ensemble.membres: unknown key; did you mean 'members'?",
     ]
+
+
+COAST = (
+    "config/config.yaml::bathymetry.idealised.coast_sid: unknown key; did you mean 'coast_side'?"
+)
+MEMBRES = "config/config.yaml::ensemble.membres: unknown key; did you mean 'members'?"
+IMAGE = (
+    "extra.yaml::container_image: a deployment setting in the science config; set "
+    "container.image in config/backends/<env>.yaml and run `wavecast profiles build`"
+)
+
+
+def spoil(work: Path) -> None:
+    """config/config.yaml with problems at keys before and after extra.yaml's (cyclone)."""
+    main_file = work / "config" / "config.yaml"
+    text = main_file.read_text().replace("    coast_side:", "    coast_sid:")
+    main_file.write_text(text.replace("  members: ", "  membres: "))
+    (work / "extra.yaml").write_text("cyclone:\n  rmax_km: -5.0\ncontainer_image: docker://x\n")
+
+
+def test_problems_are_grouped_by_file_in_the_order_the_files_are_read(work, capsys):
+    """config/config.yaml's problems first (read first), each file's in key order, then
+    --config's; not interleaved by key across files."""
+    spoil(work)
+    status, out, err = check(capsys, "extra.yaml")
+    assert (status, out) == (1, [])
+    assert err == [COAST, MEMBRES, IMAGE, f"extra.yaml::{RMAX}"]
+    # named after extra.yaml, config/config.yaml is layered last: its problems come last
+    # (and its rmax_km wins over extra.yaml's)
+    assert check(capsys, "extra.yaml", "config/config.yaml")[2] == [IMAGE, COAST, MEMBRES]
+
+
+def test_the_workflow_groups_problems_by_file_as_the_check_does(work, capsys):
+    """`snakemake --configfile extra.yaml` (which lists config/config.yaml after extra.yaml)
+    prints the same lines in the same order as `wavecast config check extra.yaml`, and with
+    --config a value's problem comes last."""
+    spoil(work)
+    proc = snakemake(
+        work,
+        "-n",
+        "--cores",
+        "1",
+        "--configfile",
+        "extra.yaml",
+        "--config",
+        "grid={nx: 0}",
+        check=False,
+    )
+    assert proc.returncode != 0
+    from_snakemake = [line for line in (proc.stdout + proc.stderr).splitlines() if "::" in line]
+    assert from_snakemake == [
+        COAST,
+        MEMBRES,
+        IMAGE,
+        f"extra.yaml::{RMAX}",
+        from_snakemake[-1],
+    ]
+    assert from_snakemake[-1].startswith("--config::grid"), from_snakemake[-1]
+    assert check(capsys, "extra.yaml")[2] == from_snakemake[:-1]
 
 
 def test_files_yaml_cannot_read_are_all_reported(work, capsys):

@@ -511,8 +511,8 @@ def test_each_problem_names_the_file_that_set_the_key(two_files):
     main, extra = two_files
     config = snakemake_config(main, extra)
     assert problems_of_files(config, [str(main), str(extra)]) == [
-        f"extra.yaml::{RMAX}",
         f"config.yaml::{MEMBRES}",
+        f"extra.yaml::{RMAX}",
         f"extra.yaml::{QUAY}",
     ]
 
@@ -635,7 +635,8 @@ def test_snakemake_configfile_problems_name_their_files(tmp_path, given):
     proc = snakemake(work, "-n", "--cores", "1", "--configfile", *files, check=False)
     assert proc.returncode != 0
     output = proc.stdout + proc.stderr
-    assert f"\nextra.yaml::{RMAX}\nconfig/config.yaml::{MEMBRES}\n" in output
+    # grouped by file, in the order Snakemake layers them: config/config.yaml first
+    assert f"\nconfig/config.yaml::{MEMBRES}\nextra.yaml::{RMAX}\n" in output
 
 
 def test_grid_bounds_match_resolution():

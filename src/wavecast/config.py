@@ -899,6 +899,17 @@ def distinct_files(configfiles: Iterable[str | Path]) -> list[str]:
     return list(files.values())
 
 
+def layer_order(configfiles: Iterable[str | Path], command_line: Iterable[str | Path]) -> list[str]:
+    """Snakemake's config files in the order it layers them (the workflow's call, with
+    ``workflow.configfiles`` and the ``--configfile`` files): the Snakefile's ``configfile:``
+    first, which it reads first though it lists it after the ``--configfile`` files, then those
+    in their order. A file also named with ``--configfile`` keeps that place, as in
+    ``wavecast config check``."""
+    given = distinct_files(command_line)
+    named = {Path(f).resolve() for f in given}
+    return [*(f for f in distinct_files(configfiles) if Path(f).resolve() not in named), *given]
+
+
 def unreadable(path: str | Path = DEFAULT_CONFIG_FILE) -> list[Problem]:
     """What keeps a config file from being read at all (a YAML syntax error, a tab, an empty
     file, a list), each at its line; [] when it reads as a mapping or does not exist.
@@ -960,12 +971,16 @@ def load_workflow_config(
     configfiles: Iterable[str | Path],
     schema_path: Path = SCHEMA_PATH,
     deep: bool = True,
+    layers: Iterable[str | Path] | None = None,
 ) -> tuple[dict, dict]:
     """What the Snakefile calls: split deployment keys off, strict-check the files, validate.
 
     ``config`` is Snakemake's merged config (files + ``--config``); ``configfiles`` the files it
-    read. Returns ``(science, deployment)``. Each problem names the file that set the key (see
-    :func:`_setter`), or ``--config`` for a value given on the command line.
+    read; ``layers`` the same files in the order they were merged (:func:`layer_order`; by
+    default ``configfiles``' order). Returns ``(science, deployment)``. Each problem names the
+    file that set the key (see :func:`_setter`), or ``--config`` for a value given on the
+    command line; the problems are grouped by file in ``layers``' order, ``--config`` last,
+    each file's in key order.
     """
     shown = [_display(f) for f in distinct_files(configfiles)] or [DEFAULT_CONFIG_FILE]
     problems: list[Problem] = []
@@ -1011,7 +1026,9 @@ def load_workflow_config(
         ]
         problems = merge(problems, where)
     if problems:
-        raise ValidationError(problems)
+        rank = {_display(f): i for i, f in enumerate(distinct_files(layers or shown))}
+        # stable: within a file, its text problems first, then its values' in key order
+        raise ValidationError(sorted(problems, key=lambda p: rank.get(p.file, len(rank))))
     return cfg, deployment
 
 

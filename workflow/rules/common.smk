@@ -14,6 +14,7 @@ from wavecast.config import (
     config_notes,
     distinct_files,
     invalid_config_message,
+    layer_order,
     load_workflow_config,
     member_ensemble,
     station_plotting,
@@ -31,6 +32,7 @@ try:
         schema_path=Path(workflow.basedir) / SCHEMA_FILE,
         # a cluster job reloads the workflow: the file and colour-map checks were made already
         deep=workflow.is_main_process,
+        layers=layer_order(workflow.configfiles, workflow.overwrite_configfiles),
     )
 except ValidationError as _exc:
     raise WorkflowError(invalid_config_message(_exc.problems)) from None
