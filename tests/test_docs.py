@@ -74,3 +74,105 @@ def test_readme_quotes_the_latest_demo_measurement():
         f"**{summary['ratio_rusage_median']:.2f}** with the exact job CPU",
     ):
         assert figure in performance, figure
+
+
+def section(path: Path, heading: str) -> str:
+    """The text of the `## <heading>...` section of a Markdown file, up to the next one."""
+    text = path.read_text(encoding="utf-8")
+    assert f"\n## {heading}" in text, f"{path.relative_to(REPO)} has no section {heading!r}"
+    return text.split(f"\n## {heading}", 1)[1].split("\n## ", 1)[0]
+
+
+def table_rows(text: str, first_cell: str) -> list[list[str]]:
+    """The cells of the Markdown table rows whose first cell starts with ``first_cell``."""
+    rows = [
+        line.strip().strip("|").split("|") for line in text.splitlines() if line.startswith("|")
+    ]
+    return [[c.strip() for c in row] for row in rows if row[0].strip().startswith(first_cell)]
+
+
+def test_benchmarks_readme_quotes_model_throughput_json():
+    """benchmarks/README.md's model_throughput section: every row of its table, the scaling
+    exponent, the 800² peak and the date are those of results/model_throughput.json."""
+    result = json.loads((REPO / "benchmarks/results/model_throughput.json").read_text())
+    text = section(REPO / "benchmarks" / "README.md", "model_throughput.py")
+    fields = [
+        "cells",
+        "build_grid_s",
+        "make_forcing_s",
+        "fetch_table_s",
+        "time_loop_s",
+        "run_member_s",
+        "throughput_cell_hours_per_s",
+        "ns_per_cell_hour",
+        "peak_rss_mib",
+        "baseline_rss_mib",
+    ]
+    expected = [[f"{r['n']}²", *(str(r[f]) for f in fields)] for r in result["rows"]]
+    rows = [row for row in table_rows(text, "") if row[0].endswith("²")]
+    assert rows == expected
+    largest = max(result["rows"], key=lambda r: r["cells"])
+    for figure in (
+        f"cells^**{result['run_time_scaling_exponent']}**",
+        f"**{largest['peak_rss_mib']} MiB**",
+        f"`measured_at` {result['measured_at']};",
+        f"a {result['memory_budget_mib']:.0f} MiB budget",
+        f"(`all_within_budget`: {str(result['all_within_budget']).lower()})",
+    ):
+        assert figure in text, figure
+
+
+def test_metrics_collect_figures_are_the_json_s():
+    """benchmarks/README.md's metrics_collect section (every cell of its table), README's
+    Performance row and docs/metrics.md's table quote results/metrics_collect.json."""
+    result = json.loads((REPO / "benchmarks/results/metrics_collect.json").read_text())
+    text = section(REPO / "benchmarks" / "README.md", "metrics_collect.py")
+    runs = result["scenarios"]
+    expected = [
+        [
+            name,
+            str(r["records"]),
+            str(r["rules"]),
+            str(r["collect_seconds"]),
+            str(r["summary_seconds"]),
+            f"**{r['total_seconds']}**",
+            ", ".join(map(str, r["all_totals_seconds"])),
+            str(r["rss_before_collect_mb"]),
+            f"**{r['peak_rss_mb']}**",
+            str(r["meets_targets"]).lower(),
+        ]
+        for name, r in runs.items()
+    ]
+    assert table_rows(text, "local") + table_rows(text, "slurm") == expected
+    assert f"`date` {result['date']};" in text
+    assert f"{result['generate_seconds']} s (`generate_seconds`)" in text
+    local, slurm = runs["local"], runs["slurm"]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    performance = readme.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    row = (
+        f"| {local['total_seconds']:.2f} s, {local['peak_rss_mb']:.0f} MB (local); "
+        f"{slurm['total_seconds']:.2f} s, {slurm['peak_rss_mb']:.0f} MB (sacct) |"
+    )
+    assert row in performance, row
+    metrics = (REPO / "docs" / "metrics.md").read_text(encoding="utf-8")
+    for r in (local, slurm):
+        cells = (
+            f"| {r['total_seconds']:.2f} s | {r['peak_rss_mb']:.0f} MB "
+            f"({r['rss_before_collect_mb']:.0f} MB) |"
+        )
+        assert cells in metrics, cells
+
+
+def test_readme_quotes_the_model_throughput_json():
+    """README's Performance rows for the reference model, rounded from the JSON."""
+    result = json.loads((REPO / "benchmarks/results/model_throughput.json").read_text())
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    performance = readme.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    rates = [r["throughput_cell_hours_per_s"] / 1e6 for r in result["rows"]]
+    largest = max(result["rows"], key=lambda r: r["cells"])
+    for figure in (
+        f"| {min(rates):.1f}–{max(rates):.1f} M cell-hours s⁻¹; ",
+        f"time ∝ cells^{result['run_time_scaling_exponent']:.2f} |",
+        f"| {largest['peak_rss_mib']:,.0f} MiB |",
+    ):
+        assert figure in performance, figure
