@@ -125,6 +125,48 @@ def test_the_workflow_groups_problems_by_file_as_the_check_does(work, capsys):
     assert check(capsys, "extra.yaml")[2] == from_snakemake[:-1]
 
 
+NO_TRACK = (
+    "cyclone.track: not valid (Cyclone centre positions, in time order; positions between them "
+    "are interpolated linearly. The track must cover [start, start + hours - 1] and pass over "
+    "the grid); give at least 2 entries"
+)
+
+
+def both_reports(work: Path, capsys, *files: str) -> tuple[list[str], list[str]]:
+    """The problem lines of `snakemake -n --configfile FILES` and of `wavecast config check
+    FILES`, on the same files."""
+    proc = snakemake(work, "-n", "--cores", "1", "--configfile", *files, check=False)
+    assert proc.returncode != 0
+    from_snakemake = [line for line in (proc.stdout + proc.stderr).splitlines() if "::" in line]
+    status, out, err = check(capsys, *files)
+    assert (status, out) == (1, [])
+    return from_snakemake, err
+
+
+@pytest.mark.parametrize("files", [["extra.yaml"], ["extra.yaml", "extra.yaml"]])
+def test_a_setting_no_file_set_is_named_in_config_yaml_by_both(work, capsys, files):
+    """No file has a cyclone section: its default track (none) fails. Snakemake lists
+    extra.yaml first, config/config.yaml last; both reports name config/config.yaml, the base
+    every run reads, where the section belongs, not the first file Snakemake happens to list."""
+    main_file = work / "config" / "config.yaml"
+    text = main_file.read_text()
+    main_file.write_text(text[: text.index("cyclone:")] + text[text.index("ensemble:") :])
+    (work / "extra.yaml").write_text("ensemble: {members: 3}\n")
+    from_snakemake, from_check = both_reports(work, capsys, *files)
+    assert from_snakemake == from_check == [f"config/config.yaml::{NO_TRACK}"]
+
+
+def test_a_value_both_files_set_is_named_in_the_file_read_last_by_both(work, capsys):
+    """grid.nx: 0 in config/config.yaml and again in extra.yaml: Snakemake's value is
+    extra.yaml's (read last), and both reports name it there."""
+    main_file = work / "config" / "config.yaml"
+    main_file.write_text(main_file.read_text().replace("  nx: 200", "  nx: 0"))
+    (work / "extra.yaml").write_text("grid: {nx: 0}\n")
+    nx = "grid.nx: 0 is not valid (Number of grid cells from west to east); use a value >= 4"
+    from_snakemake, from_check = both_reports(work, capsys, "extra.yaml")
+    assert from_snakemake == from_check == [f"extra.yaml::{nx}"]
+
+
 def test_files_yaml_cannot_read_are_all_reported(work, capsys):
     main_file = work / "config" / "config.yaml"
     main_file.write_text(main_file.read_text().replace("  rmax_km: 30.0", "  rmax_km 30.0"))

@@ -979,10 +979,16 @@ def load_workflow_config(
     read; ``layers`` the same files in the order they were merged (:func:`layer_order`; by
     default ``configfiles``' order). Returns ``(science, deployment)``. Each problem names the
     file that set the key (see :func:`_setter`), or ``--config`` for a value given on the
-    command line; the problems are grouped by file in ``layers``' order, ``--config`` last,
-    each file's in key order.
+    command line; a key no file set is named in the base file (:func:`_base_file`). The
+    problems are grouped by file in ``layers``' order, ``--config`` last, each file's in key
+    order. ``wavecast config check`` and the workflow list the same files in different orders
+    (Snakemake puts the Snakefile's ``configfile:`` last): only ``layers`` decides, so both
+    name the same files.
     """
-    shown = [_display(f) for f in distinct_files(configfiles)] or [DEFAULT_CONFIG_FILE]
+    shown = [_display(f) for f in distinct_files(layers or configfiles)]
+    shown += [f for f in map(_display, distinct_files(configfiles)) if f not in shown]
+    shown = shown or [DEFAULT_CONFIG_FILE]
+    base = _base_file(shown)
     problems: list[Problem] = []
     sources: list[tuple[str, Any]] = []
     for f in shown:
@@ -1003,12 +1009,12 @@ def load_workflow_config(
     science = {k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}
     deployment = {k: config[k] for k in DEPLOYMENT_KEYS if k in config}
     try:
-        cfg = validate(science, shown[0], schema_path=schema_path, deep=deep)
+        cfg = validate(science, base, schema_path=schema_path, deep=deep)
     except ValidationError as exc:
         read_as_bool = yamlstrict.boolean_keys_as_yaml11_reads_them(problems)
         where = [
             _command_line_text(
-                dataclasses.replace(p, file=_setter(p.path, science, sources, shown[0])), science
+                dataclasses.replace(p, file=_setter(p.path, science, sources, base)), science
             )
             for p in exc.problems
             if p.path not in read_as_bool
@@ -1026,10 +1032,22 @@ def load_workflow_config(
         ]
         problems = merge(problems, where)
     if problems:
-        rank = {_display(f): i for i, f in enumerate(distinct_files(layers or shown))}
+        rank = {f: i for i, f in enumerate(shown)}
         # stable: within a file, its text problems first, then its values' in key order
         raise ValidationError(sorted(problems, key=lambda p: rank.get(p.file, len(rank))))
     return cfg, deployment
+
+
+def _base_file(files: list[str]) -> str:
+    """The file a key that no file set belongs in (``files`` displayed, in layer order):
+    config/config.yaml when it is read, wherever ``--configfile`` put it, else the first file.
+
+    config/config.yaml is the one file every run reads and the schema's manual describes; a
+    ``--configfile`` file holds what one run changes. A setting that is missing altogether
+    (a section left out, so its defaults fail a check) is added there, not to whichever extra
+    file happened to be named first."""
+    home = Path(DEFAULT_CONFIG_FILE).resolve()
+    return next((f for f in files if Path(f).resolve() == home), files[0])
 
 
 def _expects_no_text(fix: str) -> bool:
@@ -1086,8 +1104,10 @@ def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default:
     ``config`` that is a mapping key, and the last file whose own data holds that key with the
     value the merged config has. None has it (the key is in no file, or a file's value was
     overridden): ``--config``. A mapping that several sources filled: the last file holding it.
-    The value, not the order of ``sources``, decides, because Snakemake lists the Snakefile's
-    ``configfile:`` after the command-line files although it reads it before them.
+    ``sources`` are in the order Snakemake layered them (:func:`layer_order`), not the order it
+    lists them (the Snakefile's ``configfile:`` after the command-line files, though read
+    before them): "last" is the file whose value Snakemake kept. A path no source holds at all
+    (a section left out everywhere) is ``default``'s, the base file.
     """
     key: list[str | int] = []
     node: Any = config
