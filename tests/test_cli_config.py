@@ -156,6 +156,18 @@ def test_a_setting_no_file_set_is_named_in_config_yaml_by_both(work, capsys, fil
     assert from_snakemake == from_check == [f"config/config.yaml::{NO_TRACK}"]
 
 
+def test_a_key_missing_from_a_section_both_files_fill_is_named_in_config_yaml(work, capsys):
+    """cyclone in config/config.yaml without its track, and in extra.yaml (hours only): the
+    track is added beside its siblings in the base file, by both reports (not in extra.yaml,
+    the last file holding the section)."""
+    main_file = work / "config" / "config.yaml"
+    text = main_file.read_text()
+    main_file.write_text(text[: text.index("  track:")] + text[text.index("  pressure_deficit") :])
+    (work / "extra.yaml").write_text("cyclone: {hours: 48}\n")
+    from_snakemake, from_check = both_reports(work, capsys, "extra.yaml")
+    assert from_snakemake == from_check == [f"config/config.yaml::{NO_TRACK}"]
+
+
 def test_a_value_both_files_set_is_named_in_the_file_read_last_by_both(work, capsys):
     """grid.nx: 0 in config/config.yaml and again in extra.yaml: Snakemake's value is
     extra.yaml's (read last), and both reports name it there."""

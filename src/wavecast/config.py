@@ -1106,13 +1106,17 @@ def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default:
     overridden): ``--config``. A mapping that several sources filled: the last file holding it.
     ``sources`` are in the order Snakemake layered them (:func:`layer_order`), not the order it
     lists them (the Snakefile's ``configfile:`` after the command-line files, though read
-    before them): "last" is the file whose value Snakemake kept. A path no source holds at all
-    (a section left out everywhere) is ``default``'s, the base file.
+    before them): "last" is the file whose value Snakemake kept. A key no source wrote (its
+    default failed, or it is required) belongs beside its siblings in the first file holding
+    its section, the base config/config.yaml when that does; a section no source holds at all
+    is ``default``'s, the base file.
     """
     key: list[str | int] = []
     node: Any = config
+    unset = False  # a key no source wrote: its default, or nothing, was checked
     for part in _path_parts(path):
         if not isinstance(node, Mapping) or part not in node:
+            unset = isinstance(node, Mapping)
             break
         key.append(part)
         node = node[part]
@@ -1120,6 +1124,8 @@ def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default:
         return default
     held = [(file, _get(data, key)) for file, data in sources]
     holders = [file for file, value in held if value is not _MISSING]
+    if unset and holders:
+        return holders[0]
     setters = [file for file, value in held if value is not _MISSING and _same(value, node)]
     if setters:
         return setters[-1]
