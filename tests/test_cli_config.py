@@ -168,6 +168,37 @@ def test_a_key_missing_from_a_section_both_files_fill_is_named_in_config_yaml(wo
     assert from_snakemake == from_check == [f"config/config.yaml::{NO_TRACK}"]
 
 
+def test_a_key_missing_from_a_section_only_config_gave_is_named_in_config_yaml(work, capsys):
+    """No file has a cyclone section; `--config cyclone={hours: 48}` gives one without a track.
+    The track is not a value --config set (and --config reads nested values as text): the
+    workflow names config/config.yaml, as the check without --config does."""
+    main_file = work / "config" / "config.yaml"
+    text = main_file.read_text()
+    main_file.write_text(text[: text.index("cyclone:")] + text[text.index("ensemble:") :])
+    (work / "extra.yaml").write_text("grid: {nx: 0}\n")
+    proc = snakemake(
+        work,
+        "-n",
+        "--cores",
+        "1",
+        "--configfile",
+        "extra.yaml",
+        "--config",
+        "cyclone={hours: 48}",
+        check=False,
+    )
+    assert proc.returncode != 0
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if "::" in line]
+    from_files = [line for line in lines if not line.startswith("--config::")]
+    assert lines[len(from_files) :] == [
+        "--config::cyclone.hours: '48' is not valid (Number of hourly forcing and model steps); "
+        "expected a whole number; Snakemake's --config reads values inside {...} and [...] as "
+        "text: put this setting in a file and give it with --configfile FILE"
+    ]
+    assert from_files == check(capsys, "extra.yaml")[2]
+    assert from_files[0] == f"config/config.yaml::{NO_TRACK}"
+
+
 def test_a_value_both_files_set_is_named_in_the_file_read_last_by_both(work, capsys):
     """grid.nx: 0 in config/config.yaml and again in extra.yaml: Snakemake's value is
     extra.yaml's (read last), and both reports name it there."""

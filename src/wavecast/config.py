@@ -1108,8 +1108,8 @@ def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default:
     lists them (the Snakefile's ``configfile:`` after the command-line files, though read
     before them): "last" is the file whose value Snakemake kept. A key no source wrote (its
     default failed, or it is required) belongs beside its siblings in the first file holding
-    its section, the base config/config.yaml when that does; a section no source holds at all
-    is ``default``'s, the base file.
+    its section, the base config/config.yaml when that does; a key whose section no file holds
+    (none, or only ``--config``) is ``default``'s, the base file.
     """
     key: list[str | int] = []
     node: Any = config
@@ -1124,8 +1124,8 @@ def _setter(path: str, config: Mapping, sources: list[tuple[str, Any]], default:
         return default
     held = [(file, _get(data, key)) for file, data in sources]
     holders = [file for file, value in held if value is not _MISSING]
-    if unset and holders:
-        return holders[0]
+    if unset:  # --config has the section but not the key: still a file's to add
+        return holders[0] if holders else default
     setters = [file for file, value in held if value is not _MISSING and _same(value, node)]
     if setters:
         return setters[-1]
