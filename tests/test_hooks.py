@@ -3,18 +3,27 @@ the objects alive at the end are frozen out of the exit collection, later ones s
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 import types
 import weakref
 
+import pytest
 from snakemake.scheduling.job_scheduler import JobScheduler
 
-from wavecast.hooks import REEVALUATION_CALLBACK, release_exit_timers, skip_final_collection
+from wavecast.hooks import (
+    REEVALUATION_CALLBACK,
+    release_exit_timers,
+    skip_final_collection,
+    stop_gently_on_term_and_hang_up,
+)
 
 
 def scheduler_timer(delay: float) -> threading.Timer:
@@ -112,3 +121,56 @@ def test_a_stage_job_sends_everything_written_to_stderr_to_its_log(tmp_path):
     assert done.returncode == 0 and done.stderr == "", done.stderr
     text = (tmp_path / "job.log").read_text()
     assert "from logging" in text and "from python" in text and "from C" in text
+
+
+@contextlib.contextmanager
+def scheduler_stop_handler():
+    """Snakemake's own SIGTERM handler (``JobScheduler.exit_gracefully``) on a stand-in scheduler,
+    installed as the scheduler installs it; every handler is put back afterwards."""
+    fake = types.SimpleNamespace(
+        _lock=threading.Lock(), _open_jobs=threading.Semaphore(0), _user_kill=None
+    )
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)}
+    signal.signal(signal.SIGTERM, JobScheduler.exit_gracefully.__get__(fake))
+    try:
+        yield fake
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+def _give_up(signum, frame):
+    raise TimeoutError("the stop handler waited for the lock its own thread holds")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_stop_while_the_scheduler_holds_its_lock_does_not_hang(signum):
+    """Signal handlers run in the main thread, which holds the scheduler's lock while it records
+    finished jobs: Snakemake's handler, run there, waited for itself (a real run hung)."""
+    with scheduler_stop_handler() as scheduler:
+        assert stop_gently_on_term_and_hang_up()
+        signal.signal(signal.SIGALRM, _give_up)
+        signal.setitimer(signal.ITIMER_REAL, 5)
+        with scheduler._lock:
+            signal.raise_signal(signum)
+            time.sleep(0.1)
+            assert scheduler._user_kill is None  # the handler waits for the lock
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        assert scheduler._open_jobs.acquire(timeout=5), "the scheduler was not woken"
+        assert scheduler._user_kill == "graceful"
+
+
+def test_a_run_under_nohup_keeps_ignoring_the_hang_up():
+    with scheduler_stop_handler():
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        assert stop_gently_on_term_and_hang_up()
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+
+
+def test_without_a_scheduler_handler_nothing_is_installed():
+    with scheduler_stop_handler():
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        assert not stop_gently_on_term_and_hang_up()
+        assert signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

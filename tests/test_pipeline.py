@@ -455,3 +455,76 @@ def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
     assert first.stat().st_mtime_ns == first_mtime, "a finished output was redone"
     assert verify_manifest(work / "results/archive_run/manifest.json", work / "results") == []
     assert planned_jobs(work) == {}
+
+
+def _live_processes(session: int) -> list[str]:
+    """Command lines of the processes of a session that still run (zombies left out)."""
+    ps = subprocess.run(
+        ["ps", "-o", "stat=,args=", "-s", str(session)], capture_output=True, text=True
+    )
+    return [line for line in ps.stdout.splitlines() if line.strip() and line.split()[0][0] != "Z"]
+
+
+@pytest.mark.parametrize("whole_group", [True, False], ids=["group", "snakemake-alone"])
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+def test_a_hang_up_or_terminate_stops_the_run_and_the_same_command_resumes(
+    tmp_path, sig, whole_group
+):
+    """SIGHUP (a closed terminal, a dropped SSH session) or SIGTERM (`kill`, `timeout`, a batch
+    system) as a member starts, to the whole process group (the terminal's foreground job:
+    Snakemake and its jobs) or to Snakemake alone.
+
+    Either way Snakemake stops as its SIGTERM handler means it to (wavecast.hooks.
+    stop_gently_on_term_and_hang_up): no job is left running unwatched, the lock goes, and the
+    same command resumes without `--unlock`. Snakemake's own default for SIGHUP ended it on the
+    spot, lock and incomplete-output marks left behind.
+    """
+    work = make_workdir("small", tmp_path)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(SNAKEFILE),
+        "-d",
+        str(work),
+        "--profile",
+        str(SNAKEFILE.parent / "profiles/localdev"),
+        "--cores",
+        "1",
+    ]
+    output = tmp_path / "snakemake.out"
+    with output.open("w") as out:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=venv_env(),
+            preexec_fn=default_sigint,
+            start_new_session=True,  # its own process group, as a terminal's foreground job
+        )
+    forcings = [work / f"results/make_forcing/member_{m:03d}.nc" for m in (0, 1)]
+    for _ in range(1200):
+        if all(f.exists() for f in forcings) or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    if whole_group:
+        os.killpg(proc.pid, sig)
+    else:
+        os.kill(proc.pid, sig)
+    proc.wait(timeout=120)
+    log = output.read_text(errors="replace")
+    assert proc.returncode == 1, log[-3000:]
+    assert "Will exit after finishing currently running jobs" in log
+    assert _live_processes(proc.pid) == [], "a job of the stopped run is still running"
+    assert not list((work / ".snakemake/locks").glob("*")), "the lock was left behind"
+    for nc in (work / "results").rglob("*.nc"):  # whatever exists is whole and readable
+        with xr.open_dataset(nc) as ds:
+            ds.load()
+    assert not (work / "results/archive_run").exists()
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=venv_env())
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert not list((work / "results").rglob("*.tmp*")), "a temporary file was left behind"
+    assert verify_manifest(work / "results/archive_run/manifest.json", work / "results") == []
+    assert planned_jobs(work) == {}

@@ -13,11 +13,18 @@ alive: for Snakemake with its plugins (kubernetes, pandas, sqlalchemy) ≈ 0.35 
 frees nothing anyone waits for. :func:`skip_final_collection` takes the objects alive at the
 end of the workflow out of that traversal; every stage job (:mod:`wavecast.stages`) calls it too
 once its outputs are written (≈ 0.15 s of a job's exit with xarray, pandas and netCDF4 loaded).
+
+Snakemake 9 handles SIGINT (cancel the jobs) and SIGTERM (start no more jobs, wait for the
+running ones) but not SIGHUP, whose default action ends the process on the spot: a closed
+terminal or a dropped SSH session left the lock and the incomplete-output marks behind, and the
+same command then refused to run until ``--unlock``; and its SIGTERM handler could wait for a
+lock the interrupted main thread held. :func:`stop_gently_on_term_and_hang_up` mends both.
 """
 
 from __future__ import annotations
 
 import gc
+import signal
 import threading
 
 #: ``__qualname__`` of the callback Snakemake's scheduler gives its re-evaluation timers.
@@ -50,3 +57,34 @@ def skip_final_collection() -> None:
     goes back with the process), objects created afterwards are collected as usual.
     """
     gc.freeze()
+
+
+def stop_gently_on_term_and_hang_up() -> bool:
+    """From ``onstart`` (the scheduler exists): SIGTERM and SIGHUP both run Snakemake's SIGTERM
+    handler, in a thread of its own; return whether it was installed.
+
+    That handler (``JobScheduler.exit_gracefully``: start no more jobs, wait for the running
+    ones) takes the scheduler's lock, a ``threading.Lock``. Signal handlers run in the main
+    thread, which holds that lock while it records finished jobs: a SIGTERM arriving then waited
+    for itself, and the run hung for good. From another thread it waits until the main thread
+    lets go. SIGHUP (terminal closed, SSH dropped) has no handler in Snakemake; its default
+    ended the run on the spot, lock and incomplete-output marks left behind. Now, sent to the
+    terminal's whole process group, the jobs end with it, Snakemake records them as failed and
+    exits with its lock released; sent to Snakemake alone, the running jobs finish first instead
+    of running on unwatched. A run under ``nohup`` (SIGHUP ignored) keeps ignoring it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    graceful = signal.getsignal(signal.SIGTERM)
+    if not callable(graceful):  # no scheduler handler to hand the signal to
+        return False
+
+    def stop(signum: int, frame: object) -> None:
+        threading.Thread(
+            target=graceful, args=(signal.SIGTERM, None), name="wavecast-stop", daemon=True
+        ).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, stop)
+    return True

@@ -21,7 +21,11 @@ from wavecast.config import (
 )
 from wavecast.deployment import replaced_profile_settings
 from wavecast.errors import ValidationError
-from wavecast.hooks import release_exit_timers, skip_final_collection
+from wavecast.hooks import (
+    release_exit_timers,
+    skip_final_collection,
+    stop_gently_on_term_and_hang_up,
+)
 from wavecast.images import built_image_path, check_workflow_image
 from wavecast.profilesync import stale_install_problems, stale_profile_problems
 
@@ -193,6 +197,12 @@ def get_final_outputs():
         "results/archive_run/manifest.json",
         "results/report_metrics/metrics.html",
     ]
+
+
+# SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) stop the run without hanging it
+# and release the lock (see src/wavecast/hooks.py); onstart runs once the scheduler exists.
+onstart:
+    stop_gently_on_term_and_hang_up()
 
 
 # Exit as soon as the run is over instead of ~1.4 s later (see src/wavecast/hooks.py).
