@@ -2,12 +2,16 @@
 
 Each benchmark is run as ``python benchmarks/<name>.py`` with the project's virtual environment;
 its children (snakemake, wavecast) must come from that same environment, and its results file
-records which commit (and which uncommitted edits) it measured.
+records which commit (and which uncommitted edits) it measured, on which machine, when, and how
+busy that machine was.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +32,35 @@ def git_state(*paths: str) -> dict[str, Any]:
 
     def git(*args: str) -> str:
         proc = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
-        return proc.stdout.strip()
+        return proc.stdout.rstrip("\n")  # porcelain lines start with a space
 
     dirty = git("status", "--porcelain", "--untracked-files=no", "--", *paths)
     return {"head": git("rev-parse", "--short", "HEAD"), "uncommitted_changes": dirty.splitlines()}
+
+
+def load_average() -> list[float]:
+    """The machine's 1, 5 and 15-minute load averages, to two decimals."""
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+def machine(**extra: Any) -> dict[str, Any]:
+    """Where a benchmark runs: CPUs, Python, platform, ``extra`` (library versions, ...) and the
+    load average now; call it before measuring, so the load is the one the run started in."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        **extra,
+        "load_average_1_5_15min_before": load_average(),
+    }
+
+
+def measured_at() -> str:
+    """Local time with its UTC offset, to the second."""
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def write_result(path: Path, result: dict[str, Any]) -> None:
+    """Write a results file as indented JSON, creating its directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")

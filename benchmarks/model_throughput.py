@@ -5,7 +5,9 @@ storm covers the same fraction of every grid) and 72 hourly steps, a **fresh sub
 the grid, makes one member's cyclone forcing and runs the model. It reports wall times per phase,
 throughput in cell-hours per second, and the process's peak resident memory
 (``resource.getrusage(...).ru_maxrss``, which includes the interpreter and libraries; the RSS
-right after imports is reported as ``baseline_rss_mib``).
+right after imports is reported as ``baseline_rss_mib``). The results file also records the
+git commit and uncommitted changes under src/ and benchmarks/, the machine, ``measured_at`` and
+the load average before and after the run.
 
 Usage::
 
@@ -17,14 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from benchenv import git_state, load_average, machine, measured_at, write_result
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = HERE / "results" / "model_throughput.json"
@@ -148,20 +150,22 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
-    parser.add_argument("--hours", type=int, default=72)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="cells a side"
+    )
+    parser.add_argument("--hours", type=int, default=72, help="hourly time steps")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="default: %(default)s")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(run_one(args.child, args.hours)))
         return 0
 
-    rows = [measure(n, args.hours) for n in args.sizes]
     import numpy as np
     import xarray as xr
 
-    from wavecast.io import write_text_atomic
+    where = machine(numpy=np.__version__, xarray=xr.__version__)
+    rows = [measure(n, args.hours) for n in args.sizes]
 
     # run time ~ cells^exponent (least squares on logs): 1.0 is linear scaling
     cells = np.log([r["cells"] for r in rows])
@@ -174,18 +178,12 @@ def main(argv: list[str] | None = None) -> int:
         "memory_budget_mib": MEMORY_BUDGET_MIB,
         "all_within_budget": all(r["peak_rss_mib"] <= MEMORY_BUDGET_MIB for r in rows),
         "run_time_scaling_exponent": round(exponent, 3),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "xarray": xr.__version__,
-            "platform": platform.platform(),
-            "load_average_1_5_15min": [round(v, 2) for v in os.getloadavg()],
-        },
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "rows": rows,
+        "git": git_state("src", "benchmarks"),
+        "machine": {**where, "load_average_1_5_15min_after": load_average()},
+        "measured_at": measured_at(),
     }
-    write_text_atomic(args.output, json.dumps(result, indent=2) + "\n")
+    write_result(args.output, result)
     print(table(rows))
     print(
         f"run_member time ~ cells^{exponent:.2f} (1.00 = linear); "
