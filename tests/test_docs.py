@@ -91,9 +91,20 @@ def table_rows(text: str, first_cell: str) -> list[list[str]]:
     return [[c.strip() for c in row] for row in rows if row[0].strip().startswith(first_cell)]
 
 
+def run_facts(result: dict) -> list[str]:
+    """How benchmarks/README.md quotes when, at which commit and under what load a run was."""
+    load = " / ".join(map(str, result["machine"]["load_average_1_5_15min_before"]))
+    return [
+        f"`measured_at` {result['measured_at']};",
+        f"git {result['git']['head']}",
+        f"load average before {load} (1 / 5 / 15 min)",
+    ]
+
+
 def test_benchmarks_readme_quotes_model_throughput_json():
     """benchmarks/README.md's model_throughput section: every row of its table, the scaling
-    exponent, the 800² peak and the date are those of results/model_throughput.json."""
+    exponent, the 800² peak, the date, commit and load are those of
+    results/model_throughput.json."""
     result = json.loads((REPO / "benchmarks/results/model_throughput.json").read_text())
     text = section(REPO / "benchmarks" / "README.md", "model_throughput.py")
     fields = [
@@ -115,7 +126,7 @@ def test_benchmarks_readme_quotes_model_throughput_json():
     for figure in (
         f"cells^**{result['run_time_scaling_exponent']}**",
         f"**{largest['peak_rss_mib']} MiB**",
-        f"`measured_at` {result['measured_at']};",
+        *run_facts(result),
         f"a {result['memory_budget_mib']:.0f} MiB budget",
         f"(`all_within_budget`: {str(result['all_within_budget']).lower()})",
     ):
@@ -124,7 +135,8 @@ def test_benchmarks_readme_quotes_model_throughput_json():
 
 def test_metrics_collect_figures_are_the_json_s():
     """benchmarks/README.md's metrics_collect section (every cell of its table), README's
-    Performance row and docs/metrics.md's table quote results/metrics_collect.json."""
+    Performance row and docs/metrics.md's table quote results/metrics_collect.json; its
+    memory figures are MiB and say so."""
     result = json.loads((REPO / "benchmarks/results/metrics_collect.json").read_text())
     text = section(REPO / "benchmarks" / "README.md", "metrics_collect.py")
     runs = result["scenarios"]
@@ -137,28 +149,29 @@ def test_metrics_collect_figures_are_the_json_s():
             str(r["summary_seconds"]),
             f"**{r['total_seconds']}**",
             ", ".join(map(str, r["all_totals_seconds"])),
-            str(r["rss_before_collect_mb"]),
-            f"**{r['peak_rss_mb']}**",
+            str(r["rss_before_collect_mib"]),
+            f"**{r['peak_rss_mib']}**",
             str(r["meets_targets"]).lower(),
         ]
         for name, r in runs.items()
     ]
     assert table_rows(text, "local") + table_rows(text, "slurm") == expected
-    assert f"`date` {result['date']};" in text
+    for figure in run_facts(result):
+        assert figure in text, figure
     assert f"{result['generate_seconds']} s (`generate_seconds`)" in text
     local, slurm = runs["local"], runs["slurm"]
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     performance = readme.split("## Performance", 1)[1].split("\n## ", 1)[0]
     row = (
-        f"| {local['total_seconds']:.2f} s, {local['peak_rss_mb']:.0f} MB (local); "
-        f"{slurm['total_seconds']:.2f} s, {slurm['peak_rss_mb']:.0f} MB (sacct) |"
+        f"| {local['total_seconds']:.2f} s, {local['peak_rss_mib']:.0f} MiB (local); "
+        f"{slurm['total_seconds']:.2f} s, {slurm['peak_rss_mib']:.0f} MiB (sacct) |"
     )
     assert row in performance, row
     metrics = (REPO / "docs" / "metrics.md").read_text(encoding="utf-8")
     for r in (local, slurm):
         cells = (
-            f"| {r['total_seconds']:.2f} s | {r['peak_rss_mb']:.0f} MB "
-            f"({r['rss_before_collect_mb']:.0f} MB) |"
+            f"| {r['total_seconds']:.2f} s | {r['peak_rss_mib']:.0f} MiB "
+            f"({r['rss_before_collect_mib']:.0f} MiB) |"
         )
         assert cells in metrics, cells
 
