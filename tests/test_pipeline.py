@@ -404,15 +404,10 @@ def test_replacing_the_bathymetry_file_reruns_all_that_depends_on_it(tmp_path):
     assert planned_jobs(work) == BATHYMETRY_RERUNS
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
-    """Interrupt once both forcings are written (one core: one after the other); the rerun
-    keeps the first one, whose job had finished before the second started.
-
-    After SIGKILL Snakemake's lock stays behind; `--unlock` (docs/scientists.md) removes it.
-    """
-    work = make_workdir("small", tmp_path)
-    cmd = [
+def localdev_command(work: Path) -> list[str]:
+    """The demo's command on one core, as a scientist runs it, for the workflow in ``work``."""
+    profile = SNAKEFILE.parent / "profiles/localdev"
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -421,10 +416,21 @@ def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
         "-d",
         str(work),
         "--profile",
-        str(SNAKEFILE.parent / "profiles/localdev"),
+        str(profile),
         "--cores",
         "1",
     ]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_an_interrupted_run_resumes_without_half_written_outputs(tmp_path, sig):
+    """Interrupt once both forcings are written (one core: one after the other); the rerun
+    keeps the first one, whose job had finished before the second started.
+
+    After SIGKILL Snakemake's lock stays behind; `--unlock` (docs/scientists.md) removes it.
+    """
+    work = make_workdir("small", tmp_path)
+    cmd = localdev_command(work)
     output = tmp_path / "snakemake.out"
     with output.open("w") as out:
         proc = subprocess.Popen(
@@ -480,19 +486,7 @@ def test_a_hang_up_or_terminate_stops_the_run_and_the_same_command_resumes(
     spot, lock and incomplete-output marks left behind.
     """
     work = make_workdir("small", tmp_path)
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(SNAKEFILE),
-        "-d",
-        str(work),
-        "--profile",
-        str(SNAKEFILE.parent / "profiles/localdev"),
-        "--cores",
-        "1",
-    ]
+    cmd = localdev_command(work)
     output = tmp_path / "snakemake.out"
     with output.open("w") as out:
         proc = subprocess.Popen(
