@@ -125,6 +125,21 @@ def test_background_wind_from_360_is_written_as_north(
     np.testing.assert_allclose(ds["wspd"].values, 7.0, rtol=1e-6)
 
 
+def test_a_wind_a_hair_west_of_north_is_written_as_north(
+    grid, cyclone_cfg: dict[str, Any], ensemble_cfg: dict[str, Any]
+) -> None:
+    """359.99999 degrees is below 360 in float64 but rounds to 360.0 in the file's float32:
+    the file holds [0, 360) too, so it says 0 (north) there."""
+    calm_storm = {
+        **cyclone_cfg,
+        "pressure_deficit_hpa": 0.0,
+        "background_wind": {"speed_ms": 7.0, "direction_deg": 359.99999},
+    }
+    wdir = make_forcing(grid, calm_storm, ensemble_cfg, 0)["wdir"].values
+    assert wdir.dtype == np.float32
+    np.testing.assert_array_equal(wdir, 0.0)
+
+
 def test_track_interpolation_linear_in_time() -> None:
     track = [
         {"time": "2026-09-01T00:00:00", "lat": 10.0, "lon": -50.0},

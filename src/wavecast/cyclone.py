@@ -308,6 +308,8 @@ def make_forcing(
         v += bv
         wspd[k] = np.hypot(u, v)
         wdir[k] = from_direction(u, v)
+        # float32 rounds the last ~1.5e-5 degrees below 360 up to 360.0: that is north, 0
+        wdir[k][wdir[k] >= 360.0] = 0.0
 
     attrs: dict[str, Any] = {
         "Conventions": "CF-1.8",
