@@ -15,7 +15,7 @@ from ..io import write_text_atomic
 from ..metrics.collect import Progress, collect
 from ..metrics.recordio import load_records
 from ..metrics.requested import EnvResources, backend_path, load_env
-from ..metrics.runlog import list_runs
+from ..metrics.runlog import RunHistory
 from ..metrics.tune import changes_of, edit_stages, propose
 from .common import add_env_option, resolve_env, subcommand
 
@@ -51,15 +51,17 @@ def _headroom(text: str) -> float:
 
 def _past_records(workdir: Path, resources: EnvResources):
     records = []
-    for run in list_runs(workdir):
+    history = RunHistory(workdir)  # each run log read once, not once per run
+    for run in history.runs:
         if not run.attempts:
             continue
         result = collect(
             workdir,
-            run.run_id,
+            run,
             "auto",
             progress=Progress(None),
             namespace=resources.namespace,
+            history=history,
         )
         records += result.records
     return records

@@ -28,7 +28,14 @@ from .local import (
     requested_from_log,
 )
 from .record import JobRecord, derive, drop_notes, info, job_key, note
-from .runlog import LoggedAttempt, RunLog, mark_rewritten, run_in_progress, select_run
+from .runlog import (
+    LoggedAttempt,
+    RunHistory,
+    RunLog,
+    mark_rewritten,
+    run_in_progress,
+    select_run,
+)
 
 BACKENDS = ("auto", "local", "slurm", "kubernetes")
 SLURM_LOG_DIR = Path(".snakemake") / "slurm_logs"
@@ -83,7 +90,7 @@ def detect_backend(run: RunLog) -> str:
 
 def collect(
     workdir: Path = Path("."),
-    run: str = "latest",
+    run: str | RunLog = "latest",
     backend: str = "auto",
     requested: dict[str, dict] | None = None,
     sacct_runner: Callable[..., subprocess.CompletedProcess] = subprocess.run,
@@ -91,13 +98,15 @@ def collect(
     progress: Progress | None = None,
     now: datetime | None = None,
     namespace: str | None = None,
+    history: RunHistory | None = None,
 ) -> Collection:
     """Records of one run. ``requested`` (rule → cpu, mem_mb, runtime_min) is the resolved
     backend YAML, used where the run log or backend did not record a request; ``namespace`` is
-    where the Kubernetes backend's Jobs are read from (None: ``default``)."""
+    where the Kubernetes backend's Jobs are read from (None: ``default``). ``run``: ``latest``, a
+    run id, or one of ``history``'s runs (the workdir's run logs, read once for many runs)."""
     progress = progress or Progress(None)
-    runlog = select_run(workdir, run)
-    mark_rewritten(workdir, runlog)  # a later run's benchmark files are not this run's
+    runlog = run if isinstance(run, RunLog) else select_run(workdir, run)
+    mark_rewritten(workdir, runlog, history)  # a later run's benchmark files are not this run's
     newest = runlog.path == str(max((workdir / ".snakemake" / "log").glob("*.snakemake.log")))
     in_progress = not runlog.ended and newest and run_in_progress(workdir)
     chosen = detect_backend(runlog) if backend == "auto" else backend

@@ -19,9 +19,11 @@ pure; :func:`find_run_logs` / :func:`select_run` read disk.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -384,14 +386,50 @@ def later_writes(workdir: Path, run: RunLog) -> dict[str, Writers]:
     out: dict[str, Writers] = {}
     for path in logs[names.index(run.path) + 1 :]:
         later = parse_run_log(path.read_text(errors="replace"), str(path))
-        jobs = [(a.start, [a.benchmark, *a.logs]) for a in later.attempts]
-        jobs += [(None, job.logs) for job in later.grouped_jobs]
-        for start, files in jobs:
-            when = start or later.started
-            for name in files:
-                if name and when:
-                    out.setdefault(name, []).append((when, later.run_id))
+        for name, when in _writes(later):
+            out.setdefault(name, []).append((when, later.run_id))
     return {name: sorted(writers) for name, writers in out.items()}
+
+
+def _writes(run: RunLog) -> Iterator[tuple[str, datetime]]:
+    """Each file a job of ``run`` wrote, with when that job started."""
+    jobs = [(a.start, [a.benchmark, *a.logs]) for a in run.attempts]
+    jobs += [(None, job.logs) for job in run.grouped_jobs]
+    for start, files in jobs:
+        when = start or run.started
+        for name in files:
+            if name and when:
+                yield name, when
+
+
+class RunHistory:
+    """Every run of a workdir, each log read once, oldest first: for commands that read all
+    runs (``wavecast tune``). Reading the later runs' logs again for each run, as
+    :func:`select_run` and :func:`later_writes` do for one, is quadratic in the number of runs:
+    minutes for a directory with a few hundred."""
+
+    def __init__(self, workdir: Path):
+        self.runs = list_runs(workdir)
+        self._index = {run.path: i for i, run in enumerate(self.runs)}
+        #: file → the indexes of the runs that wrote it (ascending) and their writes
+        self._writes: dict[str, tuple[list[int], Writers]] = {}
+        for i, run in enumerate(self.runs):
+            for name, when in _writes(run):
+                indexes, writers = self._writes.setdefault(name, ([], []))
+                indexes.append(i)
+                writers.append((when, run.run_id))
+
+    def later_writes(self, run: RunLog) -> dict[str, Writers]:
+        """:func:`later_writes` of one of these runs, from the logs already read."""
+        i = self._index.get(run.path)
+        if i is None:
+            return {}
+        out = {}
+        for name, (indexes, writers) in self._writes.items():
+            later = writers[bisect.bisect_right(indexes, i) :]
+            if later:
+                out[name] = sorted(later)
+        return out
 
 
 def rewritten_by(writers: Writers | None, modified: datetime) -> str | None:
@@ -401,9 +439,10 @@ def rewritten_by(writers: Writers | None, modified: datetime) -> str | None:
     return ids[-1] if ids else None
 
 
-def mark_rewritten(workdir: Path, run: RunLog) -> None:
-    """Give each attempt of ``run`` its files that later runs wrote again (``rewritten``)."""
-    later = later_writes(workdir, run)
+def mark_rewritten(workdir: Path, run: RunLog, history: RunHistory | None = None) -> None:
+    """Give each attempt of ``run`` its files that later runs wrote again (``rewritten``);
+    ``history``: the workdir's runs, already read."""
+    later = history.later_writes(run) if history else later_writes(workdir, run)
     for attempt in run.attempts:
         files = (attempt.benchmark, *attempt.logs)
         attempt.rewritten = {f: later[f] for f in files if f and f in later}
