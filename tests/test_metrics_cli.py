@@ -638,9 +638,9 @@ def test_runs_counts_failed_group_jobs(tmp_path, capsys):
 def test_tune_reads_each_run_log_once_and_learns_what_collect_says(local_workdir, monkeypatch):
     """`wavecast tune` learns from every run in the directory. It collected each run by its
     id, which read the run logs again for each run (to find it, then to see which of its files
-    later runs rewrote): quadratic in the number of runs, 4.6 s for 61 copies of the demo run's log and minutes
-    for a few hundred. Each log is now read once, and the records are those that collecting
-    each run on its own gives, the first run's rewritten benchmark file included."""
+    later runs rewrote): quadratic in the number of runs, 20 s for 300 runs of the demo's DAG
+    (benchmarks/tune_history.py). Each log is now read once, and the records are those that
+    collecting each run on its own gives, the first run's rewritten benchmark file included."""
     from wavecast.cli.tune import _past_records
     from wavecast.metrics import runlog
     from wavecast.metrics.collect import collect, iter_rows
@@ -665,8 +665,20 @@ def test_run_history_knows_the_later_writes_of_each_run(local_workdir):
     from wavecast.metrics.runlog import RunHistory, later_writes
 
     add_rerun(local_workdir)
+    # a third run whose log is newer but whose job started first (two runs at once, --nolock)
+    text = (DATA / "runlog_local_rerun.log").read_text().replace("15:04:", "14:50:")
+    text = text.replace(
+        "7e41b2d0-5c3a-4f7e-9d52-0b8e6a1c3f90", "0d5e2a11-4b6c-4d7e-8f90-a1b2c3d4e5f6"
+    )
+    (local_workdir / ".snakemake" / "log" / "2026-11-21T150500.000000.snakemake.log").write_text(
+        text
+    )
     history = RunHistory(local_workdir)
-    assert len(history.runs) == 2
-    assert history.later_writes(history.runs[0])  # the rerun wrote work m=001's files
+    assert len(history.runs) == 3
+    first = history.later_writes(history.runs[0])
+    assert [run for _, run in first["logs/benchmarks/work/001.tsv"]] == [
+        "0d5e2a11-4b6c-4d7e-8f90-a1b2c3d4e5f6",  # started 14:50
+        "7e41b2d0-5c3a-4f7e-9d52-0b8e6a1c3f90",  # 15:04
+    ]
     for run in history.runs:
         assert history.later_writes(run) == later_writes(local_workdir, run)

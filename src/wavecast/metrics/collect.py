@@ -107,7 +107,11 @@ def collect(
     progress = progress or Progress(None)
     runlog = run if isinstance(run, RunLog) else select_run(workdir, run)
     mark_rewritten(workdir, runlog, history)  # a later run's benchmark files are not this run's
-    newest = runlog.path == str(max((workdir / ".snakemake" / "log").glob("*.snakemake.log")))
+    newest = runlog.path == (
+        history.runs[-1].path
+        if history
+        else str(max((workdir / ".snakemake" / "log").glob("*.snakemake.log")))
+    )
     in_progress = not runlog.ended and newest and run_in_progress(workdir)
     chosen = detect_backend(runlog) if backend == "auto" else backend
     result = Collection(runlog.run_id, chosen, runlog.path, in_progress)

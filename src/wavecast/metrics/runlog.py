@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import itertools
 import re
 import uuid
 from collections.abc import Iterator
@@ -418,6 +419,11 @@ class RunHistory:
                 indexes, writers = self._writes.setdefault(name, ([], []))
                 indexes.append(i)
                 writers.append((when, run.run_id))
+        # in run order, so by time unless runs overlapped (--nolock): then each suffix is sorted
+        self._by_time = {
+            name: all(a <= b for a, b in itertools.pairwise(writers))
+            for name, (_, writers) in self._writes.items()
+        }
 
     def later_writes(self, run: RunLog) -> dict[str, Writers]:
         """:func:`later_writes` of one of these runs, from the logs already read."""
@@ -428,7 +434,7 @@ class RunHistory:
         for name, (indexes, writers) in self._writes.items():
             later = writers[bisect.bisect_right(indexes, i) :]
             if later:
-                out[name] = sorted(later)
+                out[name] = later if self._by_time[name] else sorted(later)
         return out
 
 
