@@ -116,7 +116,7 @@ def time_tune(root: Path, src: Path | None, repeat: int) -> list[float]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--runs", type=int, nargs="+", default=[10, 100, 300], help="run logs")
+    p.add_argument("--runs", type=int, nargs="+", default=[10, 100, 300, 1000], help="run logs")
     p.add_argument("--repeat", type=int, default=3, help="fresh processes per size; best kept")
     p.add_argument("--src", type=Path, help="the wavecast package to measure (a src/ dir)")
     p.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="default: %(default)s")
