@@ -682,3 +682,18 @@ def test_run_history_knows_the_later_writes_of_each_run(local_workdir):
     ]
     for run in history.runs:
         assert history.later_writes(run) == later_writes(local_workdir, run)
+
+
+def test_rewritten_by_names_the_last_later_run_to_start_a_writer_by_then():
+    """Whole-second run-log times: a writer that started at the file's mtime counts."""
+
+    from wavecast.metrics.runlog import rewritten_by
+
+    t = [datetime(2026, 11, 21, 15, m) for m in range(5)]
+    writers = [(t[1], "b"), (t[1], "c"), (t[3], "d")]
+    assert rewritten_by(None, t[4]) is None
+    assert rewritten_by(writers, t[0]) is None  # no later run had started a writer
+    assert rewritten_by(writers, t[1]) == "c"
+    assert rewritten_by(writers, t[2]) == "c"
+    assert rewritten_by(writers, t[3]) == "d"
+    assert rewritten_by(writers, t[4]) == "d"

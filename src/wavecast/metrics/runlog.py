@@ -441,8 +441,9 @@ class RunHistory:
 def rewritten_by(writers: Writers | None, modified: datetime) -> str | None:
     """The later run whose job wrote a file last modified at ``modified``: the last to start
     one by then (run log times are whole seconds, rounded down); None: no later run had."""
-    ids = [run_id for when, run_id in writers or [] if when <= modified]
-    return ids[-1] if ids else None
+    writers = writers or []
+    by_then = bisect.bisect_right(writers, modified, key=lambda writer: writer[0])
+    return writers[by_then - 1][1] if by_then else None
 
 
 def mark_rewritten(workdir: Path, run: RunLog, history: RunHistory | None = None) -> None:
