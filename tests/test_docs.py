@@ -189,3 +189,33 @@ def test_readme_quotes_the_model_throughput_json():
         f"| {largest['peak_rss_mib']:,.0f} MiB |",
     ):
         assert figure in performance, figure
+
+
+def test_tune_history_figures_are_the_json_s():
+    """benchmarks/README.md's tune_history section (every row, the date, commit and load),
+    README's Performance row and docs/metrics.md quote results/tune_history.json and the
+    measurement of the commit before (tune_history_96f5704.json)."""
+    result = json.loads((REPO / "benchmarks/results/tune_history.json").read_text())
+    before = json.loads((REPO / "benchmarks/results/tune_history_96f5704.json").read_text())
+    old = {row["runs"]: row["seconds"] for row in before["sizes"]}
+    text = section(REPO / "benchmarks" / "README.md", "tune_history.py")
+    expected = [
+        [
+            str(row["runs"]),
+            f"**{row['seconds']}**",
+            ", ".join(map(str, row["all_seconds"])),
+            str(old.get(row["runs"], "not run")),
+        ]
+        for row in result["sizes"]
+    ]
+    assert [row for row in table_rows(text, "") if row[0].isdigit()] == expected
+    for figure in (*run_facts(result), f"`measured_at` {before['measured_at']}"):
+        assert figure in text, figure
+    assert f"with `--src` at {before['git']['head']}," in text
+    seconds = {row["runs"]: row["seconds"] for row in result["sizes"]}
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    performance = readme.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    row = f"| {seconds[300]:.2f} s / {seconds[1000]:.2f} s ({old[300]:.1f} s at 300 before"
+    assert row in performance, row
+    metrics = (REPO / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert f"{seconds[1000]:.2f} s for 1,000 runs, `benchmarks/tune_history.py`" in metrics
