@@ -61,6 +61,12 @@ def measured_at() -> str:
 
 
 def write_result(path: Path, result: dict[str, Any]) -> None:
-    """Write a results file as indented JSON, creating its directory."""
+    """Write a results file as indented JSON, creating its directory. The file is replaced in
+    one rename, so an interrupted benchmark leaves the previous results whole, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

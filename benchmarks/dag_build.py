@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
 import os
 import platform
 import pstats
@@ -55,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from benchenv import REPO, git_state
+from benchenv import REPO, git_state, write_result
 from benchenv import venv_env as child_env
 
 HERE = Path(__file__).resolve().parent
@@ -513,8 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(args.output, result)
     print(table(result))
     if prof:
         for name in ("real", "bare"):

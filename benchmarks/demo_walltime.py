@@ -110,7 +110,7 @@ from pathlib import Path
 from typing import Any
 
 import pipeline_dag
-from benchenv import REPO, git_state
+from benchenv import REPO, git_state, write_result
 from benchenv import venv_env as child_env
 from pipeline_dag import DEPENDS, MEMBER_RULES
 
@@ -677,8 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "measured_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(args.output, result)
     print(table(result))
     print(f"wrote {args.output}")
     return 0

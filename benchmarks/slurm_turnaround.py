@@ -82,7 +82,7 @@ from typing import Any
 
 import pipeline_dag
 import yaml
-from benchenv import REPO, git_state, venv_env
+from benchenv import REPO, git_state, venv_env, write_result
 from pipeline_dag import LOCAL
 
 from wavecast.metrics.slurm import parse_comment as comment_parts
@@ -711,8 +711,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         },
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(args.output, result)
     print_table(summary)
     if args.keep:
         print(f"kept {scratch}")

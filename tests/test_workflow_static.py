@@ -246,3 +246,23 @@ def test_the_dag_build_benchmarks_bare_snakefile_has_the_workflows_rule_graph(
     )
     graph.pop("all")
     assert graph == pipeline_dag.DEPENDS
+
+
+def test_a_benchmark_interrupted_while_writing_keeps_the_previous_results(tmp_path, monkeypatch):
+    """benchenv.write_result replaces a results file in one rename: an interrupt halfway
+    through writing leaves the quoted file whole, and no temporary file behind."""
+    benchenv = benchmark_module("benchenv", monkeypatch)
+    path = tmp_path / "results" / "x.json"
+    benchenv.write_result(path, {"wall_s": 1.0})
+    write_text = Path.write_text
+
+    def interrupted(self, text, *args, **kwargs):
+        write_text(self, text[: len(text) // 2], *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        benchenv.write_result(path, {"wall_s": 2.0})
+    monkeypatch.undo()
+    assert path.read_text() == '{\n  "wall_s": 1.0\n}\n'
+    assert [p.name for p in path.parent.iterdir()] == ["x.json"]
