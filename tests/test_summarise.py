@@ -92,6 +92,14 @@ def test_summary_locates_the_overall_maximum(member_paths: list[Path]) -> None:
     domain_max = [float(np.nanmax(hs[k])) for k in range(3)]
     assert summary["ensemble_mean_domain_max_hs_m"] == pytest.approx(np.mean(domain_max), 1e-3)
     assert summary["member_max_hs_m"] == {f"{k:03d}": round(v, 3) for k, v in enumerate(domain_max)}
+    hourly = np.nanmax(hs[m].reshape(NT, -1), axis=1)
+    near = np.flatnonzero(hourly >= 0.99 * hs[m, t, iy, ix])
+    assert top["within_1_percent"] == {
+        "first": f"2024-09-01T{near.min():02d}:00:00Z",
+        "last": f"2024-09-01T{near.max():02d}:00:00Z",
+        "hours": near.size,
+    }
+    assert ("note" in top) == (t == 0)
     assert summary["grid"] == {"ny": NY, "nx": NX}
     assert summary["time"] == {"start": "2024-09-01T00:00:00Z", "end": "2024-09-01T05:00:00Z"}
     assert summary["wavecast_version"] == wavecast.__version__
@@ -141,3 +149,29 @@ def test_a_member_without_time_steps_is_named(tmp_path: Path) -> None:
     (empty,) = write_member_files(tmp_path / "run_member", n_members=1, nt=0, ny=NY, nx=NX)
     with pytest.raises(ValueError, match=r"member_000\.nc: hs has no time steps"):
         summarise_ensemble([empty], {"percentile": 90})
+
+
+def test_a_peak_at_the_first_hour_of_a_steady_storm_says_so(tmp_path: Path) -> None:
+    """A cyclone of steady strength gives nearly the same largest Hs every hour, and the
+    model has no spin-up: the peak's hour (here the first) is one of many. summary.json says
+    over which hours the largest Hs stayed within 1 % of the peak, and notes a first-hour
+    peak, so it is not read as the storm's peak time."""
+    (path,) = write_member_files(tmp_path / "run_member", n_members=1, nt=NT, ny=NY, nx=NX)
+    with xr.open_dataset(path) as ds:
+        steady = ds.load()
+    hourly = [10.0, 9.95, 9.6, 9.92, 9.0, 8.0]  # the largest Hs anywhere, hour by hour
+    steady["hs"].values[:, 3, 4] = hourly
+    steady["hs"].values[:, 3, 5] = 1.0
+    steady.to_netcdf(path)
+    _, summary = summarise_ensemble([path], {"percentile": 90})
+    top = summary["max_hs"]
+    assert (top["value_m"], top["time"]) == (10.0, "2024-09-01T00:00:00Z")
+    assert top["within_1_percent"] == {
+        "first": "2024-09-01T00:00:00Z",
+        "last": "2024-09-01T03:00:00Z",
+        "hours": 3,  # 10.0, 9.95 and 9.92; not 9.6
+    }
+    assert top["note"] == (
+        "at the run's first hour: the model has no spin-up, so the sea there is as developed "
+        "as the cyclone's first position allows (docs/scientists.md, 'No memory, no spin-up')"
+    )

@@ -42,6 +42,23 @@ def _time_max(hs: np.ndarray) -> np.ndarray:
     return np.fmax.reduce(hs, axis=0)
 
 
+def _space_max(hs: np.ndarray) -> np.ndarray:
+    """The largest Hs anywhere at each time step (time, y, x → time), NaN only where a whole
+    step is NaN; fmax skips NaN without the all-NaN warning."""
+    return np.fmax.reduce(hs.reshape(hs.shape[0], -1), axis=1)
+
+
+#: Hours whose largest Hs anywhere is within this fraction of the peak share its time.
+NEAR_PEAK = 0.01
+
+
+def _near_peak(peak: Mapping[str, Any]) -> dict[str, Any]:
+    """When the peak member's largest Hs was within :data:`NEAR_PEAK` of the peak: with a
+    storm of steady strength the peak's own hour is one of many, and says little."""
+    near = peak["times"][peak["hourly"] >= peak["value"] * (1 - NEAR_PEAK)]
+    return {"first": _iso(near.min()), "last": _iso(near.max()), "hours": int(near.size)}
+
+
 def _iso(t: np.datetime64) -> str:
     return str(np.datetime_as_string(np.datetime64(t, "s"), unit="s")) + "Z"
 
@@ -101,7 +118,15 @@ def summarise_ensemble(
         maxima.append(maximum)
         it, iy, ix = np.unravel_index(int(np.nanargmax(hs)), hs.shape)
         peaks.append(
-            {"member": member, "value": float(hs[it, iy, ix]), "t": times[it], "iy": iy, "ix": ix}
+            {
+                "member": member,
+                "value": float(hs[it, iy, ix]),
+                "t": times[it],
+                "iy": iy,
+                "ix": ix,
+                "hourly": _space_max(hs),
+                "times": times,
+            }
         )
         del hs
         t_start = times.min() if t_start is None else min(t_start, times.min())
@@ -225,12 +250,25 @@ def _summary(
             "value_m": round(top["value"], 3),
             "member": f"{top['member']:03d}",
             "time": _iso(top["t"]),
+            "within_1_percent": _near_peak(top),
             **where,
+            **_first_hour_note(top),
         },
         "ensemble_mean_domain_max_hs_m": round(float(np.mean(domain_max)), 3),
         "member_max_hs_m": {f"{p['member']:03d}": round(p["value"], 3) for p in peaks},
         "percentile": percentile,
         "wavecast_version": wavecast.__version__,
+    }
+
+
+def _first_hour_note(peak: Mapping[str, Any]) -> dict[str, str]:
+    """A peak at a member's first hour is the start of the run, not of the storm's peak."""
+    if peak["t"] != peak["times"].min():
+        return {}
+    return {
+        "note": "at the run's first hour: the model has no spin-up, so the sea there is as "
+        "developed as the cyclone's first position allows (docs/scientists.md, 'No memory, "
+        "no spin-up')"
     }
 
 
