@@ -266,3 +266,24 @@ def test_a_benchmark_interrupted_while_writing_keeps_the_previous_results(tmp_pa
     monkeypatch.undo()
     assert path.read_text() == '{\n  "wall_s": 1.0\n}\n'
     assert [p.name for p in path.parent.iterdir()] == ["x.json"]
+
+
+def test_production_plans_without_apptainer_with_the_documented_override(tmp_path):
+    """docs/operators.md: `snakemake --profile production -n` needs apptainer on PATH (Snakemake
+    checks it even in a dry run); on a workstation without it, `--sdm env-modules` replaces
+    the profile's deployment method and the plan shows production's SLURM requests. The real
+    submission needs the cluster and Apptainer: docs/operators-slurm.md and the SLURM tests."""
+    import shutil
+
+    assert shutil.which("apptainer") is None and shutil.which("singularity") is None
+    work = make_workdir("small", tmp_path / "w")
+    profile = str(REPO / "profiles" / "production")
+    refused = snakemake(work, "--profile", profile, "-n", check=False)
+    assert refused.returncode != 0
+    assert "The apptainer or singularity command has to be available" in (
+        refused.stdout + refused.stderr
+    )
+    planned = snakemake(work, "--profile", profile, "-n", "--sdm", "env-modules")
+    out = planned.stdout + planned.stderr
+    assert "rule run_member:" in out
+    assert "slurm_partition=science, slurm_account=wavecast" in out
