@@ -142,3 +142,51 @@ def test_a_width_too_large_for_a_float_is_a_problem_not_a_traceback(demo):
         "config/config.yaml::bathymetry.idealised.coast_width_km: a number of 401 digits is "
         "beyond the largest the model computes with (1.8e+308); write a number"
     ]
+
+
+SHELF_NOT_SHALLOWER = (
+    "config/config.yaml::bathymetry.idealised.shelf_depth_m: the shelf break ({shelf} m) is not "
+    "shallower than the basin floor ({basin} m), so the continental slope would {slope}; make "
+    "shelf_depth_m smaller than bathymetry.idealised.basin_depth_m ({basin}), or basin_depth_m "
+    "larger"
+)
+
+
+@pytest.mark.parametrize(
+    ("shelf", "basin", "slope"),
+    [(5000, 3000.0, "rise from the shelf to the basin"), (3000.0, 3000.0, "be flat")],
+)
+def test_a_shelf_break_no_shallower_than_the_basin_is_refused(demo, shelf, basin, slope):
+    """basin.py runs the slope from shelf_depth_m to basin_depth_m: a deeper shelf made a slope
+    that rose to the basin, which the config check passed."""
+    ideal = demo["bathymetry"]["idealised"]
+    ideal.update(shelf_depth_m=shelf, basin_depth_m=basin)
+    assert problems_of(demo) == [SHELF_NOT_SHALLOWER.format(shelf=shelf, basin=basin, slope=slope)]
+    ideal["shelf_depth_m"] = 2999.0
+    assert problems_of(demo) == []
+
+
+def test_the_default_basin_depth_is_named_when_none_is_written(demo):
+    del demo["bathymetry"]["idealised"]["basin_depth_m"]
+    demo["bathymetry"]["idealised"]["shelf_depth_m"] = 5000
+    assert problems_of(demo, deep=False) == [
+        SHELF_NOT_SHALLOWER.format(
+            shelf=5000, basin=3000.0, slope="rise from the shelf to the basin"
+        )
+    ]
+
+
+def test_the_depth_order_is_checked_beside_another_basin_problem(demo):
+    """A bad coast_side does not hide the depths' problem (all problems at once); a bad depth
+    is reported alone, and a file source ignores the idealised block."""
+    ideal = demo["bathymetry"]["idealised"]
+    ideal.update(shelf_depth_m=5000, coast_side="westward")
+    assert [p.split(":")[2] for p in problems_of(demo)] == [
+        "bathymetry.idealised.coast_side",
+        "bathymetry.idealised.shelf_depth_m",
+    ]
+    ideal.update(coast_side="west", basin_depth_m=-1.0)
+    assert [p.split(":")[2] for p in problems_of(demo)] == ["bathymetry.idealised.basin_depth_m"]
+    ideal["basin_depth_m"] = 3000.0
+    demo["bathymetry"].update(source="file", file="bathy.nc")
+    assert problems_of(demo, deep=False) == []

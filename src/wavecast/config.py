@@ -11,7 +11,8 @@ the file that set the key when Snakemake read several (``--configfile``), or ``-
    coordinates the model understands, covers the grid and, under it, has no undeclared fill value
    and some water (:func:`wavecast.grid.bathymetry_file_problems`, the checks build_grid makes,
    reading only the depth values under the grid), the grid stays south of the North Pole and
-   within 180 degrees of longitude, an idealised basin has a water cell
+   within 180 degrees of longitude, an idealised basin's shelf break is shallower than its
+   floor and it has a water cell
    (:func:`wavecast.basin.all_land_problems`, on the land mask build_grid makes), stations and
    island centres lie on the grid, ``plotting.cmap`` is a Matplotlib colour map.
    "On the grid" is :class:`wavecast.geo.Footprint`, the rule the station extraction applies.
@@ -463,6 +464,10 @@ ITEM_LISTS = (("stations",), ("bathymetry", "idealised", "islands"))
 #: negative basin depth the islands and the bathymetry file, a bad dpi the colour map).
 KEYED_SECTIONS = ("cyclone", "bathymetry", "plotting")
 
+#: Blocks inside a :data:`KEYED_SECTIONS` section whose keys are places of their own: a bad
+#: ``coast_side`` leaves the basin's depths checked against each other.
+KEYED_BLOCKS = (("bathymetry", "idealised"),)
+
 #: What the track checks read: a schema error at any of these skips them.
 TRACK_PLACES = ("cyclone", "cyclone.start", "cyclone.hours", "cyclone.track")
 
@@ -517,6 +522,10 @@ def _place(path: list) -> str:
         n = len(items)
         if tuple(path[:n]) == items and len(path) > n and isinstance(path[n], int):
             return dotted([*items, path[n]])
+    for block in KEYED_BLOCKS:
+        n = len(block)
+        if tuple(path[:n]) == block and len(path) > n:
+            return dotted(path[: n + 1])
     keyed = path[0] in KEYED_SECTIONS and len(path) > 1
     return dotted(path[:2]) if keyed else str(path[0])
 
@@ -634,6 +643,8 @@ def _bathymetry_problems(
                 )
             )
     idealised = bathy.get("idealised")
+    if file_ok and bathy["source"] == "idealised":
+        problems.extend(_basin_depth_problems(idealised, file, invalid))
     ideal_ok = not any(
         p == "bathymetry.idealised" or p.startswith("bathymetry.idealised.") for p in invalid
     )
@@ -658,6 +669,31 @@ def _bathymetry_problems(
                 )
             )
     return problems
+
+
+def _basin_depth_problems(ideal: Any, file: str, invalid: Collection[str]) -> list[Problem]:
+    """The idealised basin deepens offshore: its shelf break (``shelf_depth_m``) is shallower
+    than its floor (``basin_depth_m``). :func:`wavecast.basin.idealised_bathymetry` runs the
+    slope from the one to the other, so a deeper shelf would make a slope that rises to the
+    basin, and an equal one no slope. [] when either depth has a schema problem."""
+    keys = ("shelf_depth_m", "basin_depth_m")
+    where = "bathymetry.idealised"
+    if not isinstance(ideal, Mapping) or {where, *(f"{where}.{k}" for k in keys)} & set(invalid):
+        return []
+    shelf, basin = (ideal[k] for k in keys)
+    if shelf < basin:
+        return []
+    slope = "rise from the shelf to the basin" if shelf > basin else "be flat"
+    return [
+        Problem(
+            file,
+            f"{where}.shelf_depth_m",
+            f"the shelf break ({as_yaml(shelf)} m) is not shallower than the basin floor "
+            f"({as_yaml(basin)} m), so the continental slope would {slope}",
+            f"make shelf_depth_m smaller than {where}.basin_depth_m ({as_yaml(basin)}), "
+            "or basin_depth_m larger",
+        )
+    ]
 
 
 def _cyclone_problems(cfg: Mapping, file: str, on_grid: bool) -> list[Problem]:
