@@ -1122,3 +1122,30 @@ def test_one_letter_yaml11_booleans_are_caught_and_said_to_be_text_to_snakemake(
         "y: the key 'y' is read as a boolean by YAML 1.1 parsers; quote it: \"y\"",
         "cyclone.n: the key 'n' is read as a boolean by YAML 1.1 parsers; quote it: \"n\"",
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "slip", "limit"),
+    [
+        ("boundary_fetch_km", 300000, 10000),  # 300 km in metres
+        ("duration_limit_hours", 720, 240),  # 12 h in minutes
+        ("min_wind_ms", 50, 5),  # 0.5 m s-1 in cm s-1
+    ],
+)
+def test_a_model_value_in_the_wrong_unit_is_refused(demo, key, slip, limit):
+    """Each had a minimum only: a unit slip passed the check and ran (300,000 km of fetch)."""
+    demo["model"][key] = slip
+    (problem,) = problems_of(demo)
+    assert problem.startswith(f"config/config.yaml::model.{key}: {slip} is not valid (")
+    assert problem.endswith(f"); use a value <= {limit}")
+    demo["model"][key] = limit
+    assert problems_of(demo) == []
+
+
+def test_a_boundary_fetch_in_metres_is_named_with_its_bound(demo):
+    demo["model"]["boundary_fetch_km"] = 300000
+    assert problems_of(demo) == [
+        "config/config.yaml::model.boundary_fetch_km: 300000 is not valid (Fetch added where the "
+        "upwind path leaves the grid over open water (km, at most 10,000: the longest open-ocean "
+        "fetches are of that order, so more is metres written as km)); use a value <= 10000"
+    ]
