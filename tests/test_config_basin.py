@@ -190,3 +190,32 @@ def test_the_depth_order_is_checked_beside_another_basin_problem(demo):
     ideal["basin_depth_m"] = 3000.0
     demo["bathymetry"].update(source="file", file="bathy.nc")
     assert problems_of(demo, deep=False) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "slip", "fix"),
+    [
+        ("shelf_width_km", 80000, "use a value <= 2000"),  # 80 km in metres
+        ("slope_width_km", 50000, "use a value <= 1000"),  # 50 km in metres
+        ("basin_depth_m", 300000, "use a value <= 11000"),  # 3,000 m in cm
+        ("shelf_depth_m", 0.06, "use a value >= 1"),  # 60 m in km
+    ],
+)
+def test_a_basin_length_in_the_wrong_unit_is_refused(demo, key, slip, fix):
+    """These passed the check and built a basin that was a 1 m deep shelf across the grid (a
+    width in metres), deeper than any sea, or (a depth in km) a 1 m flat shelf."""
+    demo["bathymetry"]["idealised"][key] = slip
+    (problem,) = problems_of(demo)
+    assert problem.startswith(f"config/config.yaml::bathymetry.idealised.{key}: {slip} is not")
+    assert problem.endswith(f"); {fix}")
+
+
+def test_the_schema_bounds_on_depth_are_the_basin_and_file_bounds():
+    """shelf_depth_m starts at the depth every water cell gets; basin_depth_m stops where a
+    bathymetry file's depth does."""
+    from wavecast.basin import MIN_WATER_DEPTH_M
+    from wavecast.grid import DEEPEST_SEA_M
+
+    ideal = load_schema()["properties"]["bathymetry"]["properties"]["idealised"]["properties"]
+    assert ideal["shelf_depth_m"]["minimum"] == MIN_WATER_DEPTH_M
+    assert ideal["basin_depth_m"]["maximum"] == DEEPEST_SEA_M
