@@ -1149,3 +1149,14 @@ def test_a_boundary_fetch_in_metres_is_named_with_its_bound(demo):
         "upwind path leaves the grid over open water (km, at most 10,000: the longest open-ocean "
         "fetches are of that order, so more is metres written as km)); use a value <= 10000"
     ]
+
+
+def test_an_air_density_in_grams_is_refused(demo):
+    """cyclone.air_density had a minimum only: 1150 (g m-3) passed and made a gentle breeze
+    of the cyclone (the gradient wind scales as 1 / sqrt(rho))."""
+    demo["cyclone"]["air_density"] = 1150
+    (problem,) = problems_of(demo)
+    assert problem.startswith("config/config.yaml::cyclone.air_density: 1150 is not valid (")
+    assert problem.endswith("); use a value <= 1.5")
+    demo["cyclone"]["air_density"] = 1.5
+    assert problems_of(demo) == []
