@@ -94,6 +94,45 @@ def test_time_fields_are_written_in_tiles(tmp_path):
         assert back["series"].encoding["chunksizes"] == (1, 8, 100)  # not a (y, x) field
 
 
+def raw_attrs(path, name):
+    """A variable's attributes as stored, before xarray decodes ``_FillValue`` away."""
+    import netCDF4
+
+    with netCDF4.Dataset(path) as nc:
+        return {k: nc[name].getncattr(k) for k in nc[name].ncattrs()}
+
+
+def test_coordinates_have_no_fill_value_and_data_keep_nan(tmp_path):
+    """CF checkers flag ``_FillValue`` on coordinates; xarray adds NaN to every float variable.
+    Coordinates read back from a file (run_member copies the grid's) lose it as well; data
+    variables keep NaN as missing (land)."""
+    x, y = np.arange(3) * 5e3, np.arange(2) * 5e3
+    hs = np.array([[np.nan, 1.0, 2.0], [np.nan, 3.0, 4.0]], dtype=np.float32)
+    ds = xr.Dataset(
+        {"hs": (("y", "x"), hs)},
+        coords={
+            "x": ("x", x),
+            "y": ("y", y),
+            "lat": (("y", "x"), 12.0 + np.zeros((2, 3))),
+            "lon": (("y", "x"), -62.0 + np.zeros((2, 3))),
+            "time": np.array(["2024-09-01T00"], dtype="datetime64[ns]"),
+        },
+    )
+    first = write_netcdf_atomic(ds, tmp_path / "first.nc")
+    with xr.open_dataset(first) as back:
+        again = write_netcdf_atomic(back.load(), tmp_path / "again.nc")
+    plain = tmp_path / "plain.nc"
+    ds.to_netcdf(plain)  # xarray's default, for contrast
+    assert "_FillValue" in raw_attrs(plain, "lat")
+    for path in (first, again):
+        for name in ("x", "y", "lat", "lon", "time"):
+            assert "_FillValue" not in raw_attrs(path, name), (path.name, name)
+        assert np.isnan(raw_attrs(path, "hs")["_FillValue"])
+        with xr.open_dataset(path) as back:
+            np.testing.assert_array_equal(back["hs"].values, hs)
+            assert back["lat"].dtype == np.float64
+
+
 @pytest.fixture
 def ctrl_c_raises():
     """Ctrl-C raises KeyboardInterrupt, as in a terminal: a shell that starts the tests in the

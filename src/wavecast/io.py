@@ -181,15 +181,25 @@ def write_text_atomic(
 def netcdf_encoding(
     ds: xr.Dataset, complevel: int = DEFAULT_COMPLEVEL
 ) -> dict[str, dict[str, Any]]:
-    """Per-variable encoding: zlib for floating-point data variables, tiled chunks.
+    """Per-variable encoding: zlib for floating-point data variables, tiled chunks, and no
+    ``_FillValue`` on floating-point coordinates.
 
     Fields with three or more dimensions, e.g. ``hs (time, y, x)``, are chunked by
     :func:`chunk_shape`; 2-D fields keep the library's default. An encoding already set on a
-    variable (``var.encoding``) wins over these defaults.
+    data variable (``var.encoding``) wins over these defaults.
+
+    xarray gives every float variable ``_FillValue = NaN``; CF checkers flag it on coordinates
+    (``x``, ``y``, ``lat``, ``lon``, a station's position), which have no missing values. It is
+    left off them even when they carry it from the file they were read from (run_member copies
+    the grid's); their stored type is kept.
     """
     import numpy as np
 
     encoding: dict[str, dict[str, Any]] = {}
+    for name, var in ds.coords.items():
+        if np.issubdtype(var.dtype, np.floating):
+            kept = {k: var.encoding[k] for k in ("dtype",) if k in var.encoding}
+            encoding[str(name)] = {**kept, "_FillValue": None}
     for name, var in ds.data_vars.items():
         if not np.issubdtype(var.dtype, np.floating):
             continue
@@ -225,8 +235,9 @@ def write_netcdf_atomic(
 ) -> Path:
     """Write ``ds`` as NetCDF-4 (netCDF4 engine) to ``path`` atomically.
 
-    Float variables are zlib-compressed at ``complevel`` (0 disables compression); NaN is the
-    ``_FillValue`` xarray writes for floats, so land masked as NaN reads back as missing.
+    Float data variables are zlib-compressed at ``complevel`` (0 disables compression); NaN is
+    the ``_FillValue`` xarray writes for them, so land masked as NaN reads back as missing.
+    Coordinates get no ``_FillValue`` (:func:`netcdf_encoding`).
     """
     target = Path(path)
     encoding = netcdf_encoding(ds, complevel)
