@@ -217,6 +217,42 @@ def test_write_stations_csv_and_netcdf(member_paths: list[Path], tmp_path: Path)
     assert sorted(p.name for p in csv_path.parent.iterdir()) == ["stations.csv", "stations.nc"]
 
 
+def test_station_netcdf_follows_cf(member_paths: list[Path], tmp_path: Path) -> None:
+    """What a CF checker reads in stations.nc: the member files' variable attributes, a time
+    axis, and every auxiliary coordinate named in the variables' own ``coordinates`` (CF reads
+    no global one), none of them with a ``_FillValue``."""
+    import netCDF4
+
+    from wavecast.model import VARIABLE_ATTRS
+
+    ds = extract_stations(member_paths, [station("A", 5, 10), station("B", 9, 1)])  # B on land
+    write_stations(ds, tmp_path / "s.csv", tmp_path / "s.nc")
+    auxiliary = {
+        "lat",
+        "lon",
+        "station_lat",
+        "station_lon",
+        "cell_depth",
+        "cell_distance_km",
+        "moved_to_water",
+        "cell_y_index",
+        "cell_x_index",
+    }
+    with netCDF4.Dataset(tmp_path / "s.nc") as nc:
+        assert "coordinates" not in nc.ncattrs()
+        for var in ("hs", "tp", "wspd", "wdir"):
+            attrs = {k: nc[var].getncattr(k) for k in nc[var].ncattrs()}
+            assert attrs.items() >= VARIABLE_ATTRS[var].items(), var
+            assert attrs["long_name"]
+            assert set(attrs["coordinates"].split()) == {"time"} | auxiliary, var
+        assert (nc["time"].standard_name, nc["time"].axis) == ("time", "T")
+        for name in auxiliary | {"time"}:
+            assert "_FillValue" not in nc[name].ncattrs(), name
+    with xr.open_dataset(tmp_path / "s.nc") as back:
+        assert auxiliary <= set(back.coords)
+        assert back["moved_to_water"].values.tolist() == [0, 1]
+
+
 def test_no_stations_gives_empty_products(member_paths: list[Path], tmp_path: Path) -> None:
     ds = extract_stations(member_paths, [])  # the config default
     assert dict(ds["hs"].sizes) == {"station": 0, "member": 3, "time": NT}

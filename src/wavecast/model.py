@@ -41,7 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "min_wind_ms": 0.5,
 }
 
-_ATTRS: dict[str, dict[str, str]] = {
+#: CF attributes of the output variables, also those of the station series
+#: (:mod:`wavecast.stations`), so the two products describe a variable alike.
+VARIABLE_ATTRS: dict[str, dict[str, str]] = {
     "hs": {
         "units": "m",
         "long_name": "significant wave height",
@@ -142,7 +144,7 @@ def run_member(grid: xr.Dataset, forcing: xr.Dataset, model_cfg: Mapping[str, An
     cf = "lat lon" if "lat" in coords and "lon" in coords else None
 
     def attrs(name: str) -> dict[str, str]:
-        return {**_ATTRS[name], **({"coordinates": cf} if cf else {})}
+        return {**VARIABLE_ATTRS[name], **({"coordinates": cf} if cf else {})}
 
     member_attrs = {
         k: v

@@ -26,6 +26,7 @@ from .cells import StationCell as StationCell
 from .cells import locate_stations
 from .grid import footprint
 from .io import open_netcdf, write_netcdf_atomic, write_text_atomic
+from .model import VARIABLE_ATTRS
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +37,6 @@ CSV_COLUMNS = {
     "tp": ("tp_s", 2),
     "wspd": ("wspd_ms", 2),
     "wdir": ("wdir_deg", 1),
-}
-VARIABLE_ATTRS = {
-    "hs": {"standard_name": "sea_surface_wave_significant_height", "units": "m"},
-    "tp": {
-        "standard_name": "sea_surface_wave_period_at_variance_spectral_density_maximum",
-        "units": "s",
-    },
-    "wspd": {"standard_name": "wind_speed", "units": "m s-1"},
-    "wdir": {
-        "standard_name": "wind_from_direction",
-        "units": "degree",
-        "comment": "direction the wind blows from, clockwise from north",
-    },
 }
 
 
@@ -105,7 +93,7 @@ def extract_stations(
         var: (
             ("station", "member", "time"),
             np.stack([series[var][i] for i in order], axis=1),
-            {**VARIABLE_ATTRS[var], "coordinates": "time lat lon"},
+            dict(VARIABLE_ATTRS[var]),
         )
         for var in VARIABLES
     }
@@ -120,7 +108,7 @@ def extract_stations(
             np.asarray([members[i] for i in order], dtype="int32"),
             {"standard_name": "realization", "long_name": "ensemble member"},
         ),
-        "time": times,
+        "time": ("time", times, {"standard_name": "time", "axis": "T"}),
         "lat": coord(
             [c.cell_lat for c in cells],
             {"standard_name": "latitude", "units": "degrees_north", "long_name": "grid cell used"},
@@ -169,6 +157,11 @@ def extract_stations(
             "source": f"wavecast {wavecast.__version__}",
         },
     )
+    # CF links auxiliary coordinates through each variable's own attribute; those no variable
+    # names would go to a global "coordinates" attribute, which CF does not read.
+    auxiliary = " ".join(str(name) for name in coords if name not in ("station", "member"))
+    for var in VARIABLES:
+        ds[var].attrs["coordinates"] = auxiliary
     return ds
 
 
