@@ -213,4 +213,39 @@ def test_titles_count_one_member_in_the_singular(tmp_path: Path, monkeypatch) ->
     plotting.plot_max_hs_map(ens, None, [], tmp_path / "map.png", CFG, figsize=(8, 4))
     plotting.plot_station_series(sta, tmp_path / "sta.png", CFG, figsize=(7, 3))
     assert titles[0].splitlines()[1].startswith("1 member, ")
-    assert titles[1].splitlines()[1] == "1 ensemble member"
+    assert titles[1].splitlines()[1].startswith("1 ensemble member, ")
+
+
+def test_station_time_axis_shows_the_data_dates(tmp_path: Path, monkeypatch) -> None:
+    """Three days to 23:00 (the demo's 72 h): the axis ends at the last hour, not at the next
+    midnight, and no date offset names that next day; the title gives the period."""
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    paths = write_member_files(tmp_path / "members", 1, nt=72, ny=NY, nx=NX)
+    _, _, lat, lon = grid_lat_lon(NY, NX)
+    sta = extract_stations(
+        paths, [{"name": "Buoy", "lat": float(lat[5, 10]), "lon": float(lon[5, 10])}]
+    )
+    drawn = {}
+    save = plotting._save
+
+    def save_and_read_axis(fig, out_png, dpi):
+        FigureCanvasAgg(fig).draw()
+        ax = fig.axes[-1]
+        drawn["xlim"] = ax.get_xlim()
+        drawn["ticks"] = [t.get_text() for t in ax.get_xticklabels()]
+        drawn["offset"] = ax.xaxis.get_offset_text().get_text()
+        drawn["title"] = fig.get_suptitle()
+        return save(fig, out_png, dpi)
+
+    monkeypatch.setattr(plotting, "_save", save_and_read_axis)
+    plotting.plot_station_series(sta, tmp_path / "sta.png", CFG, figsize=(7, 3))
+    first, last = mdates.date2num(sta["time"].values[[0, -1]])
+    assert mdates.num2date(last).isoformat() == "2024-09-03T23:00:00+00:00"
+    assert drawn["xlim"] == pytest.approx((first, last), abs=1e-6)
+    assert "Sep-04" not in drawn["ticks"]
+    assert drawn["offset"] == ""  # it was "2024-Sep-04", the last tick's date
+    assert drawn["title"].splitlines()[1] == (
+        "1 ensemble member, 2024-09-01 00:00 to 2024-09-03 23:00 UTC"
+    )

@@ -103,6 +103,14 @@ def _time_span(ds: xr.Dataset) -> str:
     return f"{fmt(start)} to {fmt(end)} UTC"
 
 
+def _series_span(time: np.ndarray) -> str:
+    """The period of a time axis, as :func:`_time_span` words it; empty for no times."""
+    if not time.size:
+        return ""
+    fmt = lambda t: str(np.datetime64(t, "m")).replace("T", " ")  # noqa: E731
+    return f"{fmt(time[0])} to {fmt(time[-1])} UTC"
+
+
 def _count(n: int, noun: str) -> str:
     """``n`` and the noun, singular for one: "1 member", "3 members"."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
@@ -353,10 +361,16 @@ def plot_station_series(
         ax.set_ylim(bottom=0.0)
         ax.grid(True, alpha=0.3)
     axes[0].legend(loc="upper right", fontsize="small", frameon=False, ncols=2)
+    # The axis ends where the data do: with matplotlib's margins it ran to the next midnight,
+    # and the formatter's offset (the last tick's date) named a day after the last hour. The
+    # offset is left off; the title gives the period, year included.
     locator = mdates.AutoDateLocator()
     axes[-1].xaxis.set_major_locator(locator)
-    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     axes[-1].set_xlabel("Time (UTC)")
+    if time.size > 1:
+        axes[-1].set_xlim(time[0], time[-1])
     n = stations_ds.sizes.get("member", 0)
-    _suptitle(fig, "significant wave height at stations", c, _count(n, "ensemble member"))
+    detail = ", ".join(s for s in (_count(n, "ensemble member"), _series_span(time)) if s)
+    _suptitle(fig, "significant wave height at stations", c, detail)
     return _save(fig, out_png, int(c["dpi"]))
