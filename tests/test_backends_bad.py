@@ -215,6 +215,12 @@ EXPECTED: dict[str, list[str]] = {
         "extra: sets job arrays: every job would run once per task; list the rules in array_jobs",
         "extra: contains a character the shell acts on (; & | < > ` $ ( ) or a line break): the SLURM plugin passes extra to a shell unquoted; give sbatch options only",
     ],
+    "slurm_extra_unclosed_quote.yaml": [
+        "extra: has a quote that is not closed: the SLURM plugin passes extra to a shell, which refuses every submission ('Unterminated quoted string'); close the quote, e.g. --mail-user='a b'",
+    ],
+    "slurm_extra_comment.yaml": [
+        "extra: contains a word starting with '#', where the shell the SLURM plugin passes extra to starts a comment: the rest of the sbatch line would be lost; remove the note from the value (a YAML comment goes after the closing quote)",
+    ],
     "slurm_names.yaml": [
         "partition: 'sci ence' is not a SLURM partition; use a name without spaces (a list of partitions is written 'a,b')",
         "account: 'proj1,proj2' is not one SLURM account; use a single account name, without spaces or commas (the SLURM plugin submits with the first of a list and drops the rest)",

@@ -394,11 +394,56 @@ _SHELL_CHARACTERS = re.compile(r"[;&|<>`$()\n]")
 
 
 def _extra_words(extra: str) -> list[str]:
-    """``extra`` split as the shell would, or at spaces when its quotes do not close."""
+    """``extra`` split as the shell would, or at spaces when its quotes do not close (which
+    :func:`_extra_shell_problems` reports), so that the other checks still read it."""
     try:
         return shlex.split(extra)
     except ValueError:
         return extra.split()
+
+
+#: One word as the shell reads it: unquoted characters, escapes and quoted parts.
+_SHELL_WORD = re.compile(r"""(?:[^\s'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+""")
+
+
+def _extra_shell_problems(extra: str, file: str) -> list[Problem]:
+    """What the shell the SLURM plugin runs sbatch through does to ``extra`` besides passing
+    sbatch its words: act on a character, refuse an unclosed quote, or read a word that starts
+    with '#' as a comment, which drops the rest of the sbatch line the plugin appends."""
+    problems = []
+    if _SHELL_CHARACTERS.search(extra):
+        problems.append(
+            Problem(
+                file,
+                "extra",
+                "contains a character the shell acts on (; & | < > ` $ ( ) or a line break): "
+                "the SLURM plugin passes extra to a shell unquoted",
+                "give sbatch options only",
+            )
+        )
+    try:
+        shlex.split(extra)
+    except ValueError:
+        problems.append(
+            Problem(
+                file,
+                "extra",
+                "has a quote that is not closed: the SLURM plugin passes extra to a shell, which "
+                "refuses every submission ('Unterminated quoted string')",
+                "close the quote, e.g. --mail-user='a b'",
+            )
+        )
+    if any(word.startswith("#") for word in _SHELL_WORD.findall(extra)):
+        problems.append(
+            Problem(
+                file,
+                "extra",
+                "contains a word starting with '#', where the shell the SLURM plugin passes "
+                "extra to starts a comment: the rest of the sbatch line would be lost",
+                "remove the note from the value (a YAML comment goes after the closing quote)",
+            )
+        )
+    return problems
 
 
 def _extra_clashes(extra: str) -> list[tuple[str, str]]:
@@ -474,16 +519,7 @@ def _check_slurm(backend: SlurmBackend, file: str) -> list[Problem]:
             Problem(file, "extra", f"sets {what}", fix)
             for what, fix in _extra_clashes(backend.extra)
         ]
-        if _SHELL_CHARACTERS.search(backend.extra):
-            problems.append(
-                Problem(
-                    file,
-                    "extra",
-                    "contains a character the shell acts on (; & | < > ` $ ( ) or a line break): "
-                    "the SLURM plugin passes extra to a shell unquoted",
-                    "give sbatch options only",
-                )
-            )
+        problems += _extra_shell_problems(backend.extra, file)
     if isinstance(backend.array_jobs, list):
         for i, rule in enumerate(backend.array_jobs):
             if rule not in RULE_NAMES:
