@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from wavecast.backends.load import validate_data
 from wavecast.cli.main import main
+from wavecast.errors import ValidationError
 
 BAD = Path(__file__).parent / "backends_bad"
 GOOD = Path(__file__).parents[1] / "config" / "backends" / "localdev.yaml"
@@ -143,6 +145,7 @@ EXPECTED: dict[str, list[str]] = {
         "persistent_volumes[3]: 'scratch' is not 'claim-name:/mount/path'; write e.g. 'wavecast-data:/data'",
         "persistent_volumes[4]: '/workdir/.' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'data:/data'",
         "persistent_volumes[5]: '//workdir' is the pod's working directory, where Snakemake stages every input and output; mount the claim elsewhere, e.g. 'x:/data'",
+        "machine_type: 'm5 2xlarge' is not a Kubernetes label value (the plugin puts it in the pods' nodeSelector node.kubernetes.io/instance-type); use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, e.g. 'm5.2xlarge'",
     ],
     "kubernetes_required_missing.yaml": [
         "namespace: required key is missing; add it",
@@ -225,6 +228,7 @@ EXPECTED: dict[str, list[str]] = {
         "partition: 'sci ence' is not a SLURM partition; use a name without spaces (a list of partitions is written 'a,b')",
         "account: 'proj1,proj2' is not one SLURM account; use a single account name, without spaces or commas (the SLURM plugin submits with the first of a list and drops the rest)",
         "qos: 'normal high' is not one quality of service; use a single name, without spaces or commas",
+        "constraint: 'sky lake' is not a SLURM feature expression; use feature names joined by & (and), | (or) or ',' with optional [ ] ( ) and *count, without spaces or quotes, e.g. 'skylake&ib'",
     ],
     "slurm_without_jobs.yaml": [
         "jobs: required for a slurm backend: Snakemake needs the most jobs it may have queued or running at once; add e.g. jobs: 50",
@@ -342,3 +346,40 @@ def test_a_name_with_a_trailing_newline_is_refused(tmp_path, capsys, key, text):
     assert main(["backends", "validate", str(path)]) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"{path}::{key}: "), line
+
+
+KUBERNETES = {
+    "type": "kubernetes",
+    "jobs": 10,
+    "namespace": "wavecast-staging",
+    "container_image": "ghcr.io/wavecast/wavecast:0.1.0",
+    "storage": {"provider": "s3", "prefix": "s3://wavecast-staging/runs"},
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "base", "good", "bad"),
+    [
+        (
+            "machine_type",
+            KUBERNETES,
+            ["m5.2xlarge", "Standard_D4s_v3", "n1-standard-4", "x" * 63],
+            ["m5 2xlarge", "a/b", "x" * 70, "-m5", "m5."],
+        ),
+        (
+            "constraint",
+            {"type": "slurm", "jobs": 10, "partition": "science"},
+            ["skylake", "skylake&ib", "[rack1|rack2]", "gpu*2", "(a&b)|c", "intel,amd"],
+            ["sky lake", "'skylake'", "a;b"],
+        ),
+    ],
+)
+def test_node_selection_values_the_executor_would_refuse(key, base, good, bad) -> None:
+    """machine_type becomes a nodeSelector label value, which Kubernetes refuses beyond 63
+    characters or with other characters; constraint becomes sbatch -C, a feature expression."""
+    for value in good:
+        assert getattr(validate_data({**base, key: value}, "env.yaml"), key) == value
+    for value in bad:
+        with pytest.raises(ValidationError) as err:
+            validate_data({**base, key: value}, "env.yaml")
+        assert [p.path for p in err.value.problems] == [key], value

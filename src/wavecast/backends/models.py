@@ -37,6 +37,11 @@ K8S_NAME_HINT = (
 K8S_SUBDOMAIN_PATTERN = (
     r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 )
+#: A Kubernetes label value, as a nodeSelector's value must be: at most 63 characters.
+K8S_LABEL_VALUE_PATTERN = r"^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+#: A SLURM feature expression (sbatch -C): feature names joined by & (and), | (or) or ',',
+#: with [ ] ( ) and *count; no spaces or quotes, which no feature name has.
+SLURM_CONSTRAINT_PATTERN = r"^[A-Za-z0-9_.:+=/@!&|,\[\]()*-]+$"
 S3_PREFIX_PATTERN = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$"
 #: The kubernetes plugin's own volume: an emptyDir named workdir, mounted at the pod's cwd.
 K8S_WORKDIR = "/workdir"
@@ -239,6 +244,19 @@ _s3_prefix = _name_matching(
     "'s3://<bucket>/<path>' with a bucket of 3-63 lower-case letters, digits, '.' and '-', "
     "e.g. 's3://wavecast-staging/runs'",
 )
+_k8s_label_value = _name_matching(
+    re.compile(K8S_LABEL_VALUE_PATTERN),
+    "a Kubernetes label value (the plugin puts it in the pods' nodeSelector "
+    "node.kubernetes.io/instance-type)",
+    "at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, "
+    "e.g. 'm5.2xlarge'",
+)
+_slurm_constraint = _name_matching(
+    re.compile(SLURM_CONSTRAINT_PATTERN),
+    "a SLURM feature expression",
+    "feature names joined by & (and), | (or) or ',' with optional [ ] ( ) and *count, without "
+    "spaces or quotes, e.g. 'skylake&ib'",
+)
 #: One SLURM name: no list (',') and no space.
 _ONE_SLURM_NAME_RE = re.compile(r"[^\s,]+")
 _slurm_account = _name_matching(
@@ -433,7 +451,12 @@ class SlurmBackend(BackendBase):
     qos: Annotated[str, BeforeValidator(_slurm_qos)] | None = Field(
         None, min_length=1, description="quality of service (sbatch --qos)."
     )
-    constraint: str | None = Field(None, min_length=1, description="node features (sbatch -C).")
+    constraint: Annotated[str, BeforeValidator(_slurm_constraint)] | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"pattern": SLURM_CONSTRAINT_PATTERN},
+        description="node features (sbatch -C), e.g. 'skylake&ib' or '[rack1|rack2]'.",
+    )
     extra: str | None = Field(
         None,
         min_length=1,
@@ -510,8 +533,12 @@ class KubernetesBackend(BackendBase):
     cpu_scalar: float = Field(
         0.95, gt=0, le=1, description="CPU request = cores × this (node overhead)."
     )
-    machine_type: str | None = Field(
-        None, min_length=1, description="node instance type (nodeSelector instance-type)."
+    machine_type: Annotated[str, BeforeValidator(_k8s_label_value)] | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"pattern": K8S_LABEL_VALUE_PATTERN},
+        description="node instance type (nodeSelector node.kubernetes.io/instance-type), e.g. "
+        "'m5.2xlarge'.",
     )
     pod_limits: bool = Field(
         True, description="set pod limits equal to requests (the plugin's scale=0)."
