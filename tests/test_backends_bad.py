@@ -123,6 +123,18 @@ EXPECTED: dict[str, list[str]] = {
     "image_tag_and_digest.yaml": [
         "container.image: 'docker://ghcr.io/wavecast/wavecast:0.1.0@sha256:4a731fb46adc5cefe3ae374a8b6020fc1b6ad667a279647766e9a3cd89f6fa92' has both a tag and a digest, which apptainer refuses (its docker:// pull reads references with containers/image: 'Docker references with both a tag and digest are currently not supported'); keep the digest: 'docker://ghcr.io/wavecast/wavecast@sha256:4a731fb46adc5cefe3ae374a8b6020fc1b6ad667a279647766e9a3cd89f6fa92'",
     ],
+    "image_library.yaml": [
+        "container.image: 'library://wavecast/default/wavecast:0.1.0' is not a docker:// reference: wavecast supports only docker:// references and .sif paths, not library://; pull it to a .sif (apptainer pull wavecast.sif library://wavecast/default/wavecast:0.1.0) and give that path",
+    ],
+    "image_oras.yaml": [
+        "container.image: 'oras://ghcr.io/wavecast/wavecast:0.1.0' is not a docker:// reference: wavecast supports only docker:// references and .sif paths, not oras://; pull it to a .sif (apptainer pull wavecast.sif oras://ghcr.io/wavecast/wavecast:0.1.0) and give that path",
+    ],
+    "image_upper_case.yaml": [
+        "container.image: 'docker://ghcr.io/WaveCast/wavecast:0.1.0' has upper-case letters in its repository path, which docker refuses (only the tag may have them); write 'docker://ghcr.io/wavecast/wavecast:0.1.0'",
+    ],
+    "kubernetes_image_upper_case.yaml": [
+        "container_image: 'ghcr.io/WaveCast/wavecast-s3:0.1.0' has upper-case letters in its repository path, which docker refuses (only the tag may have them); write 'ghcr.io/wavecast/wavecast-s3:0.1.0'",
+    ],
     "image_not_pinned.yaml": [
         "container.image: 'ghcr.io/wavecast/wavecast' is neither a docker reference with a tag or digest nor a .sif path; write e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0' or 'images/wavecast.sif' (pin a tag)",
     ],

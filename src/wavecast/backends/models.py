@@ -107,6 +107,47 @@ Timeout = Annotated[int, Field(ge=60, le=86400)]
 _TAG_AND_DIGEST_RE = re.compile(r"(?P<name>.+):[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?P<digest>@.+)")
 
 
+#: A reference in a scheme of its own: ``oras://``, ``library://``, ``docker://``.
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def image_tag(reference: str) -> str | None:
+    """The tag of a docker reference (``'0.1.0'``), None without one (a digest, a .sif path)."""
+    if "@" in reference or reference.endswith(".sif"):
+        return None
+    name, colon, tag = reference.rpartition(":")
+    return tag if colon and "/" not in tag else None
+
+
+def _lowered_repository(reference: str) -> str:
+    """``reference`` with its registry and repository path in lower case, its tag or digest
+    as written (only a tag may have upper-case letters)."""
+    tag = image_tag(reference)
+    name, at, digest = reference.partition("@")
+    if tag is not None:
+        name = name[: -len(tag) - 1]
+    return name.lower() + (f":{tag}" if tag is not None else "") + at + digest
+
+
+def _reference_problem(value: str) -> str | None:
+    """Why a reference that is not one wavecast takes is refused, when it is not its form:
+    another scheme than docker://, or upper case in the repository path."""
+    scheme = _SCHEME_RE.match(value)
+    if scheme and scheme[1] != "docker":
+        return (
+            f"{as_yaml(value)} is not a docker:// reference: wavecast supports only docker:// "
+            f"references and .sif paths, not {scheme[1]}://; pull it to a .sif (apptainer pull "
+            f"wavecast.sif {value}) and give that path"
+        )
+    lowered = _lowered_repository(value)
+    if lowered != value and DOCKER_REF_RE.fullmatch(lowered):
+        return (
+            f"{as_yaml(value)} has upper-case letters in its repository path, which docker "
+            f"refuses (only the tag may have them); write '{lowered}'"
+        )
+    return None
+
+
 def _image(value: Any) -> Any:
     if isinstance(value, str) and value.endswith(".sif"):
         if shlex.quote(value) != value:
@@ -119,6 +160,8 @@ def _image(value: Any) -> Any:
         return value
     if isinstance(value, str) and DOCKER_REF_RE.fullmatch(value):
         return value
+    if isinstance(value, str) and (problem := _reference_problem(value)):
+        raise ValueError(problem)
     both = _TAG_AND_DIGEST_RE.fullmatch(value) if isinstance(value, str) else None
     if both and DOCKER_REF_RE.fullmatch(digest_only := both["name"] + both["digest"]):
         raise ValueError(
@@ -139,6 +182,9 @@ def _docker_image(value: Any) -> Any:
         and not value.startswith("docker://")
     ):
         return value
+    no_prefix = isinstance(value, str) and not value.startswith("docker://")
+    if no_prefix and (problem := _reference_problem(value)):
+        raise ValueError(problem)
     raise ValueError(
         f"{as_yaml(value)} is not a docker reference with a tag or digest; write e.g. "
         "'ghcr.io/wavecast/wavecast:0.1.0' (no docker:// prefix, pin a tag)"
