@@ -37,6 +37,27 @@ def test_validate_reports_every_bad_file_and_still_ok_for_good_ones(capsys) -> N
     assert len(captured.err.splitlines()) == 2
 
 
+LATEST_WARNING = (
+    "container.image: the tag 'latest' names whichever image was pushed last, and Snakemake "
+    "pulls a docker:// reference once and reuses the .sif it cached under that name: an image "
+    "rebuilt under it is not seen; pin a version tag, e.g. "
+    "'docker://ghcr.io/wavecast/wavecast:0.1.0', or a digest"
+)
+
+
+@pytest.mark.parametrize(
+    "image", ["docker://ghcr.io/wavecast/wavecast:latest", "ghcr.io/wavecast/wavecast:latest"]
+)
+def test_validate_warns_about_the_latest_tag_and_still_says_ok(image, tmp_path, capsys) -> None:
+    path = tmp_path / "hpc.yaml"
+    container = {"runtime": "apptainer", "image": image}
+    path.write_text(yaml.safe_dump({"type": "local", "container": container}))
+    assert main(["backends", "validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"{path}: ok"]
+    assert captured.err.splitlines() == [f"warning: {path}::{LATEST_WARNING}"]
+
+
 def test_list_comes_from_the_models(capsys) -> None:
     assert main(["backends", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()

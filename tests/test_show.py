@@ -186,3 +186,22 @@ def test_outside_the_repository_says_where_to_run(tmp_path: Path, capsys) -> Non
         f"config/backends/ in {tmp_path}; run wavecast in the repository's directory "
         "(where config/backends/ is)\n"
     )
+
+
+def test_an_image_tagged_latest_is_shown_with_a_warning(tmp_path, capsys) -> None:
+    backends = tmp_path / "config" / "backends"
+    backends.mkdir(parents=True)
+    text = (Path(ROOT) / "config/backends/production.yaml").read_text()
+    pinned = "image: docker://ghcr.io/wavecast/wavecast:0.1.0"
+    assert pinned in text
+    latest = pinned.replace(":0.1.0", ":latest")
+    (backends / "production.yaml").write_text(text.replace(pinned, latest))
+    assert main(["show", "--env", "production", "--root", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "image: docker://ghcr.io/wavecast/wavecast:latest" in captured.out.splitlines()
+    assert captured.err.splitlines() == [
+        "warning: config/backends/production.yaml::container.image: the tag 'latest' names "
+        "whichever image was pushed last, and Snakemake pulls a docker:// reference once and "
+        "reuses the .sif it cached under that name: an image rebuilt under it is not seen; pin "
+        "a version tag, e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0', or a digest"
+    ]

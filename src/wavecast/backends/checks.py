@@ -15,6 +15,7 @@ from .models import (
     LocalBackend,
     SlurmBackend,
     claim_and_path,
+    image_tag,
     is_secret_name,
     mount_point,
 )
@@ -55,6 +56,24 @@ def check_backend(backend: BackendBase, file: str) -> list[Problem]:
     if isinstance(backend, KubernetesBackend):
         problems += _check_kubernetes(backend, file)
     return problems
+
+
+def backend_notes(backend: BackendBase, file: str) -> list[Problem]:
+    """Settings of a valid backend that work, but maybe not as meant: warnings, which do not
+    fail validation (``wavecast backends validate`` and ``wavecast show`` print them)."""
+    c = backend.container
+    if not uses_apptainer(backend) or c is None or not c.image or image_tag(c.image) != "latest":
+        return []
+    return [
+        Problem(
+            file,
+            "container.image",
+            "the tag 'latest' names whichever image was pushed last, and Snakemake pulls a "
+            "docker:// reference once and reuses the .sif it cached under that name: an image "
+            "rebuilt under it is not seen",
+            "pin a version tag, e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0', or a digest",
+        )
+    ]
 
 
 def _check_kubernetes(backend: KubernetesBackend, file: str) -> list[Problem]:

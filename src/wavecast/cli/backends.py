@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..backends.checks import backend_notes
 from ..backends.load import load_backend
 from ..backends.models import BACKEND_MODELS
 from ..backends.template import backend_types, create_template, schema_text
@@ -30,7 +31,7 @@ def register(sub) -> None:
     p = subcommand(
         inner,
         "validate",
-        "check backend YAML files; print 'ok' per file or every problem (exit 1)",
+        "check backend YAML files; print 'ok' per file (and warnings) or every problem (exit 1)",
         "  wavecast backends validate config/backends/production.yaml\n"
         "  wavecast backends validate config/backends/*.yaml\n",
     )
@@ -75,11 +76,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     status = 0
     for file in args.files:
         try:
-            load_backend(file)
+            backend = load_backend(file)
         except ValidationError as exc:
             print(exc.report(), file=sys.stderr)
             status = 1
         else:
+            for note in backend_notes(backend, file):
+                print(f"warning: {note}", file=sys.stderr)
             print(f"{file}: ok")
     return status
 

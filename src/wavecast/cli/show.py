@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from ..backends.checks import backend_notes
 from ..backends.groups import group_jobs, group_parts
 from ..backends.load import load_env_backend
 from ..backends.models import KubernetesBackend, LocalBackend, SlurmBackend
@@ -36,6 +38,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     env = resolve_env(args.env)
     source = source_path(env)
     backend = load_env_backend(env, Path(args.root))
+    for note in backend_notes(backend, source):
+        print(f"warning: {note}", file=sys.stderr)
     print(f"environment: {env} ({source}, type {backend.type})")
     image = container_image(backend, env)
     if image:
