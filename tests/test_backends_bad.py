@@ -218,6 +218,14 @@ EXPECTED: dict[str, list[str]] = {
     "requeue_yes_string.yaml": [
         "requeue: expected true or false, got 'yes'; write true or false",
     ],
+    "seconds_with_unit.yaml": [
+        "jobs: expected a whole number, got '10s'; write e.g. 4",
+        "timeout: expected a whole number, got '3600 seconds'; write 3600 without the unit (it is in seconds)",
+        "defaults.timeout: expected a whole number, got '120sec'; write 120 without the unit (it is in seconds)",
+        "limits.timeout: expected a whole number, got '1h'; write whole seconds from 60 to 86400, e.g. 3600 for an hour",
+        "latency_wait: expected a whole number, got '60s'; write 60 without the unit (it is in seconds)",
+        "init_seconds_before_status_checks: expected a whole number, got '40'; write 40 without quotes",
+    ],
     "secret_literal.yaml": [
         "env_vars.API_TOKEN: looks like a secret but has a literal value (it would be written into the profile); write '${API_TOKEN}' and export API_TOKEN in the shell that runs snakemake",
     ],

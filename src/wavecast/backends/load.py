@@ -18,6 +18,7 @@ back to ``defaults.cpu``, is not.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -96,7 +97,7 @@ def _problem(file: str, model: type[BaseModel], err: dict) -> Problem:
         return Problem(file, path, message, fix or "correct it")
     got = as_yaml(value)
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        fix = unquote_fix(value, ["integer"]) or _int_hint(loc)
+        fix = unquote_fix(value, ["integer"]) or _seconds_fix(value, loc) or _int_hint(loc)
         return Problem(file, path, f"expected a whole number, got {got}", fix)
     if kind in ("float_type", "float_parsing"):
         fix = unquote_fix(value, ["number"]) or "write e.g. 0.95"
@@ -153,6 +154,21 @@ _INT_HINTS = {
 
 def _int_hint(loc: tuple) -> str:
     return _INT_HINTS.get(str(loc[-1]) if loc else "", "write e.g. 4")
+
+
+#: The whole-number keys whose unit is seconds (timeout anywhere: top level, defaults,
+#: stages, limits).
+_SECONDS_KEYS = frozenset({"timeout", "latency_wait", "init_seconds_before_status_checks"})
+_WITH_SECONDS = re.compile(r"\s*([0-9]+)\s*(?:s|secs?|seconds?)\s*", re.IGNORECASE)
+
+
+def _seconds_fix(value: Any, loc: tuple) -> str | None:
+    """``write 60 without the unit`` for ``latency_wait: 60s``: the number is right, the key
+    is in seconds already. None for other keys and values."""
+    if not loc or str(loc[-1]) not in _SECONDS_KEYS or not isinstance(value, str):
+        return None
+    match = _WITH_SECONDS.fullmatch(value)
+    return f"write {int(match[1])} without the unit (it is in seconds)" if match else None
 
 
 def _error_loc(err: dict) -> tuple:
