@@ -403,3 +403,15 @@ def test_node_selection_values_the_executor_would_refuse(key, base, good, bad) -
         with pytest.raises(ValidationError) as err:
             validate_data({**base, key: value}, "env.yaml")
         assert [p.path for p in err.value.problems] == [key], value
+
+
+def test_container_image_in_another_scheme_is_not_told_to_become_a_sif() -> None:
+    """The pods run a docker image named without docker://: no .sif path, and no other scheme."""
+    data = {**KUBERNETES, "container_image": "oras://ghcr.io/wavecast/wavecast:0.1.0"}
+    with pytest.raises(ValidationError) as err:
+        validate_data(data, "env.yaml")
+    assert [str(p) for p in err.value.problems] == [
+        "env.yaml::container_image: 'oras://ghcr.io/wavecast/wavecast:0.1.0' is not a docker "
+        "reference with a tag or digest; write e.g. 'ghcr.io/wavecast/wavecast:0.1.0' (no "
+        "docker:// prefix, pin a tag)"
+    ]

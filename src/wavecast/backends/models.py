@@ -129,9 +129,8 @@ def _lowered_repository(reference: str) -> str:
     return name.lower() + (f":{tag}" if tag is not None else "") + at + digest
 
 
-def _reference_problem(value: str) -> str | None:
-    """Why a reference that is not one wavecast takes is refused, when it is not its form:
-    another scheme than docker://, or upper case in the repository path."""
+def _other_scheme_problem(value: str) -> str | None:
+    """Why container.image refuses an ``oras://`` or ``library://`` reference."""
     scheme = _SCHEME_RE.match(value)
     if scheme and scheme[1] != "docker":
         return (
@@ -139,6 +138,11 @@ def _reference_problem(value: str) -> str | None:
             f"references and .sif paths, not {scheme[1]}://; pull it to a .sif (apptainer pull "
             f"wavecast.sif {value}) and give that path"
         )
+    return None
+
+
+def _upper_case_problem(value: str) -> str | None:
+    """Why a docker reference with upper case in its repository path is refused."""
     lowered = _lowered_repository(value)
     if lowered != value and DOCKER_REF_RE.fullmatch(lowered):
         return (
@@ -160,7 +164,9 @@ def _image(value: Any) -> Any:
         return value
     if isinstance(value, str) and DOCKER_REF_RE.fullmatch(value):
         return value
-    if isinstance(value, str) and (problem := _reference_problem(value)):
+    if isinstance(value, str) and (
+        problem := _other_scheme_problem(value) or _upper_case_problem(value)
+    ):
         raise ValueError(problem)
     both = _TAG_AND_DIGEST_RE.fullmatch(value) if isinstance(value, str) else None
     if both and DOCKER_REF_RE.fullmatch(digest_only := both["name"] + both["digest"]):
@@ -183,7 +189,7 @@ def _docker_image(value: Any) -> Any:
     ):
         return value
     no_prefix = isinstance(value, str) and not value.startswith("docker://")
-    if no_prefix and (problem := _reference_problem(value)):
+    if no_prefix and (problem := _upper_case_problem(value)):
         raise ValueError(problem)
     raise ValueError(
         f"{as_yaml(value)} is not a docker reference with a tag or digest; write e.g. "
