@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -56,6 +57,24 @@ def test_validate_warns_about_the_latest_tag_and_still_says_ok(image, tmp_path, 
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [f"{path}: ok"]
     assert captured.err.splitlines() == [f"warning: {path}::{LATEST_WARNING}"]
+
+
+def test_build_warns_about_the_latest_tag_as_validate_does(tmp_path, monkeypatch, capsys) -> None:
+    """`profiles build` is where an operator renders the edited YAML: it warns too, and still
+    writes the profile."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "profiles", tmp_path / "profiles")
+    production = tmp_path / "config" / "backends" / "production.yaml"
+    text = production.read_text()
+    pinned = re.search(r"docker://ghcr\.io/wavecast/wavecast:[\w.]+", text)
+    assert pinned, "production.yaml pins a docker:// image"
+    production.write_text(text.replace(pinned[0], "docker://ghcr.io/wavecast/wavecast:latest"))
+    assert main(["profiles", "build", "production", "--root", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == ["profiles/production/profile.yaml: written"]
+    warning = f"warning: config/backends/production.yaml::{LATEST_WARNING}"
+    assert captured.err.splitlines() == [warning]
 
 
 def test_list_comes_from_the_models(capsys) -> None:

@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from ..backends.checks import backend_notes
 from ..backends.load import load_env_backend, missing_env
 from ..backends.render import render_profile, source_path
 from ..errors import Problem, ValidationError
@@ -162,6 +163,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             continue
         write_text_atomic(path, text)
         print(f"{profile_path(env)}: written")
+    for env in texts:  # as `backends validate` and `show` warn (a :latest image)
+        for note in backend_notes(load_env_backend(env, root), source_path(env)):
+            print(f"warning: {note}", file=sys.stderr)
     for line in stale_installs(root):
         print(f"warning: {line}", file=sys.stderr)
     return 0
