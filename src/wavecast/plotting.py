@@ -95,20 +95,21 @@ def _percentile_var(ensemble_ds: xr.Dataset) -> str | None:
     return names[0] if names else None
 
 
-def _time_span(ds: xr.Dataset) -> str:
-    start, end = ds.attrs.get("time_coverage_start"), ds.attrs.get("time_coverage_end")
-    if not start or not end:
-        return ""
-    fmt = lambda s: str(s).replace("T", " ")[:16]  # noqa: E731
+def _period(start: object, end: object) -> str:
+    """``2026-09-01 00:00 to 2026-09-03 23:00 UTC`` from ISO times (text or datetime64)."""
+    fmt = lambda t: str(t).replace("T", " ")[:16]  # noqa: E731
     return f"{fmt(start)} to {fmt(end)} UTC"
+
+
+def _time_span(ds: xr.Dataset) -> str:
+    """The period a dataset's ``time_coverage_*`` attributes give; empty without them."""
+    start, end = ds.attrs.get("time_coverage_start"), ds.attrs.get("time_coverage_end")
+    return _period(start, end) if start and end else ""
 
 
 def _series_span(time: np.ndarray) -> str:
     """The period of a time axis, as :func:`_time_span` words it; empty for no times."""
-    if not time.size:
-        return ""
-    fmt = lambda t: str(np.datetime64(t, "m")).replace("T", " ")  # noqa: E731
-    return f"{fmt(time[0])} to {fmt(time[-1])} UTC"
+    return _period(np.datetime64(time[0], "m"), np.datetime64(time[-1], "m")) if time.size else ""
 
 
 def _count(n: int, noun: str) -> str:
