@@ -275,7 +275,8 @@ def test_production_plans_without_apptainer_with_the_documented_override(tmp_pat
     submission needs the cluster and Apptainer: docs/operators-slurm.md and the SLURM tests."""
     import shutil
 
-    assert shutil.which("apptainer") is None and shutil.which("singularity") is None
+    if shutil.which("apptainer") or shutil.which("singularity"):
+        pytest.skip("apptainer is installed here: the plain dry run would not be refused")
     work = make_workdir("small", tmp_path / "w")
     profile = str(REPO / "profiles" / "production")
     refused = snakemake(work, "--profile", profile, "-n", check=False)
