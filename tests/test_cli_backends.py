@@ -25,8 +25,9 @@ BACKENDS = sorted((ROOT / "config" / "backends").glob("*.yaml"))
 
 def test_validate_ok_per_file(capsys) -> None:
     assert main(["backends", "validate", *map(str, BACKENDS)]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out == [f"{p}: ok" for p in BACKENDS]
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"{p}: ok" for p in BACKENDS]
+    assert captured.err == "", "the shipped backends pin their images: no warning"
 
 
 def test_validate_reports_every_bad_file_and_still_ok_for_good_ones(capsys) -> None:
@@ -57,6 +58,32 @@ def test_validate_warns_about_the_latest_tag_and_still_says_ok(image, tmp_path, 
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [f"{path}: ok"]
     assert captured.err.splitlines() == [f"warning: {path}::{LATEST_WARNING}"]
+
+
+@pytest.mark.parametrize(
+    ("image", "warns"),
+    [
+        ("ghcr.io/wavecast/wavecast-s3:latest", True),
+        ("ghcr.io/wavecast/wavecast-s3:0.1.0", False),
+        ("ghcr.io/wavecast/wavecast-s3@sha256:" + "a" * 64, False),
+    ],
+)
+def test_validate_warns_about_a_floating_kubernetes_image(image, warns, tmp_path, capsys) -> None:
+    """Kubernetes pulls ':latest' for every pod: one run's jobs may run different images."""
+    data = yaml.safe_load((ROOT / "config" / "backends" / "staging.yaml").read_text())
+    data["container_image"] = image
+    path = tmp_path / "staging.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["backends", "validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"{path}: ok"]
+    expected = (
+        f"warning: {path}::container_image: the tag 'latest' names whichever image was pushed "
+        "last, and every pod pulls it again (Kubernetes' imagePullPolicy Always): the jobs of one "
+        "run may run different images, and the archive's manifest cannot say which; pin a version "
+        "tag, e.g. 'ghcr.io/wavecast/wavecast-s3:0.1.0', or a digest"
+    )
+    assert captured.err.splitlines() == ([expected] if warns else [])
 
 
 def test_build_warns_about_the_latest_tag_as_validate_does(tmp_path, monkeypatch, capsys) -> None:

@@ -60,20 +60,34 @@ def check_backend(backend: BackendBase, file: str) -> list[Problem]:
 
 def backend_notes(backend: BackendBase, file: str) -> list[Problem]:
     """Settings of a valid backend that work, but maybe not as meant: warnings, which do not
-    fail validation (``wavecast backends validate`` and ``wavecast show`` print them)."""
+    fail validation (``wavecast backends validate``, ``wavecast show`` and ``wavecast profiles
+    build`` print them)."""
+    notes = []
     c = backend.container
-    if not uses_apptainer(backend) or c is None or not c.image or image_tag(c.image) != "latest":
-        return []
-    return [
-        Problem(
-            file,
-            "container.image",
-            "the tag 'latest' names whichever image was pushed last, and Snakemake pulls a "
-            "docker:// reference once and reuses the .sif it cached under that name: an image "
-            "rebuilt under it is not seen",
-            "pin a version tag, e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0', or a digest",
+    if uses_apptainer(backend) and c is not None and c.image and image_tag(c.image) == "latest":
+        notes.append(
+            Problem(
+                file,
+                "container.image",
+                "the tag 'latest' names whichever image was pushed last, and Snakemake pulls a "
+                "docker:// reference once and reuses the .sif it cached under that name: an image "
+                "rebuilt under it is not seen",
+                "pin a version tag, e.g. 'docker://ghcr.io/wavecast/wavecast:0.1.0', or a digest",
+            )
         )
-    ]
+    # Untagged references are refused by the models, so 'latest' is the one floating tag.
+    if isinstance(backend, KubernetesBackend) and image_tag(backend.container_image) == "latest":
+        notes.append(
+            Problem(
+                file,
+                "container_image",
+                "the tag 'latest' names whichever image was pushed last, and every pod pulls it "
+                "again (Kubernetes' imagePullPolicy Always): the jobs of one run may run "
+                "different images, and the archive's manifest cannot say which",
+                "pin a version tag, e.g. 'ghcr.io/wavecast/wavecast-s3:0.1.0', or a digest",
+            )
+        )
+    return notes
 
 
 def _check_kubernetes(backend: KubernetesBackend, file: str) -> list[Problem]:
