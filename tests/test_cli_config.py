@@ -283,7 +283,7 @@ def test_an_unused_bathymetry_file_is_warned_about_as_the_workflow_does(work, ca
     assert status == 0
     assert err == [
         "warning: bathymetry.file is set but not used while bathymetry.source is 'idealised' "
-        "(set source: file to use it); changing it reruns only the archive"
+        "(set source: file to use it); changing it reruns only archive_run and report_metrics"
     ]
 
 

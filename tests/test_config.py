@@ -121,7 +121,7 @@ def test_build_grid_is_given_only_the_bathymetry_its_source_reads(demo):
     assert bathymetry_in_use(idealised_with_file) == idealised
     assert unused_bathymetry_note(idealised_with_file) == (
         "bathymetry.file is set but not used while bathymetry.source is 'idealised' "
-        "(set source: file to use it); changing it reruns only the archive"
+        "(set source: file to use it); changing it reruns only archive_run and report_metrics"
     )
 
     # with a file, the idealised block is left out: editing the fallback basin reruns nothing

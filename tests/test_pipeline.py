@@ -214,14 +214,16 @@ def test_bathymetry_setting_reruns_the_grid_and_members_not_the_forcing(finished
 def test_a_bathymetry_setting_the_source_ignores_reruns_no_stage(finished):
     """`file` while `source: idealised` (or the basin while `source: file`) changes nothing
     build_grid does: no grid or member reruns (it used to rerun all of them), only the archive
-    of the edited config; and the run says the setting is unused."""
+    of the edited config; and the run says the setting is unused and what it reruns."""
     with edited(finished / "config/config.yaml", "file: null", "file: gebco_caribbean.nc"):
         assert planned_jobs(finished) == ARCHIVE_TAIL
         warned = snakemake(finished, "-n", "--cores", "1")
     assert (
         "bathymetry.file is set but not used while bathymetry.source is 'idealised' "
-        "(set source: file to use it)" in warned.stdout + warned.stderr
-    )
+        "(set source: file to use it); changing it reruns only archive_run and report_metrics"
+        in warned.stdout
+        + warned.stderr
+    ), "the warning names the jobs the dry run above planned"
 
 
 def test_a_number_spelt_another_way_reruns_no_stage(finished):

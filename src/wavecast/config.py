@@ -171,7 +171,7 @@ def unused_bathymetry_note(bathymetry: Mapping) -> str | None:
         return None
     return (
         "bathymetry.file is set but not used while bathymetry.source is 'idealised' "
-        "(set source: file to use it); changing it reruns only the archive"
+        "(set source: file to use it); changing it reruns only archive_run and report_metrics"
     )
 
 
