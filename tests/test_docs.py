@@ -219,3 +219,36 @@ def test_tune_history_figures_are_the_json_s():
     assert row in performance, row
     metrics = (REPO / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert f"{seconds[1000]:.2f} s for 1,000 runs, `benchmarks/tune_history.py`" in metrics
+
+
+def _options(parser) -> set[str]:
+    """The long options of an argparse parser, without --help."""
+    return {
+        option
+        for action in parser._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
+
+
+def test_metrics_page_names_every_option_of_its_commands():
+    """docs/metrics.md's CLI section documents the metrics, tune and logs commands: an option
+    added to one of them and not to the page fails here."""
+    import argparse
+
+    from wavecast.cli.main import build_parser
+
+    def subparsers(parser) -> dict[str, argparse.ArgumentParser]:
+        (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return action.choices
+
+    top = subparsers(build_parser())
+    commands = {f"metrics {n}": p for n, p in subparsers(top["metrics"]).items()}
+    commands |= {"tune": top["tune"], "logs": top["logs"]}
+    page = (REPO / "docs" / "metrics.md").read_text(encoding="utf-8")
+    missing = {
+        name: sorted(o for o in _options(p) if not re.search(re.escape(o) + r"\b", page))
+        for name, p in commands.items()
+    }
+    assert not any(missing.values()), missing
+    assert set(commands) >= {"metrics collect", "metrics summary", "metrics report", "tune"}
