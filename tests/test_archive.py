@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 import wavecast
+from wavecast import stages
 from wavecast.archive import archive_run, container_record, verify_manifest
+from wavecast.config import config_files_as_read
 
 CREATED = dt.datetime(2024, 9, 2, 6, 30, 15, tzinfo=dt.UTC)
 CONFIG_TEXT = "scenario: tc-demo\nensemble:\n  members: 3\nstart: 2024-09-01\n"
@@ -50,13 +52,25 @@ def make_archive(run: dict, out_dir: Path, products: list[Path] | None = None) -
     return archive_run(
         products=list(reversed(products or run["products"])),
         base_dir=run["results"],
-        config_paths=[run["config"], run["extra"]],
+        config_files=config_files_as_read([run["config"], run["extra"]]),
         config_slice={"scenario": "tc-demo", "ensemble": {"members": 3}},
         container=container_record(IMAGE, {"APPTAINER_CONTAINER": SIF}, "apptainer"),
         out_tar=out_dir / "wavecast_products.tar.gz",
         out_manifest=out_dir / "manifest.json",
         created=CREATED,
     )
+
+
+def job_params(configs, runtime="", command_line=None, science=None) -> dict[str, str]:
+    """archive_run's params as the rule passes them; ``configs``: paths, or records as read."""
+    read = configs if isinstance(configs[0], dict) else config_files_as_read(configs)
+    return {
+        "config_files": json.dumps(read),
+        "command_line": json.dumps(command_line or {}),
+        "science": json.dumps(science or {}),
+        "image": IMAGE,
+        "container_runtime": runtime,
+    }
 
 
 def test_manifest_records_hashes_config_and_provenance(run: dict, tmp_path: Path) -> None:
@@ -90,6 +104,30 @@ def test_manifest_records_hashes_config_and_provenance(run: dict, tmp_path: Path
     assert manifest["container"] == {"runtime": "apptainer", "image": IMAGE, "image_file": SIF}
     assert manifest["created_utc"] == "2024-09-02T06:30:15Z"
     assert first["content"]["start"] == "2024-09-01"  # YAML date -> ISO text
+
+
+def test_the_manifest_records_the_config_the_workflow_read(run: dict, tmp_path, monkeypatch):
+    """The archive job takes the config files' text from its params, read when the workflow
+    loaded: an edit made while the run goes (the next experiment, prepared meanwhile) does not
+    reach the manifest of products made from the text before it. The `--config` values, which
+    override the files, are recorded beside them."""
+    read = config_files_as_read([run["config"]])
+    run["config"].write_text("scenario: the-next-experiment\n")
+    monkeypatch.chdir(tmp_path)
+    products = {f"p{i}": str(p.relative_to(tmp_path)) for i, p in enumerate(run["products"])}
+    out = {"archive": "results/archive_run/a.tar.gz", "manifest": "results/archive_run/m.json"}
+    params = job_params(
+        read, command_line={"scenario": "tc-x"}, science={"scenario": "tc-x", "members": 3}
+    )
+    stages.archive_run({**products, "configs": [str(run["config"])]}, out, params)
+    manifest = json.loads(Path(out["manifest"]).read_text())
+    (config,) = manifest["config"]["files"]
+    assert config["text"] == CONFIG_TEXT
+    assert config["sha256"] == hashlib.sha256(CONFIG_TEXT.encode()).hexdigest()
+    assert config["content"]["scenario"] == "tc-demo"
+    assert manifest["config"]["command_line"] == {"scenario": "tc-x"}
+    assert manifest["config"]["slice"]["scenario"] == "tc-x"
+    assert verify_manifest(Path(out["manifest"]), Path("results")) == []
 
 
 def test_manifest_keeps_each_config_file_as_written(run: dict, tmp_path: Path) -> None:
@@ -145,8 +183,6 @@ def test_container_record_follows_the_deployment_and_the_environment(
 def test_archive_job_reads_its_own_environment(run: dict, tmp_path: Path, monkeypatch) -> None:
     """stages.archive_run hands its process environment and the deployment's runtime to
     container_record."""
-    from wavecast import stages
-
     monkeypatch.chdir(tmp_path)  # the job archives results/ of its working directory
     for name in ("APPTAINER_CONTAINER", "SINGULARITY_CONTAINER", "KUBERNETES_SERVICE_HOST"):
         monkeypatch.delenv(name, raising=False)  # CI may itself run in a container
@@ -155,8 +191,7 @@ def test_archive_job_reads_its_own_environment(run: dict, tmp_path: Path, monkey
     outputs = {"archive": str(tmp_path / "a.tar.gz"), "manifest": str(tmp_path / "m.json")}
 
     def recorded(runtime: str) -> dict | None:
-        params = {"science": "{}", "image": IMAGE, "container_runtime": runtime}
-        stages.archive_run(inputs, outputs, params)
+        stages.archive_run(inputs, outputs, job_params([run["config"]], runtime=runtime))
         return json.loads(Path(outputs["manifest"]).read_text())["container"]
 
     assert recorded("kubernetes") is None

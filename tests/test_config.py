@@ -17,6 +17,7 @@ from wavecast.config import (
     _path_parts,
     apply_defaults,
     bathymetry_in_use,
+    command_line_science,
     load_schema,
     load_workflow_config,
     normalise_numbers,
@@ -1160,3 +1161,9 @@ def test_an_air_density_in_grams_is_refused(demo):
     assert problem.endswith("); use a value <= 1.5")
     demo["cyclone"]["air_density"] = 1.5
     assert problems_of(demo) == []
+
+
+def test_command_line_science_leaves_the_profiles_deployment_keys_out():
+    """A profile's `config:` reaches Snakemake as --config does; only science is recorded."""
+    values = {"scenario": "tc-x", "wavecast_env": "localdev", "container_image": "docker://x:1"}
+    assert command_line_science(values) == {"scenario": "tc-x"}

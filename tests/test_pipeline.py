@@ -84,7 +84,7 @@ def test_products_are_complete(finished):
         assert (results / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert verify_manifest(results / "archive_run/manifest.json", results) == []
     manifest = json.loads((results / "archive_run/manifest.json").read_text())
-    assert manifest["manifest_version"] == 4
+    assert manifest["manifest_version"] == 5
     # localdev runs no container: the manifest must not name the default image as if it had
     assert manifest["container"] is None
     (config,) = manifest["config"]["files"]
@@ -94,18 +94,22 @@ def test_products_are_complete(finished):
 
 
 def test_the_archive_records_every_config_file(finished, tmp_path):
-    """`snakemake --configfile extra.yaml`: the manifest holds config/config.yaml and the
-    overlay (Snakemake lists the overlay first; it used to be the only file recorded), and the
-    effective config the two add up to."""
+    """`snakemake --configfile extra.yaml --config ...`: the manifest holds config/config.yaml
+    and the overlay (Snakemake lists the overlay first; it used to be the only file recorded),
+    each by its path in the working directory, the command line's values, and the effective
+    config they add up to."""
     work = tmp_path / "work"
     shutil.copytree(finished, work, symlinks=True)
     (work / "extra.yaml").write_text("plotting:\n  dpi: 61\n")
-    snakemake(work, "--cores", "1", "--configfile", str(work / "extra.yaml"))
+    extra = ("--configfile", str(work / "extra.yaml"), "--config", "scenario=tc-x")
+    snakemake(work, "--cores", "1", *extra)
     manifest = json.loads((work / "results/archive_run/manifest.json").read_text())
-    paths = sorted(Path(f["path"]).name for f in manifest["config"]["files"])
-    assert paths == ["config.yaml", "extra.yaml"]
-    overlay = next(f for f in manifest["config"]["files"] if f["path"].endswith("extra.yaml"))
+    paths = sorted(f["path"] for f in manifest["config"]["files"])
+    assert paths == ["config/config.yaml", "extra.yaml"]
+    overlay = next(f for f in manifest["config"]["files"] if f["path"] == "extra.yaml")
     assert overlay["content"] == {"plotting": {"dpi": 61}}
+    assert manifest["config"]["command_line"] == {"scenario": "tc-x"}
+    assert manifest["config"]["slice"]["scenario"] == "tc-x"
     assert manifest["config"]["slice"]["plotting"]["dpi"] == 61
     assert manifest["config"]["slice"]["ensemble"]["members"] == 2
 

@@ -36,7 +36,7 @@ MANIFEST_NAME = "manifest.json"
 #: 2: config.files (every config file) replaces config.path/sha256/content;
 #: 3: container ({runtime, image} or null) replaces container_image (named even on the host);
 #: 4: config.files[].text, each file as written (its sha256 is of that text), beside its content.
-MANIFEST_VERSION = 4
+MANIFEST_VERSION = 5
 _CHUNK = 1 << 20
 
 
@@ -112,10 +112,11 @@ def _package_version(name: str) -> str | None:
 def build_manifest(
     products: Sequence[Path],
     base_dir: Path,
-    config_paths: Sequence[Path],
+    config_files: Sequence[Mapping[str, str]],
     config_slice: Mapping[str, Any] | None,
     container: Mapping[str, str] | None,
     created: dt.datetime,
+    command_line: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest dict, JSON-native (hashes every product and config file; writes nothing)."""
     entries: dict[str, Path] = {}
@@ -133,7 +134,8 @@ def build_manifest(
         },
         "container": None if container is None else dict(container),
         "config": {
-            "files": [_config_file(Path(path)) for path in config_paths],
+            "files": [_config_file(f["path"], f["text"]) for f in config_files],
+            "command_line": _plain(dict(command_line or {})),
             "slice": _plain(config_slice),
         },
         "products": [
@@ -143,12 +145,10 @@ def build_manifest(
     }
 
 
-def _config_file(path: Path) -> dict[str, Any]:
-    raw = path.read_bytes()
-    text = raw.decode("utf-8")
+def _config_file(path: str, text: str) -> dict[str, Any]:
     return {
-        "path": path.as_posix(),
-        "sha256": hashlib.sha256(raw).hexdigest(),
+        "path": Path(path).as_posix(),
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "text": text,
         "content": _plain(yaml.safe_load(text)),
     }
@@ -193,20 +193,23 @@ def write_archive(
 def archive_run(
     products: Sequence[Path],
     base_dir: Path,
-    config_paths: Sequence[Path],
+    config_files: Sequence[Mapping[str, str]],
     config_slice: Mapping[str, Any] | None,
     container: Mapping[str, str] | None,
     out_tar: Path,
     out_manifest: Path,
     *,
+    command_line: Mapping[str, Any] | None = None,
     created: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Write the products archive and ``manifest.json``; return the manifest.
 
     ``products`` must lie under ``base_dir`` (their manifest paths are relative to it);
-    ``config_paths`` are the config files Snakemake read, in the order it lists them
-    (``--configfile`` files first, the Snakefile's ``configfile`` last, although that one is
-    read first and the others override it), each recorded with its content; and
+    ``config_files`` are the config files Snakemake read (``path`` and ``text`` as
+    :func:`wavecast.config.config_files_as_read` read them when the workflow loaded), in the
+    order it lists them (``--configfile`` files first, the Snakefile's ``configfile`` last,
+    although that one is read first and the others override it), each recorded with its
+    content; ``command_line`` the ``--config`` values, which override them; and
     ``config_slice`` the effective science config they add up to; ``container`` what
     :func:`container_record` says (None: the jobs ran on the host); ``created`` (timezone-aware)
     defaults to now, whole seconds, UTC.
@@ -216,7 +219,7 @@ def archive_run(
         if Path(product).resolve() in (out_tar.resolve(), out_manifest.resolve()):
             raise ValueError(f"{product} is an output of the archive, not a product")
     manifest = build_manifest(
-        products, base_dir, config_paths, config_slice, container, _utc(created)
+        products, base_dir, config_files, config_slice, container, _utc(created), command_line
     )
     write_archive(manifest, base_dir, out_tar)
     write_text_atomic(out_manifest, manifest_text(manifest))

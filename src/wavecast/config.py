@@ -935,6 +935,22 @@ def distinct_files(configfiles: Iterable[str | Path]) -> list[str]:
     return list(files.values())
 
 
+def config_files_as_read(configfiles: Iterable[str | Path]) -> list[dict[str, str]]:
+    """Each config file's path (as the user would write it) and text, read now: the workflow
+    reads them when it loads, so the archive records the files its products were made from,
+    not the text an edit made while the run was going."""
+    return [
+        {"path": _display(f), "text": Path(f).read_bytes().decode("utf-8")}
+        for f in distinct_files(configfiles)
+    ]
+
+
+def command_line_science(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The science values given with ``--config`` (Snakemake's ``config_settings.config``),
+    without the deployment keys a profile's ``config:`` passes the same way."""
+    return {k: v for k, v in values.items() if k not in DEPLOYMENT_KEYS}
+
+
 def layer_order(configfiles: Iterable[str | Path], command_line: Iterable[str | Path]) -> list[str]:
     """Snakemake's config files in the order it layers them (the workflow's call, with
     ``workflow.configfiles`` and the ``--configfile`` files): the Snakefile's ``configfile:``

@@ -105,7 +105,9 @@ def archive_run(inputs: Mapping, outputs: Mapping, params: Mapping) -> None:
     _archive(
         products=products,
         base_dir=Path("results"),
-        config_paths=[Path(p) for p in inputs["configs"]],
+        # as read when the workflow loaded; the files' inputs only make an edit rerun this job
+        config_files=json.loads(params["config_files"]),
+        command_line=json.loads(params["command_line"]),
         config_slice=json.loads(params["science"]),
         container=container_record(params["image"], os.environ, params["container_runtime"]),
         out_tar=Path(outputs["archive"]),

@@ -18,6 +18,8 @@ rule archive_run:
         runtime=20,
     params:
         science=get_config_fingerprint(),
+        config_files=CONFIG_FILES_READ,
+        command_line=CONFIG_COMMAND_LINE,
         image=CONTAINER_IMAGE,
         container_runtime=CONTAINER_RUNTIME,
     script:

@@ -11,6 +11,8 @@ from wavecast.cli.common import resolve_env
 from wavecast.config import (
     SCHEMA_FILE,
     bathymetry_in_use,
+    command_line_science,
+    config_files_as_read,
     config_notes,
     distinct_files,
     invalid_config_message,
@@ -178,6 +180,14 @@ def get_config_files():
     local(), which would make archive_run a job of the submitting machine, not of a pod.
     """
     return distinct_files(workflow.configfiles)
+
+
+#: The config files' text as this workflow read them (a cluster job reads them again), for the
+#: manifest; and the science values of `--config`, which override them.
+CONFIG_FILES_READ = json.dumps(config_files_as_read(workflow.configfiles))
+CONFIG_COMMAND_LINE = json.dumps(
+    command_line_science(workflow.config_settings.config), sort_keys=True, default=str
+)
 
 
 def get_config_fingerprint():
