@@ -198,6 +198,37 @@ def test_a_seed_edit_leaves_the_control_member(finished):
     assert "output: results/make_forcing/member_000.nc" not in plan
 
 
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (None, {}),
+        (
+            "growth.py",
+            {
+                "run_member": 2,
+                "summarise_ensemble": 1,
+                "extract_stations": 1,
+                "plot_maps": 1,
+                "plot_stations": 1,
+                **ARCHIVE_TAIL,
+            },
+        ),
+        ("plotting.py", {"plot_maps": 1, "plot_stations": 1, **ARCHIVE_TAIL}),
+        ("cli/main.py", {}),
+    ],
+)
+def test_an_edit_to_the_package_reruns_the_stages_that_run_it(finished, tmp_path, edit, expected):
+    """The workflow imports wavecast from an edited copy (PYTHONPATH): a fix to the growth
+    formulas reruns the members and what follows, not the grid or the forcing; a plotting
+    edit redraws the plots; the CLI is no stage's code. (Snakemake's own code trigger sees
+    only a rule's script, a one-line call into the package.)"""
+    copy = tmp_path / "src" / "wavecast"
+    shutil.copytree(SNAKEFILE.parent / "src" / "wavecast", copy)
+    if edit:
+        (copy / edit).write_text((copy / edit).read_text() + "\n# a fix\n")
+    assert planned_jobs(finished, env={"PYTHONPATH": str(copy.parent)}) == expected
+
+
 #: What a bathymetry change reruns: everything but the wind forcing.
 BATHYMETRY_RERUNS = {
     "build_grid": 1,

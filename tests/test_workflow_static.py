@@ -288,3 +288,15 @@ def test_production_plans_without_apptainer_with_the_documented_override(tmp_pat
     out = planned.stdout + planned.stderr
     assert "rule run_member:" in out
     assert "slurm_partition=science, slurm_account=wavecast" in out
+
+
+def test_every_stage_rule_passes_the_digest_of_its_code():
+    """wavecast.codedigest: the rule's params carry the digest of the package code its job
+    runs, so an edit to that code reruns it (tests/test_pipeline.py shows it with dry runs)."""
+    from wavecast.codedigest import STAGE_RULES
+
+    blocks = rule_blocks()
+    for rule in STAGE_RULES:
+        params = re.search(r"    params:\n((?:        .*\n)+)", blocks[rule])
+        assert params, rule
+        assert f'wavecast_code=WAVECAST_CODE["{rule}"],' in params.group(1), rule

@@ -17,6 +17,7 @@ rule archive_run:
         mem_mb=1024,
         runtime=20,
     params:
+        wavecast_code=WAVECAST_CODE["archive_run"],
         science=get_config_fingerprint(),
         config_files=CONFIG_FILES_READ,
         command_line=CONFIG_COMMAND_LINE,

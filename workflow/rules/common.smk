@@ -8,6 +8,7 @@ from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
 import wavecast
 from wavecast.cli.common import resolve_env
+from wavecast.codedigest import stage_code_digests
 from wavecast.config import (
     SCHEMA_FILE,
     bathymetry_in_use,
@@ -181,6 +182,10 @@ def get_config_files():
     """
     return distinct_files(workflow.configfiles)
 
+
+#: Per rule, a digest of the wavecast code its job runs (its stage function and the modules that
+#: imports): a param, so an edit to that code reruns the rule and what follows it.
+WAVECAST_CODE = stage_code_digests()
 
 #: The config files' text as this workflow read them (a cluster job reads them again), for the
 #: manifest; and the science values of `--config`, which override them.

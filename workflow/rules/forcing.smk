@@ -23,6 +23,7 @@ rule make_forcing:
         mem_mb=2048,
         runtime=20,
     params:
+        wavecast_code=WAVECAST_CODE["make_forcing"],
         grid=SCIENCE["grid"],
         cyclone=SCIENCE["cyclone"],
         ensemble=get_ensemble_params,

@@ -20,6 +20,7 @@ rule build_grid:
         mem_mb=1024,
         runtime=10,
     params:
+        wavecast_code=WAVECAST_CODE["build_grid"],
         grid=SCIENCE["grid"],
         bathymetry=BATHYMETRY,
     script:

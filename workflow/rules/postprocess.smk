@@ -16,6 +16,7 @@ rule summarise_ensemble:
         mem_mb=2048,
         runtime=20,
     params:
+        wavecast_code=WAVECAST_CODE["summarise_ensemble"],
         postprocess=SCIENCE["postprocess"],
         scenario=SCIENCE["scenario"],
     script:
@@ -40,6 +41,7 @@ rule extract_stations:
         mem_mb=2048,
         runtime=20,
     params:
+        wavecast_code=WAVECAST_CODE["extract_stations"],
         stations=SCIENCE["stations"],
     script:
         "../scripts/extract_stations.py"
@@ -63,6 +65,7 @@ rule plot_maps:
         mem_mb=2048,
         runtime=20,
     params:
+        wavecast_code=WAVECAST_CODE["plot_maps"],
         plotting=SCIENCE["plotting"],
         stations=SCIENCE["stations"],
         scenario=SCIENCE["scenario"],
@@ -90,6 +93,7 @@ rule plot_stations:
         mem_mb=2048,
         runtime=20,
     params:
+        wavecast_code=WAVECAST_CODE["plot_stations"],
         plotting=get_station_plotting(),
         scenario=SCIENCE["scenario"],
     script:

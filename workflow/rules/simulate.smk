@@ -25,6 +25,7 @@ rule run_member:
         launcher="",
         enforce_runtime=0,
     params:
+        wavecast_code=WAVECAST_CODE["run_member"],
         model=json.dumps(SCIENCE["model"], sort_keys=True),
     shell:
         "{resources.launcher} python -m wavecast.stages run_member"
