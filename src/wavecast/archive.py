@@ -35,7 +35,9 @@ from .io import temp_path_next_to, write_text_atomic
 MANIFEST_NAME = "manifest.json"
 #: 2: config.files (every config file) replaces config.path/sha256/content;
 #: 3: container ({runtime, image} or null) replaces container_image (named even on the host);
-#: 4: config.files[].text, each file as written (its sha256 is of that text), beside its content.
+#: 4: config.files[].text, each file as written (its sha256 is of that text), beside its content;
+#: 5: config.files as the workflow read them when it loaded (paths in the working directory),
+#: and config.command_line, the science values of --config.
 MANIFEST_VERSION = 5
 _CHUNK = 1 << 20
 
