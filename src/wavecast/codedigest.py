@@ -66,18 +66,42 @@ def imported(text: str, module: str, is_package: bool, package_dir: Path) -> set
     return {name for name in found if _module_file(package_dir, name)}
 
 
-def _closure(text: str, package_dir: Path) -> list[str]:
-    todo = imported(text, f"{PACKAGE}.stages", False, package_dir)
-    seen: set[str] = set()
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            path = _module_file(package_dir, module)
+class _Sources:
+    """The package's module files, each read once however many rules import it."""
+
+    def __init__(self, package_dir: Path) -> None:
+        self.package_dir = package_dir
+        self._files: dict[str, tuple[Path, bytes]] = {}
+        self._imports: dict[str, set[str]] = {}
+
+    def _file(self, module: str) -> tuple[Path, bytes]:
+        if module not in self._files:
+            path = _module_file(self.package_dir, module)
             assert path is not None, module
+            self._files[module] = path, path.read_bytes()
+        return self._files[module]
+
+    def source(self, module: str) -> bytes:
+        return self._file(module)[1]
+
+    def imports_of(self, module: str) -> set[str]:
+        if module not in self._imports:
+            path, source = self._file(module)
             is_package = path.name == "__init__.py"
-            todo |= imported(path.read_text(encoding="utf-8"), module, is_package, package_dir)
-    return sorted(seen)
+            text = source.decode("utf-8")
+            self._imports[module] = imported(text, module, is_package, self.package_dir)
+        return self._imports[module]
+
+    def closure(self, function: str) -> list[str]:
+        """Every wavecast module the stage function's text imports, directly or through others."""
+        todo = imported(function, f"{PACKAGE}.stages", False, self.package_dir)
+        seen: set[str] = set()
+        while todo:
+            module = todo.pop()
+            if module not in seen:
+                seen.add(module)
+                todo |= self.imports_of(module) - seen
+        return sorted(seen)
 
 
 def _stage_function(stages_text: str, rule: str) -> str:
@@ -90,19 +114,18 @@ def _stage_function(stages_text: str, rule: str) -> str:
 def modules_of(rule: str, package_dir: Path = PACKAGE_DIR) -> list[str]:
     """The wavecast modules a rule's stage function imports, directly or through others."""
     stages = (package_dir / "stages.py").read_text(encoding="utf-8")
-    return _closure(_stage_function(stages, rule), package_dir)
+    return _Sources(package_dir).closure(_stage_function(stages, rule))
 
 
 def stage_code_digests(package_dir: Path = PACKAGE_DIR) -> dict[str, str]:
     """Rule name -> 16 hex digits of its stage function and the modules it imports."""
-    stages = (package_dir / "stages.py").read_text(encoding="utf-8")
+    sources = _Sources(package_dir)
+    stages = sources.source(f"{PACKAGE}.stages").decode("utf-8")
     digests = {}
     for rule in STAGE_RULES:
         function = _stage_function(stages, rule)
         digest = hashlib.sha256(function.encode())
-        for module in _closure(function, package_dir):
-            path = _module_file(package_dir, module)
-            assert path is not None, module
-            digest.update(f"\0{module}\0".encode() + path.read_bytes())
+        for module in sources.closure(function):
+            digest.update(f"\0{module}\0".encode() + sources.source(module))
         digests[rule] = digest.hexdigest()[:16]
     return digests
