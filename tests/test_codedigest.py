@@ -78,8 +78,10 @@ def test_each_stage_sees_its_own_science():
 
 
 def test_every_submitted_rule_has_a_stage_function_and_a_digest_of_its_own():
-    assert STAGE_RULES == RULE_NAMES
-    assert len(set(stage_code_digests(PACKAGE).values())) == len(STAGE_RULES)
+    """RULE_NAMES is tested equal to `snakemake --list-rules` (test_workflow_static)."""
+    digests = stage_code_digests(PACKAGE)
+    assert set(digests) == set(RULE_NAMES)
+    assert len(set(digests.values())) == len(digests)
 
 
 def _changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
