@@ -17,10 +17,10 @@ from wavecast.config import (
     _path_parts,
     apply_defaults,
     bathymetry_in_use,
-    command_line_science,
     load_schema,
     load_workflow_config,
     normalise_numbers,
+    science_only,
     unreadable,
     unused_bathymetry_note,
     validate,
@@ -1163,7 +1163,7 @@ def test_an_air_density_in_grams_is_refused(demo):
     assert problems_of(demo) == []
 
 
-def test_command_line_science_leaves_the_profiles_deployment_keys_out():
+def test_science_only_leaves_the_profiles_deployment_keys_out():
     """A profile's `config:` reaches Snakemake as --config does; only science is recorded."""
     values = {"scenario": "tc-x", "wavecast_env": "localdev", "container_image": "docker://x:1"}
-    assert command_line_science(values) == {"scenario": "tc-x"}
+    assert science_only(values) == {"scenario": "tc-x"}

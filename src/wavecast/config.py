@@ -945,9 +945,9 @@ def config_files_as_read(configfiles: Iterable[str | Path]) -> list[dict[str, st
     ]
 
 
-def command_line_science(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The science values given with ``--config`` (Snakemake's ``config_settings.config``),
-    without the deployment keys a profile's ``config:`` passes the same way."""
+def science_only(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` without the deployment keys a profile's ``config:`` passes beside the science:
+    of Snakemake's merged config, or of the ``--config`` values alone."""
     return {k: v for k, v in values.items() if k not in DEPLOYMENT_KEYS}
 
 
@@ -1058,7 +1058,7 @@ def load_workflow_config(
                             DEPLOYMENT_KEYS[key],
                         )
                     )
-    science = {k: v for k, v in config.items() if k not in DEPLOYMENT_KEYS}
+    science = science_only(config)
     deployment = {k: config[k] for k in DEPLOYMENT_KEYS if k in config}
     try:
         cfg = validate(science, base, schema_path=schema_path, deep=deep)

@@ -12,7 +12,6 @@ from wavecast.codedigest import stage_code_digests
 from wavecast.config import (
     SCHEMA_FILE,
     bathymetry_in_use,
-    command_line_science,
     config_files_as_read,
     config_notes,
     distinct_files,
@@ -20,6 +19,7 @@ from wavecast.config import (
     layer_order,
     load_workflow_config,
     member_ensemble,
+    science_only,
     station_plotting,
 )
 from wavecast.deployment import replaced_profile_settings
@@ -191,7 +191,7 @@ WAVECAST_CODE = stage_code_digests()
 #: manifest; and the science values of `--config`, which override them.
 CONFIG_FILES_READ = json.dumps(config_files_as_read(workflow.configfiles))
 CONFIG_COMMAND_LINE = json.dumps(
-    command_line_science(workflow.config_settings.config), sort_keys=True, default=str
+    science_only(workflow.config_settings.config), sort_keys=True, default=str
 )
 
 
