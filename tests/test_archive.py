@@ -61,9 +61,8 @@ def make_archive(run: dict, out_dir: Path, products: list[Path] | None = None) -
     )
 
 
-def job_params(configs, runtime="", command_line=None, science=None) -> dict[str, str]:
-    """archive_run's params as the rule passes them; ``configs``: paths, or records as read."""
-    read = configs if isinstance(configs[0], dict) else config_files_as_read(configs)
+def job_params(read, runtime="", command_line=None, science=None) -> dict[str, str]:
+    """archive_run's params as the rule passes them; ``read``: config_files_as_read's records."""
     return {
         "config_files": json.dumps(read),
         "command_line": json.dumps(command_line or {}),
@@ -191,7 +190,9 @@ def test_archive_job_reads_its_own_environment(run: dict, tmp_path: Path, monkey
     outputs = {"archive": str(tmp_path / "a.tar.gz"), "manifest": str(tmp_path / "m.json")}
 
     def recorded(runtime: str) -> dict | None:
-        stages.archive_run(inputs, outputs, job_params([run["config"]], runtime=runtime))
+        stages.archive_run(
+            inputs, outputs, job_params(config_files_as_read([run["config"]]), runtime=runtime)
+        )
         return json.loads(Path(outputs["manifest"]).read_text())["container"]
 
     assert recorded("kubernetes") is None
